@@ -1,0 +1,114 @@
+"""Command line: ``python -m crm_core COMMAND``. Everything a page shows can be computed here.
+
+Exit codes: 0 success, 1 a data or database problem (one line on stderr), 2 usage.
+``--json`` output keys are stable and documented in README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from . import __version__, demo, overview
+from .errors import CrmError
+from .filters import Filters
+from .store import Store, latest_version
+
+__all__ = ["main", "build_parser"]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crm_core", description="CRM analytics over a DuckDB file.")
+    parser.add_argument("--version", action="version", version=f"crm_core {__version__} (schema {latest_version()})")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create an empty CRM database, or upgrade an older one in place")
+    p.add_argument("--db", required=True, help="database file")
+
+    p = sub.add_parser("demo", help="generate the demo database (deterministic)")
+    p.add_argument("--db", required=True, help="database file to write")
+    p.add_argument("--customers", type=_positive, default=demo.DEFAULT_CUSTOMERS, help="number of customers")
+    p.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="random seed")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+
+    p = sub.add_parser("info", help="schema version, data version, row counts, date range")
+    p.add_argument("--db", required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("summary", help="the Overview KPIs")
+    p.add_argument("--db", required=True)
+    p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
+    p.add_argument("--period-days", type=_positive, default=365, help="length of the period (default 365)")
+    p.add_argument("--region", action="append", default=[], help="filter; repeatable")
+    p.add_argument("--channel", action="append", default=[], help="filter; repeatable")
+    p.add_argument("--customer-type", action="append", default=[], help="filter; repeatable")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _print(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, default=str))
+        return
+    for key, value in data.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k:<22} {v}")
+        else:
+            print(f"{key:<24} {value}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        store = Store(args.db, create=True, busy_timeout=10)
+        print(f"{store.path}: schema version {store.schema_version()}")
+    elif args.command == "demo":
+        res = demo.generate(args.db, customers=args.customers, seed=args.seed, force=args.force,
+                            progress=lambda f, _k: print(f"\r{f:4.0%}", end="", file=sys.stderr, flush=True))
+        print(file=sys.stderr)
+        print(f"{res.path}: {res.customers} customers, {res.transactions} transactions in {res.seconds:.1f} s")
+    elif args.command == "info":
+        store = Store(args.db, busy_timeout=10)
+        first, last = store.date_range()
+        _print({"path": store.path, "schema_version": store.schema_version(), "data_version": store.data_version(),
+                "base_currency": store.meta("base_currency"), "first_transaction": first, "last_transaction": last,
+                "tables": store.table_counts()}, args.json)
+    elif args.command == "summary":
+        store = Store(args.db, busy_timeout=10)
+        filters = Filters.of(args.region, args.channel, args.customer_type)
+        _print(overview.summary(store, args.as_of, filters, args.period_days), args.json)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except CrmError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), file=sys.stderr)
+        return 1

@@ -1,0 +1,88 @@
+"""Typed errors. Each carries the context a user needs and a translation key for the UI.
+
+The CLI prints ``str(err)`` (English, one line); the app renders ``err.message_key``
+with ``err.params`` through the translation layer, so the same failure reads well in
+every language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CrmError",
+    "DatabaseError",
+    "DatabaseNotFoundError",
+    "DatabaseBusyError",
+    "DatabaseCorruptError",
+    "NotACrmDatabaseError",
+    "SchemaVersionError",
+    "ReadOnlyDatabaseError",
+    "DatabaseExistsError",
+    "InvalidParameterError",
+    "NoDataError",
+]
+
+
+class CrmError(Exception):
+    """Base class. ``message_key`` names the catalogue entry; ``params`` fill it."""
+
+    message_key = "error.generic"
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.params: dict[str, Any] = params
+
+
+class DatabaseError(CrmError):
+    """Something is wrong with the database file itself."""
+
+    message_key = "error.db_generic"
+
+
+class DatabaseNotFoundError(DatabaseError, FileNotFoundError):
+    message_key = "error.db_not_found"
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another process holds the file's write lock; retrying later usually succeeds."""
+
+    message_key = "error.db_busy"
+
+
+class DatabaseCorruptError(DatabaseError):
+    message_key = "error.db_corrupt"
+
+
+class NotACrmDatabaseError(DatabaseCorruptError):
+    """A valid DuckDB file, but not one this software created."""
+
+    message_key = "error.db_not_crm"
+
+
+class SchemaVersionError(DatabaseError):
+    """The file was written by a newer version of this software."""
+
+    message_key = "error.db_newer"
+
+
+class ReadOnlyDatabaseError(DatabaseError, PermissionError):
+    message_key = "error.db_read_only"
+
+
+class DatabaseExistsError(DatabaseError, FileExistsError):
+    """Refusing to overwrite an existing file without being asked."""
+
+    message_key = "error.db_exists"
+
+
+class InvalidParameterError(CrmError, ValueError):
+    """A caller passed a value outside the allowed set (filters, sizes, dates)."""
+
+    message_key = "error.invalid_parameter"
+
+
+class NoDataError(CrmError, LookupError):
+    """The database holds no data of the kind a computation needs."""
+
+    message_key = "error.no_data"

@@ -1,0 +1,143 @@
+"""Translation and locale formatting: four languages, one catalogue file each.
+
+``Translator(lang).t(key, **params)`` looks a key up in ``locales/<lang>.json`` and
+fills ``{name}`` placeholders. A missing key raises in tests (``strict``) and falls
+back to English, then to the key, in production, so a gap never crashes a page.
+Numbers, dates, percentages and money go through Babel with the language's locale.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date as _babel_date
+from babel.dates import format_skeleton
+from babel.numbers import (
+    format_compact_currency,
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+)
+
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "Translator", "catalogue", "translator"]
+
+#: Language code -> (Babel locale, native name).
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("en_US", "English"),
+    "ko": ("ko_KR", "한국어"),
+    "zh_Hans": ("zh_Hans_CN", "简体中文"),
+    "zh_Hant": ("zh_Hant_TW", "繁體中文"),
+}
+DEFAULT_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).with_name("locales")
+
+# Symbols that read unambiguously in every locale (Babel's zh_Hant_TW writes TWD as "$").
+_SYMBOLS = {"TWD": "NT$", "KRW": "₩"}
+# Currencies shown without minor units (CLDR cash digits).
+_NO_DECIMALS = {"TWD", "KRW", "JPY"}
+MISSING = "–"
+
+
+@lru_cache(maxsize=None)
+def catalogue(lang: str) -> dict[str, str]:
+    """The catalogue for ``lang`` (key -> text)."""
+    if lang not in LANGUAGES:
+        raise KeyError(lang)
+    return json.loads((LOCALE_DIR / f"{lang}.json").read_text("utf-8"))
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Texts and formats for one language. Cheap; cache with :func:`translator`."""
+
+    lang: str = DEFAULT_LANGUAGE
+    strict: bool = False
+
+    @property
+    def locale(self) -> str:
+        return LANGUAGES[self.lang][0]
+
+    def t(self, key: str, **params: Any) -> str:
+        text = catalogue(self.lang).get(key)
+        if text is None:
+            if self.strict:
+                raise KeyError(f"missing translation {key!r} for {self.lang}")
+            text = catalogue(DEFAULT_LANGUAGE).get(key, key)
+        return text.format(**params) if params else text
+
+    __call__ = t
+
+    # -- formatting -----------------------------------------------------------------
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if _missing(value):
+            return MISSING
+        fmt = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=fmt, locale=self.locale)
+
+    def compact(self, value: float | int | None) -> str:
+        if _missing(value):
+            return MISSING
+        if abs(value) < 10_000:
+            return self.number(value)
+        return format_compact_decimal(value, locale=self.locale, fraction_digits=1)
+
+    def percent(self, value: float | None, digits: int = 1) -> str:
+        if _missing(value):
+            return MISSING
+        return format_decimal(value * 100, format="#,##0." + "0" * digits, locale=self.locale) + "%"
+
+    def points(self, value: float | None, digits: int = 1) -> str:
+        """A difference of two rates, in percentage points with a sign."""
+        if _missing(value):
+            return MISSING
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return sign + self.t("unit.points", value=format_decimal(abs(value) * 100, format="#,##0." + "0" * digits,
+                                                                     locale=self.locale))
+
+    def signed_percent(self, value: float | None) -> str:
+        if _missing(value):
+            return MISSING
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return sign + self.percent(abs(value))
+
+    def money(self, value: float | None, currency: str, compact: bool = False) -> str:
+        if _missing(value):
+            return MISSING
+        if compact and abs(value) >= 10_000:
+            text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=1)
+        elif currency in _NO_DECIMALS or get_currency_precision(currency) == 0:
+            text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0",
+                                   currency_digits=False)
+        else:
+            text = format_currency(value, currency, locale=self.locale)
+        preferred = _SYMBOLS.get(currency)
+        if preferred:
+            symbol = get_currency_symbol(currency, self.locale)
+            if symbol != preferred:
+                text = text.replace(symbol, preferred, 1)
+        return text
+
+    def date(self, value: date | None, style: str = "medium") -> str:
+        if value is None:
+            return MISSING
+        return _babel_date(value, style, locale=self.locale)
+
+    def month(self, value: date) -> str:
+        return format_skeleton("yMMM", value, locale=self.locale)
+
+
+@lru_cache(maxsize=None)
+def translator(lang: str) -> Translator:
+    return Translator(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)

@@ -1,0 +1,6 @@
+-- Grain: one row per customer that passes the global filters (bound parameters).
+SELECT *
+FROM stg_customers
+WHERE (len(CAST($regions AS VARCHAR[])) = 0 OR list_contains(CAST($regions AS VARCHAR[]), region))
+  AND (len(CAST($channels AS VARCHAR[])) = 0 OR list_contains(CAST($channels AS VARCHAR[]), channel))
+  AND (len(CAST($customer_types AS VARCHAR[])) = 0 OR list_contains(CAST($customer_types AS VARCHAR[]), customer_type))
