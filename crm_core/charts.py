@@ -43,7 +43,7 @@ def trend_figure(df: pd.DataFrame, tr: Translator, currency: str, rate: float = 
         xaxis={"title": {"text": tr.t("chart.axis.month")}, "type": "category"},
         yaxis={"title": {"text": tr.t("chart.axis.revenue", currency=currency)}, "rangemode": "tozero"},
         yaxis2={"title": {"text": tr.t("chart.axis.active_customers")}, "overlaying": "y", "side": "right",
-                "rangemode": "tozero", "showgrid": False},
+                "rangemode": "tozero", "showgrid": False, "tickmode": "auto"},
     )
     if bool(df["partial"].any()):
         fig.add_annotation(x=months[-1], y=float(revenue.iloc[-1]), text=tr.t("chart.trend.partial"), showarrow=True,
@@ -72,4 +72,7 @@ def pareto_figure(result: ParetoResult, tr: Translator) -> go.Figure:
                         name=tr.t("chart.pareto.top20_legend"), hoverinfo="skip")
     fig.update_layout(xaxis={"title": {"text": tr.t("chart.axis.customer_share")}, "ticksuffix": "%", "range": [0, 100]},
                       yaxis={"title": {"text": tr.t(f"chart.axis.cum_{result.metric}")}, "ticksuffix": "%"})
-    return base_layout(fig, tr.t(f"chart.pareto.title_{result.metric}"))
+    base_layout(fig, tr.t(f"chart.pareto.title_{result.metric}"))
+    fig.update_layout(legend={"orientation": "v", "x": 0.98, "xanchor": "right", "y": 0.04, "yanchor": "bottom",
+                              "bgcolor": "rgba(255,255,255,0.85)"})
+    return fig

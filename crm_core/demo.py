@@ -82,7 +82,7 @@ class _Calendar:
         self.start = start
         self.days = (end - start).days + 1
         stamps = pd.date_range(start, end, freq="D")
-        weekday = np.where(stamps.dayofweek >= 5, 1.15, 0.96)
+        weekday = np.where(stamps.day_of_week >= 5, 1.15, 0.96)
         weights = np.asarray(ref.SEASONALITY)[stamps.month - 1] * weekday
         self.cdf = np.concatenate([[0.0], np.cumsum(weights)])
 

@@ -46,6 +46,13 @@ _NO_DECIMALS = {"TWD", "KRW", "JPY"}
 MISSING = "–"
 
 
+class _Params(dict):
+    """Leaves an unknown ``{placeholder}`` visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 @lru_cache(maxsize=None)
 def catalogue(lang: str) -> dict[str, str]:
     """The catalogue for ``lang`` (key -> text)."""
@@ -75,7 +82,7 @@ class Translator:
             if self.strict:
                 raise KeyError(f"missing translation {key!r} for {self.lang}")
             text = catalogue(DEFAULT_LANGUAGE).get(key, key)
-        return text.format(**params) if params else text
+        return text.format_map(_Params(params)) if params else text
 
     __call__ = t
 
@@ -98,25 +105,26 @@ class Translator:
             return MISSING
         return format_decimal(value * 100, format="#,##0." + "0" * digits, locale=self.locale) + "%"
 
+    # Signs are ASCII so that Streamlit's metric cards read the direction of a delta.
     def points(self, value: float | None, digits: int = 1) -> str:
         """A difference of two rates, in percentage points with a sign."""
         if _missing(value):
             return MISSING
-        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        sign = "+" if value > 0 else ("-" if value < 0 else "±")
         return sign + self.t("unit.points", value=format_decimal(abs(value) * 100, format="#,##0." + "0" * digits,
                                                                      locale=self.locale))
 
     def signed_percent(self, value: float | None) -> str:
         if _missing(value):
             return MISSING
-        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        sign = "+" if value > 0 else ("-" if value < 0 else "±")
         return sign + self.percent(abs(value))
 
     def money(self, value: float | None, currency: str, compact: bool = False) -> str:
         if _missing(value):
             return MISSING
         if compact and abs(value) >= 10_000:
-            text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=1)
+            text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
         elif currency in _NO_DECIMALS or get_currency_precision(currency) == 0:
             text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0",
                                    currency_digits=False)

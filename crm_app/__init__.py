@@ -1,0 +1,1 @@
+"""The Streamlit layer: session context, sidebar, cached data access, shared widgets."""

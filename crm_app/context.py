@@ -1,0 +1,166 @@
+"""Session state, database resolution and the sidebar: what every page needs first.
+
+Pages call :func:`page_context`, which works whether or not ``app.py`` ran in the same
+script run (Streamlit's AppTest runs page scripts alone after the first run). Sidebar
+widgets write to persistent, non-widget session keys, so a value survives a run in
+which its widget is not drawn.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from crm_core import demo
+from crm_core.errors import CrmError
+from crm_core.filters import Filters
+from crm_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
+from crm_core.overview import PERIOD_CHOICES
+from crm_core.store import Store
+
+from . import data
+
+__all__ = ["PageContext", "page_context", "render_sidebar", "require_data", "resolve_db_path", "show_error", "tr"]
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DB = REPO / "data" / "demo.duckdb"
+_DEMO_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PageContext:
+    tr: Translator
+    store: Store
+    version: int
+    as_of: date | None
+    first_date: date | None
+    filters: Filters
+    period_days: int
+    currency: str
+    rate: float
+
+    def money(self, value: float | None, compact: bool = False) -> str:
+        return self.tr.money(None if value is None else value * self.rate, self.currency, compact)
+
+
+def resolve_db_path() -> tuple[Path, bool]:
+    """The database file: ``-- --db PATH`` script argument, else ``CRM_DB``, else the demo."""
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--db" and i + 1 < len(argv):
+            return Path(argv[i + 1]).expanduser().resolve(), False
+        if arg.startswith("--db="):
+            return Path(arg[5:]).expanduser().resolve(), False
+    env = os.environ.get("CRM_DB")
+    if env:
+        return Path(env).expanduser().resolve(), False
+    return DEFAULT_DB, True
+
+
+def _init_session() -> None:
+    ss = st.session_state
+    if "lang" not in ss:
+        requested = st.query_params.get("lang", DEFAULT_LANGUAGE)
+        ss.lang = requested if requested in LANGUAGES else DEFAULT_LANGUAGE
+    ss.setdefault("period_days", 365)
+    for key in ("regions", "channels", "customer_types"):
+        ss.setdefault(key, [])
+
+
+def tr() -> Translator:
+    _init_session()
+    return translator(st.session_state.lang)
+
+
+def show_error(err: CrmError) -> None:
+    st.error(tr().t(err.message_key, **err.params), icon=":material/error:")
+
+
+def _ensure_demo(path: Path) -> None:
+    """Create the demo database on first start, with a progress bar (once per process)."""
+    with _DEMO_LOCK:
+        if path.exists():
+            return
+        t = tr()
+        bar = st.progress(0.0, text=t.t("demo.creating"))
+        demo.generate(path, progress=lambda f, key: bar.progress(min(f, 1.0), text=t.t(key)))
+        bar.empty()
+
+
+def _open_store() -> Store:
+    path, is_default = resolve_db_path()
+    try:
+        if is_default and not path.exists():
+            _ensure_demo(path)
+        return Store(path)
+    except CrmError as err:
+        show_error(err)
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def page_context() -> PageContext:
+    """Everything a page needs, computed once per run and shared via session state."""
+    t = tr()
+    store = _open_store()
+    version = data.call(data.data_version, store.path)
+    info = data.call(data.db_info, store.path, version)
+    ss = st.session_state
+    first, last = info["first_date"], info["last_date"]
+    if last is not None and (ss.get("as_of") is None or ss.get("_as_of_default") != last):
+        ss.as_of, ss._as_of_default = last, last
+    if ss.get("currency") not in info["fx"]:
+        ss.currency = info["base_currency"]
+    return PageContext(
+        tr=t, store=store, version=version, as_of=ss.get("as_of") if last is not None else None, first_date=first,
+        filters=Filters.of(ss.regions, ss.channels, ss.customer_types), period_days=int(ss.period_days),
+        currency=ss.currency, rate=info["fx"][ss.currency] / info["fx"][info["base_currency"]],
+    )
+
+
+def _persist(key: str) -> None:
+    st.session_state[key] = st.session_state[f"w_{key}"]
+    if key == "lang":
+        st.query_params["lang"] = st.session_state.lang
+
+
+def render_sidebar(ctx: PageContext) -> None:
+    """Language, currency, as-of date, period and the global customer filters."""
+    t, ss = ctx.tr, st.session_state
+    with st.sidebar:
+        langs = list(LANGUAGES)
+        st.selectbox(t.t("sidebar.language"), langs, index=langs.index(ss.lang), format_func=lambda c: LANGUAGES[c][1],
+                     key="w_lang", on_change=_persist, args=("lang",))
+        info = data.call(data.db_info, ctx.store.path, ctx.version)
+        currencies = list(info["fx"])
+        st.selectbox(t.t("sidebar.currency"), currencies, index=currencies.index(ctx.currency), key="w_currency",
+                     on_change=_persist, args=("currency",), help=t.t("sidebar.currency_help", base=info["base_currency"]))
+        if ctx.as_of is not None:
+            st.date_input(t.t("sidebar.as_of"), value=ctx.as_of, min_value=ctx.first_date, max_value=info["last_date"],
+                          key="w_as_of", on_change=_persist, args=("as_of",), help=t.t("sidebar.as_of_help"),
+                          format="YYYY-MM-DD")
+        st.selectbox(t.t("sidebar.period"), PERIOD_CHOICES, index=PERIOD_CHOICES.index(ctx.period_days),
+                     format_func=lambda d: t.t(f"period.{d}"), key="w_period_days", on_change=_persist,
+                     args=("period_days",))
+        st.subheader(t.t("sidebar.filters"))
+        options = data.call(data.filter_options, ctx.store.path, ctx.version)
+        for key in ("regions", "channels", "customer_types"):
+            st.multiselect(t.t(f"filter.{key}"), options[key], default=[v for v in ss[key] if v in options[key]],
+                           key=f"w_{key}", on_change=_persist, args=(key,), placeholder=t.t("filter.all"))
+        st.caption(t.t("sidebar.db_caption", name=Path(ctx.store.path).name, schema=info["schema_version"],
+                       version=ctx.version))
+
+
+def require_data(ctx: PageContext) -> date:
+    """The as-of date, or an empty state that says what to load (then stop the page)."""
+    if ctx.as_of is None:
+        st.info(ctx.tr.t("empty.no_transactions", db=Path(ctx.store.path).name), icon=":material/upload_file:")
+        st.code("python -m crm_core demo --db data/demo.duckdb", language="bash")
+        st.stop()
+    return ctx.as_of  # type: ignore[return-value]

@@ -1,0 +1,87 @@
+"""Cached access to ``crm_core``, keyed on the database's data version (never on time).
+
+Every cached function takes the database path and its data version as the first two
+arguments, so a load through any process invalidates exactly the stale entries.
+:func:`call` retries while another process holds the database's write lock and
+shows a "database busy, retrying" notice meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from crm_core import customers, overview
+from crm_core.errors import DatabaseBusyError
+from crm_core.filters import Filters
+from crm_core.i18n import translator
+from crm_core.store import Store
+
+__all__ = ["call", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS"]
+
+T = TypeVar("T")
+BUSY_RETRY_SECONDS = 30.0
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn``; while the database is busy, say so and retry with back-off."""
+    deadline = time.monotonic() + BUSY_RETRY_SECONDS
+    delay, notice = 0.1, None
+    while True:
+        try:
+            result = fn(*args, **kwargs)
+            if notice is not None:
+                notice.empty()
+            return result
+        except DatabaseBusyError:
+            if time.monotonic() > deadline:
+                if notice is not None:
+                    notice.empty()
+                raise
+            if notice is None:
+                notice = st.empty()
+                lang = st.session_state.get("lang", "en")
+                notice.warning(translator(lang).t("status.db_busy_retrying"), icon=":material/hourglass_top:")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def data_version(path: str) -> int:
+    """Not cached by Streamlit: the store re-reads it only when the file changed."""
+    return Store(path).data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def db_info(path: str, version: int) -> dict[str, Any]:
+    store = Store(path)
+    first, last = store.date_range()
+    fx = {cur: float(rate) for cur, rate in store.rows("SELECT currency, per_base FROM fx_rates ORDER BY currency")}
+    base = store.meta("base_currency", "USD") or "USD"
+    fx = {base: fx.get(base, 1.0), **{k: v for k, v in fx.items() if k != base}}
+    return {"first_date": first, "last_date": last, "fx": fx, "base_currency": base,
+            "schema_version": store.schema_version(), "tables": store.table_counts(),
+            "ingests": store.df("SELECT * FROM ingest_log ORDER BY ingest_id DESC LIMIT 50")}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def filter_options(path: str, version: int) -> dict[str, list[str]]:
+    return customers.filter_options(Store(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def kpis(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> overview.Kpis:
+    return overview.kpis(Store(path), as_of, filters, period_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def trend(path: str, version: int, as_of: date, filters: Filters, months: int = 24):  # -> pd.DataFrame
+    return overview.trend(Store(path), as_of, filters, months)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def pareto(path: str, version: int, as_of: date, filters: Filters, period_days: int, metric: str) -> overview.ParetoResult:
+    return overview.pareto(Store(path), as_of, filters, period_days, metric)  # type: ignore[arg-type]
