@@ -18,7 +18,6 @@ from pathlib import Path
 import streamlit as st
 
 from crm_core import demo
-from crm_core.errors import CrmError
 from crm_core.filters import Filters
 from crm_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
 from crm_core.overview import PERIOD_CHOICES
@@ -26,7 +25,7 @@ from crm_core.store import Store
 
 from . import data
 
-__all__ = ["PageContext", "page_context", "render_sidebar", "require_data", "resolve_db_path", "show_error", "tr"]
+__all__ = ["PageContext", "page_context", "render_sidebar", "require_data", "resolve_db_path", "tr"]
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO / "data" / "demo.duckdb"
@@ -78,10 +77,6 @@ def tr() -> Translator:
     return translator(st.session_state.lang)
 
 
-def show_error(err: CrmError) -> None:
-    st.error(tr().t(err.message_key, **err.params), icon=":material/error:")
-
-
 def _ensure_demo(path: Path) -> None:
     """Create the demo database on first start, with a progress bar (once per process)."""
     with _DEMO_LOCK:
@@ -95,14 +90,9 @@ def _ensure_demo(path: Path) -> None:
 
 def _open_store() -> Store:
     path, is_default = resolve_db_path()
-    try:
-        if is_default and not path.exists():
-            _ensure_demo(path)
-        return Store(path)
-    except CrmError as err:
-        show_error(err)
-        st.stop()
-        raise  # unreachable: st.stop() raises
+    if is_default and not path.exists():
+        data.call(_ensure_demo, path)
+    return data.call(Store, path)
 
 
 def page_context() -> PageContext:

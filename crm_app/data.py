@@ -16,19 +16,29 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from crm_core import customers, overview
-from crm_core.errors import DatabaseBusyError
+from crm_core.errors import CrmError, DatabaseBusyError
 from crm_core.filters import Filters
 from crm_core.i18n import translator
 from crm_core.store import Store
 
-__all__ = ["call", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS"]
+__all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS"]
 
 T = TypeVar("T")
 BUSY_RETRY_SECONDS = 30.0
 
 
+def show_error(err: CrmError) -> None:
+    """The error in the user's language; never a traceback."""
+    tr = translator(st.session_state.get("lang", "en"))
+    st.error(tr.t(err.message_key, **err.params), icon=":material/error:")
+
+
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn``; while the database is busy, say so and retry with back-off."""
+    """Run ``fn``; while the database is busy, say so and retry with back-off.
+
+    Any other :class:`CrmError` (missing, corrupt, newer file...) is shown as a
+    translated message and the page stops there.
+    """
     deadline = time.monotonic() + BUSY_RETRY_SECONDS
     delay, notice = 0.1, None
     while True:
@@ -37,17 +47,23 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
             if notice is not None:
                 notice.empty()
             return result
-        except DatabaseBusyError:
+        except DatabaseBusyError as err:
             if time.monotonic() > deadline:
                 if notice is not None:
                     notice.empty()
-                raise
+                show_error(err)
+                st.stop()
             if notice is None:
                 notice = st.empty()
                 lang = st.session_state.get("lang", "en")
                 notice.warning(translator(lang).t("status.db_busy_retrying"), icon=":material/hourglass_top:")
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+        except CrmError as err:
+            if notice is not None:
+                notice.empty()
+            show_error(err)
+            st.stop()
 
 
 def data_version(path: str) -> int:

@@ -36,7 +36,17 @@ Row = dict[str, Any]
 
 def make_store(path: Path, *, customers: Iterable[Row] = (), transactions: Iterable[Row] = (),
                churn_events: Iterable[Row] = (), meta: dict[str, str] | None = None) -> Store:
-    """A fresh database with hand-made rows (missing columns are NULL)."""
+    """A fresh database with hand-made rows (missing columns are NULL).
+
+    Like every writer, it keeps the store's invariant: each transaction's customer has
+    a row in ``customers`` (a bare one is added for IDs seen only in transactions).
+    """
+    customers, transactions = list(customers), list(transactions)
+    known = {row["customer_id"] for row in customers}
+    for row in transactions:
+        if row["customer_id"] not in known:
+            known.add(row["customer_id"])
+            customers.append({"customer_id": row["customer_id"]})
     store = Store(path, create=True)
     with store.transaction() as cur:
         for table, rows in (("customers", customers), ("transactions", transactions), ("churn_events", churn_events)):

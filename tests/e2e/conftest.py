@@ -20,7 +20,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "test-results" / "screenshots"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"  # pytest-playwright wipes test-results/ itself
+DOCS = REPO / "docs"
 NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 
 
@@ -106,7 +107,11 @@ def wait_ready(page: Page, expected_text: str | None = None, timeout: float = 30
 
 
 def screenshot(page: Page, name: str) -> Path:
+    """Save a full-page screenshot; with CRM_UPDATE_SCREENSHOT=1 also refresh docs/<name>.png (README)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("CRM_UPDATE_SCREENSHOT") == "1" and name in ("overview-en", "overview-ko"):
+        DOCS.mkdir(exist_ok=True)
+        shutil.copy(path, DOCS / f"{name}.png")
     return path

@@ -44,6 +44,7 @@ CREATE TABLE products (
 );
 
 -- One row per transaction (order or order line); negative amounts are returns.
+-- Invariant kept by every writer: each customer_id here has a row in customers.
 -- No primary key on purpose: uniqueness is enforced at ingest, and an index over
 -- tens of millions of rows would slow every load.
 CREATE TABLE transactions (

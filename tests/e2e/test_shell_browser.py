@@ -1,0 +1,93 @@
+"""The app shell in a real browser: navigation, the language switch, filters, and a busy database."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from crm_core import overview
+from crm_core.filters import Filters
+from crm_core.i18n import catalogue
+from crm_core.store import Store
+
+from .conftest import REPO, Server, screenshot, wait_ready
+
+EN, KO = catalogue("en"), catalogue("ko")
+
+
+def test_navigate_to_the_database_page_and_back(page: Page, server: Server, console_errors: list[str]) -> None:
+    page.goto(server.url)
+    wait_ready(page, EN["kpi.churn_rate"])
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=EN["page.data"]).click()
+    wait_ready(page, EN["data.history"])
+    expect(page.get_by_text(EN["table.transactions"]).first).to_be_visible()
+    expect(page).to_have_url(f"{server.url}/data")
+    screenshot(page, "database-en")
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=EN["page.overview"]).click()
+    wait_ready(page, EN["kpi.churn_rate"])
+
+
+def test_language_switch_in_the_sidebar(page: Page, server: Server, console_errors: list[str]) -> None:
+    page.goto(server.url)
+    wait_ready(page, EN["kpi.churn_rate"])
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=EN["sidebar.language"]).click()
+    page.get_by_role("option", name="한국어").click()
+    wait_ready(page, KO["kpi.churn_rate"])
+    expect(page.get_by_role("heading", name=KO["page.overview"])).to_be_visible()
+    expect(page).to_have_url(f"{server.url}/?lang=ko")
+
+
+def test_region_filter_changes_the_figures(page: Page, server: Server, e2e_db: Path, console_errors: list[str]) -> None:
+    store = Store(e2e_db)
+    as_of = overview.default_as_of(store)
+    everyone = overview.kpis(store, as_of).current.customers
+    korea = overview.kpis(store, as_of, Filters.of(regions=["Korea"])).current.customers
+    page.goto(server.url)
+    wait_ready(page, EN["kpi.churn_rate"])
+    card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.customers"]).first
+    expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{everyone:,}")
+    region = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=EN["filter.regions"])
+    region.click()
+    page.get_by_role("option", name="Korea", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{korea:,}", timeout=20_000)
+    wait_ready(page)
+
+
+HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(float(sys.argv[2]))"
+
+
+def test_busy_database_shows_retrying_then_recovers(page: Page, demo_db_master: Path, tmp_path: Path,
+                                                     console_errors: list[str]) -> None:
+    db = tmp_path / "busy.duckdb"
+    shutil.copy(demo_db_master, db)
+    srv = Server({"CRM_DB": str(db)}, tmp_path / "server.log")
+    holder = None
+    try:
+        holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "6"], stdout=subprocess.PIPE, text=True,
+                                  cwd=REPO)
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        page.goto(srv.url)
+        expect(page.get_by_text(EN["status.db_busy_retrying"])).to_be_visible(timeout=20_000)
+        screenshot(page, "busy-en")
+        wait_ready(page, EN["kpi.churn_rate"], timeout=40_000)
+        expect(page.get_by_text(EN["status.db_busy_retrying"])).to_have_count(0)
+    finally:
+        if holder is not None:
+            holder.wait(20)
+        srv.stop()
+
+
+def test_missing_database_is_a_clear_message(page: Page, tmp_path: Path, console_errors: list[str]) -> None:
+    srv = Server({"CRM_DB": str(tmp_path / "nowhere.duckdb")}, tmp_path / "server.log")
+    try:
+        page.goto(f"{srv.url}/?lang=zh_Hant")
+        expect(page.get_by_test_id("stAlertContentError")).to_contain_text("不存在")
+        wait_ready(page)
+        assert not (tmp_path / "nowhere.duckdb").exists()
+    finally:
+        srv.stop()

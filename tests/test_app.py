@@ -1,0 +1,113 @@
+"""AppTest smoke tests: the real scripts, headless, no browser.
+
+Streamlit 1.67's AppTest runs ``app.py`` only on the first ``run()`` when pages live in
+``pages/`` (see ../shared/ENVIRONMENT.md); later runs execute the page alone. Pages are
+built for that (they compute their own context), and the browser tests cover routing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from crm_core import overview
+from crm_core.filters import Filters
+from crm_core.i18n import catalogue
+from crm_core.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, db: Path | None, **state) -> AppTest:
+    if db is None:
+        monkeypatch.delenv("CRM_DB", raising=False)
+    else:
+        monkeypatch.setenv("CRM_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric_labels(at: AppTest) -> list[str]:
+    return [m.label for m in at.metric]
+
+
+def test_overview_shows_the_kpis_and_two_charts(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = run_app(monkeypatch, demo_db)
+    en = catalogue("en")
+    assert metric_labels(at) == [en[f"kpi.{k}"] for k in overview.KPI_NAMES]
+    assert len(at.get("plotly_chart")) == 2
+    k = overview.kpis(Store(demo_db), overview.default_as_of(Store(demo_db)))
+    assert at.metric[0].value == f"{k.current.customers:,}"
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh_Hans", "zh_Hant"])
+def test_language_switch_translates_labels(monkeypatch: pytest.MonkeyPatch, demo_db: Path, lang: str) -> None:
+    at = run_app(monkeypatch, demo_db, lang=lang)
+    assert metric_labels(at)[5] == catalogue(lang)["kpi.churn_rate"]
+    assert at.title[0].value == catalogue(lang)["page.overview"]
+
+
+def test_filters_change_the_figures(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = run_app(monkeypatch, demo_db, regions=["Korea"])
+    store = Store(demo_db)
+    k = overview.kpis(store, overview.default_as_of(store), Filters.of(regions=["Korea"]))
+    assert at.metric[0].value == f"{k.current.customers:,}"
+
+
+def test_empty_database_says_what_to_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "empty.duckdb"
+    Store(db, create=True).schema_version()
+    at = run_app(monkeypatch, db)
+    assert not at.error and "customer_id, date, amount" in at.info[0].value
+
+
+def test_corrupt_database_gives_a_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.duckdb"
+    db.write_bytes(b"not a database" * 100)
+    at = run_app(monkeypatch, db, lang="ko")
+    assert at.error and "읽을 수 있는 데이터베이스 파일이 아닙니다" in at.error[0].value
+    assert db.read_bytes() == b"not a database" * 100
+
+
+def test_newer_database_is_refused_with_versions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "newer.duckdb"
+    Store(db, create=True).schema_version()
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO schema_version VALUES (77, 'future', now())")
+    con.close()
+    at = run_app(monkeypatch, db, lang="zh_Hans")
+    assert at.error and "77" in at.error[0].value and "升级" in at.error[0].value
+
+
+def test_missing_configured_database_is_not_created(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    db = tmp_path / "typo.duckdb"
+    at = run_app(monkeypatch, db)
+    assert at.error and "does not exist" in at.error[0].value
+    assert not db.exists()
+
+
+def test_first_start_without_configuration_creates_the_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import crm_app.context as context
+
+    target = tmp_path / "data" / "demo.duckdb"
+    monkeypatch.setattr(context, "DEFAULT_DB", target)
+    at = run_app(monkeypatch, None)
+    assert target.exists() and Store(target).table_counts()["customers"] > 0
+    assert len(at.metric) == len(overview.KPI_NAMES)
+
+
+def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/data_status.py").run()
+    assert not at.exception
+    assert at.title[0].value == catalogue("en")["page.data"]
+    assert at.metric[0].value == "demo.duckdb"
+    assert len(at.dataframe) == 2  # table counts and load history

@@ -1,0 +1,83 @@
+"""The command line, run as a user runs it: a subprocess, exit codes, one-line errors, stable JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from crm_core.store import Store
+
+SUMMARY_KEYS = ["as_of", "period_days", "customers", "active_customers", "revenue", "gross_profit", "repeat_rate",
+                "churn_rate", "average_order_value", "previous"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "crm_core", *args], capture_output=True, text=True, timeout=120)
+
+
+def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in out.stderr, out.stderr
+    return lines[0]
+
+
+def test_help_lists_the_commands() -> None:
+    out = cli("--help")
+    assert out.returncode == 0
+    for command in ("init", "demo", "info", "summary"):
+        assert command in out.stdout
+
+
+def test_summary_json_has_the_documented_keys(demo_db: Path) -> None:
+    out = cli("summary", "--db", str(demo_db), "--as-of", "2026-06-30", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert list(data) == SUMMARY_KEYS and data["as_of"] == "2026-06-30"
+    assert data["customers"] > data["active_customers"] > 0 and 0 <= data["churn_rate"] <= 1
+    assert list(data["previous"]) == ["as_of"] + SUMMARY_KEYS[2:-1]
+    filtered = json.loads(cli("summary", "--db", str(demo_db), "--as-of", "2026-06-30", "--json",
+                              "--region", "Korea").stdout)
+    assert 0 < filtered["customers"] < data["customers"]
+
+
+def test_init_creates_then_upgrades_and_demo_refuses_to_overwrite(tmp_path: Path) -> None:
+    db = tmp_path / "new.duckdb"
+    assert cli("init", "--db", str(db)).returncode == 0
+    assert Store(db).table_counts()["customers"] == 0
+    out = cli("demo", "--db", str(db), "--customers", "100")
+    assert out.returncode == 1 and "--force" in one_line_error(out)
+    assert cli("demo", "--db", str(db), "--customers", "100", "--force").returncode == 0
+    info = json.loads(cli("info", "--db", str(db), "--json").stdout)
+    assert info["tables"]["customers"] == 100 and info["schema_version"] >= 2
+
+
+def test_bad_databases_give_one_clear_line(tmp_path: Path) -> None:
+    missing = cli("summary", "--db", str(tmp_path / "missing.duckdb"))
+    assert missing.returncode == 1 and "not found" in one_line_error(missing)
+    corrupt = tmp_path / "corrupt.duckdb"
+    corrupt.write_bytes(b"\x00garbage" * 1000)
+    out = cli("summary", "--db", str(corrupt))
+    assert out.returncode == 1 and "not a readable database" in one_line_error(out)
+    assert corrupt.read_bytes() == b"\x00garbage" * 1000
+    newer = tmp_path / "newer.duckdb"
+    Store(newer, create=True).schema_version()
+    con = duckdb.connect(str(newer))
+    con.execute("INSERT INTO schema_version VALUES (42, 'future', now())")
+    con.close()
+    out = cli("info", "--db", str(newer))
+    assert out.returncode == 1 and "newer" in one_line_error(out)
+    empty = tmp_path / "empty.duckdb"
+    cli("init", "--db", str(empty))
+    out = cli("summary", "--db", str(empty))
+    assert out.returncode == 1 and "no transactions" in one_line_error(out)
+
+
+def test_usage_errors_exit_2() -> None:
+    assert cli("summary").returncode == 2
+    assert cli("summary", "--db", "x.duckdb", "--as-of", "2026-02-30").returncode == 2
+    assert cli("demo", "--db", "x.duckdb", "--customers", "0").returncode == 2
+    assert cli("nonsense").returncode == 2

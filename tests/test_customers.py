@@ -1,0 +1,118 @@
+"""The per-customer layer against hand-computed answers and a plain pandas reference."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_core.customers import CUSTOMER_BASE_COLUMNS, customer_base, filter_options
+from crm_core.errors import InvalidParameterError
+from crm_core.filters import Filters
+from tests.conftest import make_store
+
+AS_OF = date(2024, 6, 30)
+
+
+def tx(tid: str, cid: str, day: str, amount: str, cost: str | None = None) -> dict:
+    return {"transaction_id": tid, "customer_id": cid, "tx_date": date.fromisoformat(day), "amount": Decimal(amount),
+            "cost": None if cost is None else Decimal(cost)}
+
+
+@pytest.fixture()
+def hand(store_factory):
+    return store_factory(
+        customers=[
+            {"customer_id": "C1", "signup_date": date(2024, 1, 1), "region": "Korea", "customer_type": "consumer"},
+            {"customer_id": "C2", "signup_date": date(2024, 2, 1), "region": "Taiwan", "customer_type": "enterprise"},
+            {"customer_id": "C3", "signup_date": date(2024, 5, 1), "region": "Korea"},
+            {"customer_id": "C4", "signup_date": date(2024, 8, 1)},
+            {"customer_id": "C5"},
+        ],
+        transactions=[
+            tx("T1", "C1", "2024-01-10", "100", "60"), tx("T2", "C1", "2024-01-10", "50", "30"),
+            tx("T3", "C1", "2024-03-01", "200"), tx("R1", "C1", "2024-03-05", "-50", "-30"),
+            tx("T4", "C1", "2024-07-05", "999", "1"),  # after as_of: ignored
+            tx("T5", "C2", "2024-06-30", "10", "5"), tx("T6", "C5", "2024-02-02", "20", "10"),
+        ],
+    )
+
+
+def test_recency_frequency_monetary_by_hand(hand) -> None:
+    df = customer_base(hand, AS_OF, bins=3).set_index("customer_id")
+    assert list(df.columns) == [c for c in CUSTOMER_BASE_COLUMNS if c != "customer_id"]
+    assert sorted(df.index) == ["C1", "C2", "C3", "C5"]  # C4 signs up after as_of
+    c1 = df.loc["C1"]
+    assert (c1.first_purchase, c1.last_purchase) == (pd.Timestamp("2024-01-10"), pd.Timestamp("2024-03-01"))
+    assert c1.frequency == 2 and c1.orders == 3  # two orders on one day are one purchase day
+    assert c1.revenue == pytest.approx(300) and c1.returns == pytest.approx(50)
+    # 40 + 20 + (200 at the default 30% margin = 60) - 20 for the returned item
+    assert c1.gross_profit == pytest.approx(100)
+    assert c1.recency_days == 121 and c1.tenure_days == 172 and c1.average_order_value == pytest.approx(100)
+    assert df.loc["C3"].frequency == 0 and pd.isna(df.loc["C3"].r_score)
+    assert df.loc["C2"].recency_days == 0
+    # Scores 1..3, higher is better; ties broken by customer id.
+    assert df.loc[["C5", "C1", "C2"], "r_score"].tolist() == [1, 2, 3]
+    assert df.loc[["C2", "C5", "C1"], "f_score"].tolist() == [1, 2, 3]
+    assert df.loc[["C2", "C5", "C1"], "m_score"].tolist() == [1, 2, 3]
+
+
+def test_filters_and_options(hand) -> None:
+    df = customer_base(hand, AS_OF, Filters.of(regions=["Korea"]))
+    assert sorted(df.customer_id) == ["C1", "C3"]
+    assert customer_base(hand, AS_OF, Filters.of(customer_types=["enterprise"])).customer_id.tolist() == ["C2"]
+    opts = filter_options(hand)
+    assert opts["regions"] == ["(unknown)", "Korea", "Taiwan"]
+
+
+@pytest.mark.parametrize("evil", ["Korea' OR '1'='1", "'; DROP TABLE customers; --", "<script>alert(1)</script>"])
+def test_filter_values_are_data_never_sql(hand, evil: str) -> None:
+    assert customer_base(hand, AS_OF, Filters.of(regions=[evil])).empty
+    assert hand.table_counts()["customers"] == 5
+
+
+def test_bad_parameters_are_refused(hand) -> None:
+    with pytest.raises(InvalidParameterError):
+        customer_base(hand, AS_OF, bins=7)
+    with pytest.raises(InvalidParameterError):
+        Filters.of(regions=[1])  # type: ignore[list-item]
+
+
+tx_rows = st.lists(
+    st.tuples(st.integers(1, 6), st.integers(0, 40), st.integers(-3000, 50000)), min_size=1, max_size=40)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=tx_rows, as_of_offset=st.integers(0, 45))
+def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset: int) -> None:
+    start = date(2024, 1, 1)
+    as_of = start + timedelta(days=as_of_offset)
+    store = make_store(
+        tmp_path_factory.mktemp("prop") / "p.duckdb",
+        customers=[{"customer_id": f"C{i}", "signup_date": start} for i in range(1, 7)],
+        transactions=[{"transaction_id": f"T{k}", "customer_id": f"C{c}", "tx_date": start + timedelta(days=d),
+                       "amount": Decimal(a) / 100, "cost": Decimal(a // 2) / 100} for k, (c, d, a) in enumerate(rows)])
+    got = customer_base(store, as_of).set_index("customer_id")
+    raw = pd.DataFrame(rows, columns=["c", "d", "cents"])
+    raw = raw[raw.d <= as_of_offset]
+    assert sorted(got.index) == [f"C{i}" for i in range(1, 7)]  # every customer once
+    for i in range(1, 7):
+        mine = raw[raw.c == i]
+        buys = mine[mine.cents >= 0]
+        row = got.loc[f"C{i}"]
+        assert row.revenue == pytest.approx(mine.cents.sum() / 100)
+        assert row.gross_profit == pytest.approx((mine.cents - mine.cents // 2).sum() / 100)
+        assert row.frequency == buys.d.nunique() and row.orders == len(buys)
+        if len(buys):
+            assert row.recency_days == as_of_offset - buys.d.max()
+    scored = got[got.frequency > 0]
+    for col in ("r_score", "f_score", "m_score"):
+        assert scored[col].between(1, 5).all()
+        assert got[got.frequency == 0][col].isna().all()
+    # Monotone: a higher monetary value never gets a lower m-score.
+    ordered = scored.sort_values("revenue")
+    assert ordered.m_score.is_monotonic_increasing or ordered.revenue.duplicated().any()

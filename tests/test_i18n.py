@@ -1,0 +1,125 @@
+"""Translations: complete in every language, every key used, formats right for each locale."""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crm_core import errors
+from crm_core.i18n import LANGUAGES, Translator, catalogue
+
+REPO = Path(__file__).resolve().parent.parent
+SOURCES = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py")), *sorted((REPO / "crm_app").glob("*.py")),
+           *sorted((REPO / "crm_core").glob("*.py"))]
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _literals_and_patterns() -> tuple[set[str], list[re.Pattern[str]]]:
+    """Every string literal in the code, and every f-string as a regex (holes match a key part)."""
+    literals: set[str] = set()
+    patterns: list[re.Pattern[str]] = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)):
+                literals.add(str(node.value))
+            elif isinstance(node, ast.JoinedStr):
+                parts = [re.escape(v.value) if isinstance(v, ast.Constant) else "(?P<h%d>[A-Za-z0-9_]+)" % i
+                         for i, v in enumerate(node.values)]
+                patterns.append(re.compile("".join(parts) + "$"))
+    return literals, patterns
+
+
+def test_every_language_has_exactly_the_same_keys_and_placeholders() -> None:
+    en = catalogue("en")
+    for lang in LANGUAGES:
+        cat = catalogue(lang)
+        assert set(cat) == set(en), (lang, sorted(set(cat) ^ set(en)))
+        for key, text in en.items():
+            assert _fields(cat[key]) == _fields(text), (lang, key)
+            assert cat[key].strip(), (lang, key)
+
+
+def test_every_key_is_used_and_every_literal_key_exists() -> None:
+    literals, patterns = _literals_and_patterns()
+    en = catalogue("en")
+    unused = []
+    for key in en:
+        if key in literals:
+            continue
+        if any((m := p.match(key)) and all(h in literals for h in m.groupdict().values()) for p in patterns):
+            continue
+        unused.append(key)
+    assert unused == [], f"keys in no code path: {unused}"
+    # Every literal passed to .t(...) exists.
+    missing = []
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "t"
+                    and node.args and isinstance(node.args[0], ast.Constant)):
+                if node.args[0].value not in en:
+                    missing.append(f"{path.name}: {node.args[0].value}")
+    assert missing == []
+
+
+def test_every_error_class_has_a_message() -> None:
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        for lang in LANGUAGES:
+            assert cls.message_key in catalogue(lang), (name, lang)
+
+
+def test_pages_never_pass_hard_coded_text_to_streamlit() -> None:
+    """``st.title("Overview")`` would bypass the translation layer: forbid literal text in st.* calls."""
+    offenders = []
+    for path in [REPO / "app.py", *(REPO / "pages").glob("*.py"), *(REPO / "crm_app").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = node.func.value
+                owner_name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
+                if owner_name in ("st", "col", "left", "right", "c1", "c2", "c3", "c4", "bar", "notice"):
+                    for arg in node.args[:1]:
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.search(r"[A-Za-z가-힣一-龥]{3}", arg.value) \
+                                and not arg.value.startswith(("pages/", "python -m", ":material/")):
+                            offenders.append(f"{path.name}:{node.lineno} {arg.value!r}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize(("lang", "value", "currency", "expected"), [
+    ("ko", 1234567, "KRW", "₩1,234,567"),
+    ("zh_Hans", 1234.5, "CNY", "¥1,234.50"),
+    ("zh_Hant", 1234, "TWD", "NT$1,234"),
+    ("en", 1234.5, "USD", "$1,234.50"),
+    ("ko", 1234.5, "USD", "US$1,234.50"),
+    ("en", -12.5, "USD", "-$12.50"),
+])
+def test_money_is_formatted_for_the_locale(lang: str, value: float, currency: str, expected: str) -> None:
+    assert Translator(lang).money(value, currency) == expected
+
+
+def test_numbers_dates_and_missing_values() -> None:
+    assert Translator("en").date(date(2026, 3, 5)) == "Mar 5, 2026"
+    assert Translator("zh_Hans").date(date(2026, 3, 5)) == "2026年3月5日"
+    assert Translator("ko").date(date(2026, 3, 5)).startswith("2026. 3. 5")
+    assert Translator("ko").compact(1_234_567) == "123.5만"
+    assert Translator("en").percent(0.1234) == "12.3%"
+    assert Translator("en").points(-0.031) == "-3.1 pts" and Translator("ko").points(0.018) == "+1.8%p"
+    for tr in map(Translator, LANGUAGES):
+        assert tr.money(None, "USD") == tr.percent(float("nan")) == tr.number(None) == "–"
+
+
+def test_unknown_placeholder_or_key_never_crashes() -> None:
+    tr = Translator("ko")
+    assert tr.t("error.db_not_found") == catalogue("ko")["error.db_not_found"]
+    assert "{path}" in tr.t("error.db_not_found", other="x")
+    assert tr.t("no.such.key") == "no.such.key"
+    with pytest.raises(KeyError):
+        Translator("ko", strict=True).t("no.such.key")

@@ -1,0 +1,116 @@
+"""Overview KPIs, trend and Pareto against hand-computed answers, and properties."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_core import overview
+from crm_core.errors import InvalidParameterError, NoDataError
+from crm_core.filters import Filters
+from tests.conftest import make_store
+
+
+def tx(tid: str, cid: str, day: str, amount: str, cost: str) -> dict:
+    return {"transaction_id": tid, "customer_id": cid, "tx_date": date.fromisoformat(day),
+            "amount": Decimal(amount), "cost": Decimal(cost)}
+
+
+@pytest.fixture()
+def periods(store_factory):
+    """10-day periods ending 2024-01-30: p0 = (01-20, 01-30], p1 = (01-10, 01-20], p2 = (12-31, 01-10]."""
+    return store_factory(
+        customers=[{"customer_id": c, "region": "North" if c in "AB" else "South"} for c in "ABCD"]
+        + [{"customer_id": "E", "signup_date": date(2024, 1, 29), "region": "South"}],
+        transactions=[
+            tx("a1", "A", "2024-01-05", "100", "50"), tx("a2", "A", "2024-01-15", "100", "50"),
+            tx("a3", "A", "2024-01-25", "100", "50"), tx("ar", "A", "2024-01-26", "-20", "-10"),
+            tx("b1", "B", "2024-01-15", "40", "20"), tx("b2", "B", "2024-01-16", "60", "30"),
+            tx("c1", "C", "2024-01-25", "30", "15"), tx("c2", "C", "2024-01-25", "30", "15"),
+            tx("d1", "D", "2024-01-14", "50", "25"), tx("d2", "D", "2024-01-22", "50", "25"),
+        ],
+        churn_events=[{"customer_id": "D", "churn_date": date(2024, 1, 28), "reason": "price"}],
+    )
+
+
+def test_kpis_by_hand(periods) -> None:
+    k = overview.kpis(periods, date(2024, 1, 30), period_days=10)
+    cur, prev = k.current, k.previous
+    assert (cur.customers, cur.active_customers, cur.revenue, cur.gross_profit) == (5, 3, 190.0, 95.0)
+    assert cur.average_order_value == pytest.approx(190 / 4)
+    assert cur.repeat_rate == 0.0
+    assert cur.churn_rate == pytest.approx(2 / 3)  # B stopped buying; D bought but left (exit event)
+    assert (prev.customers, prev.active_customers, prev.revenue) == (3, 3, 250.0)
+    assert prev.repeat_rate == pytest.approx(1 / 3) and prev.churn_rate == 0.0
+    assert k.change("revenue") == pytest.approx((190 - 250) / 250)
+    assert k.change("churn_rate") == pytest.approx(2 / 3)  # rates change in points
+
+
+def test_kpis_respect_filters(periods) -> None:
+    k = overview.kpis(periods, date(2024, 1, 30), Filters.of(regions=["North"]), period_days=10)
+    assert (k.current.customers, k.current.active_customers, k.current.revenue) == (2, 1, 80.0)
+    assert k.current.churn_rate == pytest.approx(1 / 2)
+
+
+def test_empty_periods_give_missing_rates_not_errors(periods) -> None:
+    k = overview.kpis(periods, date(2030, 1, 1), period_days=10)
+    assert k.current.active_customers == 0 and k.current.revenue == 0
+    assert k.current.repeat_rate is None and k.current.churn_rate is None and k.current.average_order_value is None
+    assert k.change("revenue") is None
+
+
+def test_trend_months_and_partial_flag(periods) -> None:
+    df = overview.trend(periods, date(2024, 1, 30), months=3)
+    assert [m.strftime("%Y-%m") for m in df.month] == ["2023-11", "2023-12", "2024-01"]
+    assert df.revenue.tolist() == [0.0, 0.0, 540.0] and df.active_customers.tolist()[-1] == 4
+    assert df.partial.tolist() == [False, False, True]
+    assert not overview.trend(periods, date(2024, 1, 31), months=1).partial.iloc[0]
+
+
+def test_pareto_by_hand(store_factory) -> None:
+    store = store_factory(transactions=[tx(f"t{i}", f"C{i:02d}", "2024-01-10", str(i), "0") for i in range(1, 11)])
+    res = overview.pareto(store, date(2024, 1, 31), period_days=30)
+    assert res.customers == 10 and res.total == 55
+    assert res.customer_share_for_80pct == pytest.approx(0.6)  # 10+9+8+7+6+5 = 45 >= 44
+    assert res.top20_share == pytest.approx(19 / 55)
+    assert res.curve.value_share.iloc[-1] == pytest.approx(1.0)
+
+
+def test_pareto_profit_can_exceed_total_when_the_tail_loses_money(store_factory) -> None:
+    store = store_factory(transactions=[tx("a", "A", "2024-01-10", "100", "0"), tx("b", "B", "2024-01-10", "50", "80")])
+    res = overview.pareto(store, date(2024, 1, 31), period_days=30, metric="gross_profit")
+    assert res.total == 70 and res.curve.value_share.max() == pytest.approx(100 / 70)
+
+
+@settings(max_examples=25, deadline=None)
+@given(values=st.lists(st.integers(1, 100_000), min_size=1, max_size=60))
+def test_pareto_is_monotone_and_ends_at_one(tmp_path_factory, values: list[int]) -> None:
+    store = make_store(tmp_path_factory.mktemp("pareto") / "p.duckdb",
+                       transactions=[tx(f"t{i}", f"C{i}", "2024-01-10", str(v), "0") for i, v in enumerate(values)])
+    res = overview.pareto(store, date(2024, 1, 31), period_days=30, points=10)
+    shares = res.curve.value_share.tolist()
+    assert shares == sorted(shares) and shares[-1] == pytest.approx(1.0)
+    assert res.total == pytest.approx(sum(values))
+    assert 0 < res.customer_share_for_80pct <= 1 and res.top20_share >= 0.2 - 1e-9
+
+
+def test_bad_parameters_and_empty_database(store_factory) -> None:
+    store = store_factory()
+    with pytest.raises(NoDataError):
+        overview.default_as_of(store)
+    with pytest.raises(InvalidParameterError):
+        overview.kpis(store, date(2024, 1, 1), period_days=0)
+    with pytest.raises(InvalidParameterError):
+        overview.pareto(store, date(2024, 1, 1), metric="amount; DROP TABLE x")  # type: ignore[arg-type]
+    assert overview.pareto(store, date(2024, 1, 1)).customers == 0
+
+
+def test_summary_keys_are_stable(periods) -> None:
+    out = overview.summary(periods, date(2024, 1, 30), period_days=10)
+    assert list(out)[:9] == ["as_of", "period_days", "customers", "active_customers", "revenue", "gross_profit",
+                             "repeat_rate", "churn_rate", "average_order_value"]
+    assert out["as_of"] == "2024-01-30" and out["previous"]["as_of"] == str(date(2024, 1, 30) - timedelta(days=10))

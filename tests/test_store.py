@@ -1,0 +1,201 @@
+"""The store: creation, migration, refusal of bad files, locking, threads, exact money."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from crm_core.errors import (
+    DatabaseBusyError,
+    DatabaseCorruptError,
+    DatabaseNotFoundError,
+    NotACrmDatabaseError,
+    ReadOnlyDatabaseError,
+    SchemaVersionError,
+)
+from crm_core.store import DATA_TABLES, Store, latest_version, load_sql, migrations
+
+
+def test_new_file_gets_every_table_and_the_latest_schema(tmp_path: Path) -> None:
+    store = Store(tmp_path / "new.duckdb", create=True)
+    assert store.schema_version() == latest_version() >= 2
+    assert set(store.table_counts()) == set(DATA_TABLES)
+    assert all(n == 0 for n in store.table_counts().values())
+    versions = store.rows("SELECT version, name FROM schema_version ORDER BY version")
+    assert [v for v, _ in versions] == list(range(1, latest_version() + 1))
+
+
+def test_missing_file_is_not_created_unless_asked(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseNotFoundError):
+        Store(tmp_path / "missing.duckdb")
+    assert not (tmp_path / "missing.duckdb").exists()
+
+
+def _v1_file(path: Path) -> None:
+    """A file as version 1 of the software left it: tables but no staging views."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    con.execute(migrations()[0].sql)
+    con.execute("INSERT INTO schema_version VALUES (1, 'core_tables', now())")
+    con.execute("INSERT INTO customers (customer_id, name) VALUES ('C1', '김민준')")
+    con.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) VALUES ('T1', 'C1', DATE '2024-01-02', 10.10)")
+    con.close()
+
+
+def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    _v1_file(path)
+    store = Store(path)
+    assert store.schema_version() == latest_version()
+    assert store.rows("SELECT customer_id, name FROM customers") == [("C1", "김민준")]
+    # The staging layer added by migration 2 now works on the old rows.
+    assert store.rows("SELECT customer_id, net_amount FROM stg_transactions") == [("C1", Decimal("10.10"))]
+
+
+def test_newer_file_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "newer.duckdb"
+    Store(path, create=True).schema_version()
+    con = duckdb.connect(str(path))
+    con.execute("INSERT INTO schema_version VALUES (99, 'from_the_future', now())")
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaVersionError) as info:
+        Store(path).schema_version()
+    assert info.value.params["found"] == 99 and info.value.params["supported"] == latest_version()
+    assert "newer" in str(info.value)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not a database\n" * 200, os.urandom(8192)])
+def test_corrupt_or_empty_file_is_refused_without_being_overwritten(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.duckdb"
+    path.write_bytes(content)
+    with pytest.raises(DatabaseCorruptError):
+        Store(path).table_counts()
+    assert path.read_bytes() == content
+
+
+def test_foreign_duckdb_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE something (a INTEGER)")
+    con.close()
+    with pytest.raises(NotACrmDatabaseError):
+        Store(path).table_counts()
+
+
+def test_unwritable_current_file_is_opened_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "ro.duckdb"
+    Store(path, create=True).table_counts()
+    monkeypatch.setattr(os, "access", lambda p, mode: False)  # as if the file were not writable (tests run as root)
+    store = Store(path)
+    assert store.schema_version() == latest_version()
+    with pytest.raises(duckdb.InvalidInputException, match="read-only"):
+        with store.cursor() as cur:
+            cur.execute("INSERT INTO meta VALUES ('x', 'y')")
+
+
+def test_read_only_old_file_cannot_be_upgraded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "old.duckdb"
+    _v1_file(path)
+    monkeypatch.setattr(os, "access", lambda p, mode: False)  # as if the file were not writable
+    with pytest.raises(ReadOnlyDatabaseError):
+        Store(path).table_counts()
+
+
+HOLD_LOCK = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(float(sys.argv[2]))"
+
+
+def _hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_another_process_writing_makes_the_store_busy_then_it_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    Store(path, create=True).table_counts()
+    proc = _hold_lock(path, 1.5)
+    try:
+        with pytest.raises(DatabaseBusyError):
+            Store(path).table_counts()
+        started = time.monotonic()
+        counts = Store(path, busy_timeout=20).table_counts()  # waits for the lock to go
+        assert counts["customers"] == 0 and time.monotonic() - started > 0.3
+    finally:
+        proc.wait(10)
+
+
+def test_connection_is_released_between_uses_so_other_processes_can_write(tmp_path: Path) -> None:
+    path = tmp_path / "shared.duckdb"
+    store = Store(path, create=True)
+    store.table_counts()
+    out = subprocess.run([sys.executable, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1]);"
+                          "c.execute(\"INSERT INTO meta VALUES ('from_cli', 'yes')\")", str(path)], capture_output=True)
+    assert out.returncode == 0, out.stderr
+    assert store.meta("from_cli") == "yes"
+
+
+def test_many_threads_share_one_connection_with_their_own_cursors(tmp_path: Path) -> None:
+    store = Store(tmp_path / "t.duckdb", create=True)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO customers (customer_id) SELECT 'C' || i FROM range(1000) r(i)")
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                results.append(store.scalar("SELECT count(*) FROM customers"))
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == [] and results == [1000] * 160
+
+
+def test_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
+    store = Store(tmp_path / "t.duckdb", create=True)
+    with pytest.raises(duckdb.ConstraintException):
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+            cur.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+    assert store.table_counts()["customers"] == 0
+
+
+def test_money_is_exact(tmp_path: Path) -> None:
+    store = Store(tmp_path / "m.duckdb", create=True)
+    with store.transaction() as cur:
+        cur.executemany("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) VALUES (?, 'C', DATE '2024-01-01', ?)",
+                        [(f"T{i}", Decimal("0.10")) for i in range(10)] + [("R", Decimal("-0.30"))])
+    assert store.scalar("SELECT sum(amount) FROM transactions") == Decimal("0.70")
+    assert store.scalar("SELECT typeof(amount) FROM transactions LIMIT 1") == "DECIMAL(18,2)"
+
+
+def test_data_version_follows_writes(tmp_path: Path) -> None:
+    store = Store(tmp_path / "v.duckdb", create=True)
+    v0 = store.data_version()
+    with store.transaction() as cur:
+        Store.bump_data_version(cur)
+    assert store.data_version() == v0 + 1
+    assert store.data_version() == v0 + 1  # cached by file fingerprint, still right
+
+
+def test_sql_files_are_fixed_names_only() -> None:
+    assert "stg_transactions" in load_sql("customer_base")
+    assert "{filtered_customers}" not in load_sql("customer_base")
+    for bad in ("../etc/passwd", "customer_base; DROP TABLE customers", "nonexistent"):
+        with pytest.raises(KeyError):
+            load_sql(bad)
