@@ -28,7 +28,7 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
     """
     if bins not in (3, 4, 5):
         raise InvalidParameterError("bins must be 3, 4 or 5", name="bins", value=bins)
-    df = store.query("customer_base", {"as_of": as_of, "bins": bins, **filters.params()})
+    df = store.query("customer_base", {"as_of": as_of, "bins": bins, **filters.params()}, filtered=filters.active)
     return df[list(CUSTOMER_BASE_COLUMNS)]
 
 

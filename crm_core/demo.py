@@ -192,7 +192,8 @@ def generate(path: str | os.PathLike[str], *, customers: int = DEFAULT_CUSTOMERS
 
     report(0.2, "demo.step.loyalty")
     z = np.log(lam * value)
-    z = (z - z.mean()) / z.std()
+    spread = z.std()
+    z = (z - z.mean()) / (spread if spread > 0 else 1.0)
     enrol_day: dict[str, np.ndarray] = {}
     member_rows = []
     for pid, (_name, kind, fee, pstart, _lift, share) in ref.PROGRAMS.items():
@@ -251,6 +252,7 @@ def generate(path: str | os.PathLike[str], *, customers: int = DEFAULT_CUSTOMERS
         store = Store(tmp, create=True)
         with store.transaction() as cur:
             _write(cur, start, cust, tx, churn, service, members, costs, campaigns, contacts, seed, customers)
+            Store.refresh_derived(cur)
             Store.bump_data_version(cur)
         with store.cursor() as cur:
             cur.execute("CHECKPOINT")
@@ -421,10 +423,12 @@ def _write(cur, start: date, cust: pd.DataFrame, tx: pd.DataFrame, churn: pd.Dat
         cur.register(name, frame)
     stmts = [
         "INSERT INTO account_managers VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(ref.MANAGERS)),
-        """INSERT INTO customers SELECT customer_id, name, email, phone, NULL, city, region, country, customer_type,
+        """INSERT INTO customers (customer_id, name, email, phone, address, city, region, country, customer_type,
+               industry, acquisition_channel, signup_date, account_manager, ingest_id) SELECT customer_id, name, email, phone, NULL, city, region, country, customer_type,
                industry, acquisition_channel, CAST($start AS DATE) + CAST(signup_day AS INTEGER), account_manager, 1 FROM d_cust""",
         "INSERT INTO products SELECT product_id, name, category, unit_price, unit_cost FROM d_products",
-        """INSERT INTO transactions SELECT 'T' || lpad(CAST(seq AS VARCHAR), 10, '0'),
+        """INSERT INTO transactions (transaction_id, customer_id, tx_date, tx_ts, amount, cost, quantity, product_id,
+               product_category, channel, store_id, discount, currency, ingest_id) SELECT 'T' || lpad(CAST(seq AS VARCHAR), 10, '0'),
                'C' || lpad(CAST(owner + 1 AS VARCHAR), 7, '0'), CAST($start AS DATE) + CAST(day AS INTEGER), NULL,
                amount, cost, quantity, product_id, product_category, channel, NULL, discount, 'USD', 1 FROM d_tx""",
         """INSERT INTO churn_events SELECT customer_id, CAST($start AS DATE) + CAST(day AS INTEGER), reason, reason_detail, 1

@@ -88,7 +88,7 @@ def _values(row: pd.Series) -> KpiValues:
 def kpis(store: Store, as_of: date, filters: Filters = Filters(), period_days: int = 365) -> Kpis:
     """Headline KPIs for the period ending ``as_of`` and for the period before it."""
     _check_period(period_days)
-    df = store.query("overview_kpis", {"as_of": as_of, "period_days": period_days, **filters.params()})
+    df = store.query("overview_kpis", {"as_of": as_of, "period_days": period_days, **filters.params()}, filtered=filters.active)
     by_p = df.set_index("p")
     return Kpis(as_of, period_days, _values(by_p.loc[0]), _values(by_p.loc[1]))
 
@@ -98,7 +98,7 @@ def trend(store: Store, as_of: date, filters: Filters = Filters(), months: int =
     if not 1 <= months <= 240:
         raise InvalidParameterError("months must be between 1 and 240", name="months", value=months)
     since = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp().date()
-    df = store.query("overview_trend", {"as_of": as_of, "since": since, **filters.params()})
+    df = store.query("overview_trend", {"as_of": as_of, "since": since, **filters.params()}, filtered=filters.active)
     df["month"] = pd.to_datetime(df["month"])
     month_end = (pd.Timestamp(as_of) + pd.offsets.MonthEnd(0)).date()
     df["partial"] = (df["month"].dt.to_period("M") == pd.Timestamp(as_of).to_period("M")) & (as_of != month_end)

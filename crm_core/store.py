@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -93,10 +93,13 @@ def latest_version() -> int:
 
 
 _INCLUDE = re.compile(r"\{([a-z_]+)\}")
+#: ``{customer_filter}`` in a query becomes this when filters are active, else nothing,
+#: so unfiltered queries skip the semi-join. Values are still bound (see filters.py).
+_CUSTOMER_FILTER = "AND customer_id IN (SELECT customer_id FROM fc)"
 
 
 @lru_cache(maxsize=None)
-def load_sql(name: str) -> str:
+def load_sql(name: str, filtered: bool = True) -> str:
     """The text of ``sql/<name>.sql``, with ``{other}`` replaced by ``sql/other.sql``.
 
     Only files shipped in this package can be named (never user input); values are
@@ -105,7 +108,13 @@ def load_sql(name: str) -> str:
     path = SQL_DIR / f"{name}.sql"
     if not re.fullmatch(r"[a-z_]+", name) or not path.is_file():
         raise KeyError(name)
-    return _INCLUDE.sub(lambda m: load_sql(m.group(1)), path.read_text("utf-8"))
+
+    def include(m: re.Match[str]) -> str:
+        if m.group(1) == "customer_filter":
+            return _CUSTOMER_FILTER if filtered else ""
+        return load_sql(m.group(1), filtered)
+
+    return _INCLUDE.sub(include, path.read_text("utf-8"))
 
 
 def _settings() -> dict[str, Any]:
@@ -272,6 +281,8 @@ class Store:
                     conn.execute(m.sql)
                     conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)",
                                  [m.version, m.name, datetime.now(timezone.utc).replace(tzinfo=None)])
+            if current > 0:  # an upgraded file with data: rebuild the derived columns
+                Store.refresh_derived(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -295,9 +306,15 @@ class Store:
             row = cur.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
-    def query(self, name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """Run the named file ``sql/<name>.sql`` with bound parameters."""
-        return self.df(load_sql(name), params)
+    def query(self, name: str, params: Mapping[str, Any] | None = None, *, filtered: bool = True) -> pd.DataFrame:
+        """Run the named file ``sql/<name>.sql`` with bound parameters.
+
+        ``filtered=False`` drops the customer-filter semi-join (use when no filter is set).
+        """
+        sql = load_sql(name, filtered)
+        if params is not None:  # bind only what the statement names
+            params = {k: v for k, v in params.items() if f"${k}" in sql}
+        return self.df(sql, params)
 
     # -- metadata ----------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -314,6 +331,16 @@ class Store:
         cur.execute("""INSERT OR REPLACE INTO meta
             SELECT 'data_version', CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR)
             FROM meta WHERE key = 'data_version'""")
+
+    @staticmethod
+    def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
+        """Recompute the derived columns (migration 3) after a write.
+
+        Call inside the writing transaction, with ``since`` = the earliest transaction
+        date written (None: everything).
+        """
+        cur.execute(load_sql("refresh_transaction_flags"), {"since": since or date(1, 1, 1)})
+        cur.execute(load_sql("refresh_customer_firsts"))
 
     def fingerprint(self) -> tuple[int, ...]:
         """Stat of the file and its WAL: changes whenever any process writes."""

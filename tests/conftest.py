@@ -55,6 +55,7 @@ def make_store(path: Path, *, customers: Iterable[Row] = (), transactions: Itera
                 cur.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
         for k, v in (meta or {}).items():
             Store.set_meta(cur, k, v)
+        Store.refresh_derived(cur)
         Store.bump_data_version(cur)
     return store
 

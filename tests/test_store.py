@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,8 +57,11 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     store = Store(path)
     assert store.schema_version() == latest_version()
     assert store.rows("SELECT customer_id, name FROM customers") == [("C1", "김민준")]
-    # The staging layer added by migration 2 now works on the old rows.
-    assert store.rows("SELECT customer_id, net_amount FROM stg_transactions") == [("C1", Decimal("10.10"))]
+    assert store.rows("SELECT amount FROM transactions") == [(Decimal("10.10"),)]  # stored exactly
+    # The staging layer (migrations 2-3) works on the old rows, derived columns back-filled.
+    assert store.rows("SELECT customer_id, net_amount, first_of_day, first_of_month FROM stg_transactions") == [
+        ("C1", 10.1, True, True)]
+    assert store.rows("SELECT first_purchase FROM customers") == [(date(2024, 1, 2),)]
 
 
 def test_newer_file_is_refused_and_left_unchanged(tmp_path: Path) -> None:

@@ -5,41 +5,32 @@
 WITH fc AS (
     {filtered_customers}
 ),
-days AS (   -- one row per customer and day: makes "distinct days" a plain count
-    SELECT t.customer_id, t.purchase_date,
-           count(*) FILTER (WHERE NOT t.is_return)      AS orders,
-           sum(t.net_amount)                            AS revenue,
-           sum(t.gross_profit)                          AS gross_profit,
-           sum(t.net_amount) FILTER (WHERE t.is_return) AS returns
-    FROM stg_transactions t
-    WHERE t.purchase_date <= $as_of
-    GROUP BY ALL
-),
 tx AS (
     SELECT customer_id,
-           min(purchase_date) FILTER (WHERE orders > 0) AS first_purchase,
-           max(purchase_date) FILTER (WHERE orders > 0) AS last_purchase,
-           count(*) FILTER (WHERE orders > 0)           AS frequency,
-           sum(orders)                                  AS orders,
-           sum(revenue)                                 AS revenue,
-           sum(gross_profit)                            AS gross_profit,
-           coalesce(-sum(returns), 0)                   AS returns
-    FROM days
+           max(purchase_date) FILTER (WHERE first_of_day)   AS last_purchase,
+           count(*) FILTER (WHERE first_of_day)              AS frequency,
+           count(*) FILTER (WHERE NOT is_return)             AS orders,
+           sum(net_amount)                                   AS revenue,
+           sum(gross_profit)                                 AS gross_profit,
+           coalesce(-sum(net_amount) FILTER (WHERE is_return), 0) AS returns
+    FROM stg_transactions
+    WHERE purchase_date <= $as_of {customer_filter}
     GROUP BY customer_id
 ),
 base AS (
     SELECT fc.customer_id, fc.region, fc.channel, fc.customer_type, fc.signup_date, fc.account_manager,
-           tx.first_purchase, tx.last_purchase,
-           coalesce(tx.frequency, 0)                        AS frequency,
-           coalesce(tx.orders, 0)                           AS orders,
-           CAST(coalesce(tx.revenue, 0) AS DOUBLE)          AS revenue,
-           CAST(coalesce(tx.gross_profit, 0) AS DOUBLE)     AS gross_profit,
-           CAST(coalesce(tx.returns, 0) AS DOUBLE)          AS returns,
-           CAST($as_of AS DATE) - tx.last_purchase          AS recency_days,
-           CAST($as_of AS DATE) - tx.first_purchase         AS tenure_days,
-           CAST(tx.revenue AS DOUBLE) / nullif(tx.orders, 0) AS average_order_value
+           CASE WHEN fc.first_purchase <= $as_of THEN fc.first_purchase END AS first_purchase,
+           tx.last_purchase,
+           coalesce(tx.frequency, 0)                         AS frequency,
+           coalesce(tx.orders, 0)                            AS orders,
+           coalesce(tx.revenue, 0)                           AS revenue,
+           coalesce(tx.gross_profit, 0)                      AS gross_profit,
+           coalesce(tx.returns, 0)                           AS returns,
+           CAST($as_of AS DATE) - tx.last_purchase           AS recency_days,
+           CAST($as_of AS DATE) - CASE WHEN fc.first_purchase <= $as_of THEN fc.first_purchase END AS tenure_days,
+           tx.revenue / nullif(tx.orders, 0)                 AS average_order_value
     FROM fc LEFT JOIN tx USING (customer_id)
-    WHERE fc.signup_date <= $as_of OR tx.first_purchase IS NOT NULL
+    WHERE fc.known_since <= $as_of
 )
 -- Scores 1..$bins by rank among buyers; ties are broken by customer_id so equal
 -- inputs always get the same, reproducible score. Higher is better for all three.

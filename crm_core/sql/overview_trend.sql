@@ -1,5 +1,5 @@
 -- Grain: one row per calendar month from $since to $as_of (inclusive), filtered
--- customers. active_customers = distinct buyers in the month.
+-- customers. active_customers = distinct buyers in the month (first_of_month rows).
 WITH fc AS (
     {filtered_customers}
 ),
@@ -9,13 +9,12 @@ months AS (
 ),
 agg AS (
     SELECT CAST(date_trunc('month', purchase_date) AS DATE) AS month,
-           CAST(sum(net_amount) AS DOUBLE) AS revenue,
-           CAST(sum(gross_profit) AS DOUBLE) AS gross_profit,
-           count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS active_customers,
+           sum(net_amount) AS revenue,
+           sum(gross_profit) AS gross_profit,
+           count(*) FILTER (WHERE first_of_month) AS active_customers,
            count(*) FILTER (WHERE NOT is_return) AS orders
     FROM stg_transactions
-    WHERE purchase_date >= date_trunc('month', CAST($since AS DATE)) AND purchase_date <= $as_of
-      AND customer_id IN (SELECT customer_id FROM fc)
+    WHERE purchase_date >= date_trunc('month', CAST($since AS DATE)) AND purchase_date <= $as_of {customer_filter}
     GROUP BY 1
 )
 SELECT months.month, coalesce(revenue, 0) AS revenue, coalesce(gross_profit, 0) AS gross_profit,

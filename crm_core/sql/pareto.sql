@@ -6,12 +6,12 @@ WITH fc AS (
 ),
 per_cust AS (
     SELECT customer_id,
-           CAST(CASE WHEN $metric = 'gross_profit' THEN sum(gross_profit) ELSE sum(net_amount) END AS DOUBLE) AS v
+           CASE WHEN $metric = 'gross_profit' THEN sum(gross_profit) ELSE sum(net_amount) END AS v
     FROM stg_transactions
     WHERE purchase_date > CAST($as_of AS DATE) - CAST($period_days AS INTEGER) AND purchase_date <= $as_of
-      AND customer_id IN (SELECT customer_id FROM fc)
+      {customer_filter}
     GROUP BY customer_id
-    HAVING count(*) FILTER (WHERE NOT is_return) > 0
+    HAVING count(*) FILTER (WHERE first_of_day) > 0
 ),
 ranked AS (
     SELECT row_number() OVER (ORDER BY v DESC, customer_id) AS rank, v,
