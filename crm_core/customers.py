@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidParameterError
 from .filters import Filters
 from .store import Store
 
-__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "filter_options"]
+__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "filter_options", "add_scores", "ntile"]
 
 CUSTOMER_BASE_COLUMNS: tuple[str, ...] = (
     "customer_id", "region", "channel", "customer_type", "signup_date", "account_manager",
@@ -28,8 +29,42 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
     """
     if bins not in (3, 4, 5):
         raise InvalidParameterError("bins must be 3, 4 or 5", name="bins", value=bins)
-    df = store.query("customer_base", {"as_of": as_of, "bins": bins, **filters.params()}, filtered=filters.active)
+    df = store.query("customer_base", {"as_of": as_of, **filters.params()}, filtered=filters.active)
+    add_scores(df, bins)
     return df[list(CUSTOMER_BASE_COLUMNS)]
+
+
+def ntile(n_rows: int, bins: int) -> np.ndarray:
+    """SQL ``ntile(bins)`` for positions 0..n_rows-1: the first ``n_rows % bins`` tiles
+    get one row more than the others."""
+    q, r = divmod(n_rows, bins)
+    pos = np.arange(n_rows)
+    big = r * (q + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tile = np.where(pos < big, pos // (q + 1), r + (pos - big) // max(q, 1))
+    return (tile + 1).astype(np.int64)
+
+
+def add_scores(df: pd.DataFrame, bins: int) -> None:
+    """R, F and M scores 1..``bins`` by rank among buyers (higher is better), in place.
+
+    ``df`` must be sorted by ``customer_id``: a stable sort on the value then breaks ties
+    by ``customer_id`` (recency: more recent first ranks higher; ties to the larger id,
+    so the order is the exact reverse of the ascending one). Non-buyers get null.
+    """
+    buyers = np.flatnonzero(df["frequency"].to_numpy() > 0)
+    tiles = ntile(len(buyers), bins)
+    for col, key, descending in (("r_score", "recency_days", True), ("f_score", "frequency", False),
+                                 ("m_score", "revenue", False)):
+        values = df[key].to_numpy(dtype=np.float64, na_value=np.nan)[buyers]
+        order = np.argsort(values, kind="stable")
+        if descending:
+            order = order[::-1]
+        score = np.zeros(len(df), dtype=np.int64)
+        score[buyers[order]] = tiles
+        out = pd.array(score, dtype="Int64")
+        out[score == 0] = pd.NA
+        df[col] = out
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:

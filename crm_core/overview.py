@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidParameterError, NoDataError
@@ -30,6 +31,7 @@ __all__ = [
     "kpis",
     "trend",
     "pareto",
+    "pareto_from_values",
     "default_as_of",
     "summary",
 ]
@@ -123,18 +125,34 @@ def pareto(store: Store, as_of: date, filters: Filters = Filters(), period_days:
     _check_period(period_days)
     if metric not in ("revenue", "gross_profit"):
         raise InvalidParameterError("metric must be revenue or gross_profit", name="metric", value=metric)
-    df = store.query("pareto", {"as_of": as_of, "period_days": period_days, "metric": metric,
-                                "points": max(10, min(points, 5000)), **filters.params()})
-    if df.empty:
-        return ParetoResult(metric, 0, 0.0, None, None, df)
-    n, total = int(df["n"].iloc[0]), float(df["total"].iloc[0])
-    reach = df[df["cum"] >= 0.8 * total] if total > 0 else df.iloc[0:0]
-    share80 = float(reach["customer_share"].iloc[0]) if len(reach) else None
+    values = store.query("pareto", {"as_of": as_of, "period_days": period_days, "metric": metric,
+                                    **filters.params()}, filtered=filters.active)["v"].to_numpy(dtype=np.float64)
+    return pareto_from_values(values, metric, points)
+
+
+def pareto_from_values(values: np.ndarray, metric: str = "revenue", points: int = 200) -> ParetoResult:
+    """Rank values descending; the curve keeps about ``points`` ranks plus the first,
+    the last, the top-20% rank and the first rank reaching 80% of the total."""
+    n = len(values)
+    if n == 0:
+        empty = pd.DataFrame({"rank": [], "customer_share": [], "value_share": [], "v": []})
+        return ParetoResult(metric, 0, 0.0, None, None, empty)
+    v = np.sort(values)[::-1]
+    cum = np.cumsum(v)
+    total = float(cum[-1])
+    rank = np.arange(1, n + 1)
     k20 = -(-2 * n // 10)  # ceil(0.2 n)
-    top = df[df["rank"] == k20]
-    top20 = float(top["cum"].iloc[0] / total) if total and len(top) else None
-    return ParetoResult(metric, n, total, share80, top20,
-                        df[["rank", "customer_share", "value_share", "v"]].reset_index(drop=True))
+    top20 = float(cum[k20 - 1] / total) if total else None
+    reach = np.flatnonzero(cum >= 0.8 * total) if total > 0 else np.array([], dtype=np.int64)
+    share80 = float(rank[reach[0]] / n) if len(reach) else None
+    step = max(1, n // max(10, min(points, 5000)))
+    keep = (rank % step == 0) | (rank == 1) | (rank == n) | (rank == k20)
+    if len(reach):
+        keep[reach[0]] = True
+    curve = pd.DataFrame({"rank": rank[keep], "customer_share": rank[keep] / n,
+                          "value_share": cum[keep] / total if total else np.full(int(keep.sum()), np.nan),
+                          "v": v[keep]})
+    return ParetoResult(metric, n, total, share80, top20, curve)
 
 
 def default_as_of(store: Store) -> date:

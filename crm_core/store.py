@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .errors import (
     DatabaseBusyError,
@@ -115,6 +116,25 @@ def load_sql(name: str, filtered: bool = True) -> str:
         return load_sql(m.group(1), filtered)
 
     return _INCLUDE.sub(include, path.read_text("utf-8"))
+
+
+def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow result -> pandas with the types DuckDB's ``.df()`` would give.
+
+    Dates become ``datetime64``, DECIMAL becomes float64 (analytics only; stored money
+    stays exact), integer columns with nulls become nullable ``Int64``.
+    """
+    cols = {}
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_decimal(col.type):
+            col = col.cast(pa.float64())
+        cols[name] = col
+    table = pa.table(cols) if cols else table
+    frame = table.to_pandas(date_as_object=False)
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_integer(col.type) and col.null_count:
+            frame[name] = frame[name].astype("Int64")
+    return frame
 
 
 def _settings() -> dict[str, Any]:
@@ -293,9 +313,11 @@ class Store:
 
     # -- queries -----------------------------------------------------------------
     def df(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> pd.DataFrame:
-        """Run SQL with bound parameters and return a DataFrame."""
+        """Run SQL with bound parameters and return a DataFrame (through Arrow: ~4x faster
+        than ``.df()`` for wide results; see :func:`arrow_to_frame` for the types)."""
         with self.cursor() as cur:
-            return cur.execute(sql, params).df()
+            rel = cur.sql(sql, params=params)
+            return pd.DataFrame() if rel is None else arrow_to_frame(rel.to_arrow_table())
 
     def rows(self, sql: str, params: Mapping[str, Any] | Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         with self.cursor() as cur:
@@ -334,13 +356,20 @@ class Store:
 
     @staticmethod
     def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
-        """Recompute the derived columns (migration 3) after a write.
+        """Recompute the derived data (migrations 3-4) after a write.
+
+        Transaction flags, customers' first purchase, and the ``customer_days`` running
+        totals of every customer with a transaction on or after ``since``.
 
         Call inside the writing transaction, with ``since`` = the earliest transaction
         date written (None: everything).
         """
-        cur.execute(load_sql("refresh_transaction_flags"), {"since": since or date(1, 1, 1)})
+        since = since or date(1, 1, 1)
+        cur.execute(load_sql("refresh_transaction_flags"), {"since": since})
         cur.execute(load_sql("refresh_customer_firsts"))
+        for statement in load_sql("refresh_customer_days").split(";"):
+            if statement.strip():
+                cur.execute(statement, {"since": since} if "$since" in statement else None)
 
     def fingerprint(self) -> tuple[int, ...]:
         """Stat of the file and its WAL: changes whenever any process writes."""

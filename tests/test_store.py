@@ -13,6 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_core.errors import (
     DatabaseBusyError,
@@ -198,8 +200,52 @@ def test_data_version_follows_writes(tmp_path: Path) -> None:
 
 
 def test_sql_files_are_fixed_names_only() -> None:
-    assert "stg_transactions" in load_sql("customer_base")
+    assert "customer_days" in load_sql("customer_base")
     assert "{filtered_customers}" not in load_sql("customer_base")
     for bad in ("../etc/passwd", "customer_base; DROP TABLE customers", "nonexistent"):
         with pytest.raises(KeyError):
             load_sql(bad)
+
+
+@settings(max_examples=20, deadline=None)
+@given(first=st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
+       second=st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 70), st.integers(-3, 9)), max_size=25))
+def test_refresh_derived_flags_match_distinct_days_and_months(tmp_path_factory, first, second) -> None:
+    """After an initial load and an incremental one, the flags count exactly the distinct
+    purchase (customer, day) and (customer, month) pairs; first_purchase is the earliest;
+    the customer_days state as of any date equals a brute-force sum of the rows."""
+    store = Store(tmp_path_factory.mktemp("flags") / "f.duckdb", create=True)
+    base = date(2024, 1, 1)
+    rows: list[tuple[str, date, int]] = []
+    for batch in (first, second):
+        if not batch:
+            continue
+        with store.transaction() as cur:
+            for cid in {c for c, _, _ in batch}:
+                cur.execute("INSERT INTO customers (customer_id) VALUES (?) ON CONFLICT DO NOTHING", [cid])
+            for i, (cid, day, amount) in enumerate(batch):
+                d = date.fromordinal(base.toordinal() + day)
+                rows.append((cid, d, amount))
+                cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) VALUES (?, ?, ?, ?)",
+                            [f"T{len(rows)}", cid, d, amount])
+            since = min(date.fromordinal(base.toordinal() + day) for _, day, _ in batch)
+            Store.refresh_derived(cur, since if batch is second else None)
+    buys = [(c, d) for c, d, a in rows if a >= 0]
+    days = {(c, d) for c, d in buys}
+    months = {(c, d.year, d.month) for c, d in buys}
+    assert store.rows("""SELECT count(*) FILTER (WHERE first_of_day), count(*) FILTER (WHERE first_of_month),
+                                count(DISTINCT (customer_id, tx_date)) FILTER (WHERE first_of_day)
+                         FROM transactions""") == [(len(days), len(months), len(days))]
+    firsts = {c: min(d for cc, d in buys if cc == c) for c, _ in buys}
+    assert dict(store.rows("SELECT customer_id, first_purchase FROM customers WHERE first_purchase IS NOT NULL")) == firsts
+    for day in (0, 20, 35, 70):
+        as_of = date.fromordinal(base.toordinal() + day)
+        expect = {}
+        for c in sorted({c for c, d, _ in rows if d <= as_of}):
+            mine = [(d, a) for cc, d, a in rows if cc == c and d <= as_of]
+            bought = [d for d, a in mine if a >= 0]
+            expect[c] = (max(bought) if bought else None, len(set(bought)), len(bought),
+                         float(sum(a for _, a in mine)), float(-sum(a for _, a in mine if a < 0)))
+        got = store.rows("""SELECT customer_id, last_purchase, purchase_days, orders, revenue, returns
+                            FROM customer_days WHERE next_day > ? AND day <= ?""", [as_of, as_of])
+        assert {c: tuple(v) for c, *v in got} == expect

@@ -5,17 +5,11 @@
 WITH fc AS (
     {filtered_customers}
 ),
-tx AS (
-    SELECT customer_id,
-           max(purchase_date) FILTER (WHERE first_of_day)   AS last_purchase,
-           count(*) FILTER (WHERE first_of_day)              AS frequency,
-           count(*) FILTER (WHERE NOT is_return)             AS orders,
-           sum(net_amount)                                   AS revenue,
-           sum(gross_profit)                                 AS gross_profit,
-           coalesce(-sum(net_amount) FILTER (WHERE is_return), 0) AS returns
-    FROM stg_transactions
-    WHERE purchase_date <= $as_of {customer_filter}
-    GROUP BY customer_id
+tx AS (   -- each customer's running totals as of $as_of (see migration 004)
+    SELECT customer_id, last_purchase, purchase_days AS frequency, orders,
+           round(revenue, 2) AS revenue, round(gross_profit, 2) AS gross_profit, round(returns, 2) AS returns
+    FROM customer_days   -- rounded to cents: running DOUBLE sums must not split ties
+    WHERE next_day > $as_of AND day <= $as_of {customer_filter}
 ),
 base AS (
     SELECT fc.customer_id, fc.region, fc.channel, fc.customer_type, fc.signup_date, fc.account_manager,
@@ -32,13 +26,5 @@ base AS (
     FROM fc LEFT JOIN tx USING (customer_id)
     WHERE fc.known_since <= $as_of
 )
--- Scores 1..$bins by rank among buyers; ties are broken by customer_id so equal
--- inputs always get the same, reproducible score. Higher is better for all three.
-SELECT base.*,
-       CASE WHEN frequency > 0 THEN ntile(CAST($bins AS INTEGER)) OVER (PARTITION BY frequency > 0
-            ORDER BY recency_days DESC, customer_id DESC) END AS r_score,
-       CASE WHEN frequency > 0 THEN ntile(CAST($bins AS INTEGER)) OVER (PARTITION BY frequency > 0
-            ORDER BY frequency, customer_id) END AS f_score,
-       CASE WHEN frequency > 0 THEN ntile(CAST($bins AS INTEGER)) OVER (PARTITION BY frequency > 0
-            ORDER BY revenue, customer_id) END AS m_score
-FROM base
+SELECT * FROM base
+ORDER BY customer_id

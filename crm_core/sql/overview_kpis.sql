@@ -5,6 +5,9 @@
 --   churn_base  = customers active in the period before
 --   churned     = of those, no purchase in this period, or an exit event during it
 --   customers   = known at the period's end (signed up or bought by then)
+-- Each customer's activity in a period is the difference of their running totals
+-- (customer_days) at the period's two ends: a few filtered scans, no aggregation
+-- over transactions.
 WITH fc AS (
     {filtered_customers}
 ),
@@ -14,21 +17,39 @@ w AS (
            CAST($as_of AS DATE) - 2 * CAST($period_days AS INTEGER) AS d2,
            CAST($as_of AS DATE) - 3 * CAST($period_days AS INTEGER) AS d3
 ),
-tx AS (
-    SELECT customer_id, net_amount, gross_profit, is_return, first_of_day,
-           CASE WHEN purchase_date > w.d1 THEN 0 WHEN purchase_date > w.d2 THEN 1 ELSE 2 END AS p
-    FROM stg_transactions CROSS JOIN w
-    WHERE purchase_date > w.d3 AND purchase_date <= w.d0 {customer_filter}
+s0 AS (   -- running totals as of d0
+    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) AND day <= CAST($as_of AS DATE) {customer_filter}
+),
+s1 AS (   -- running totals as of d1
+    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) - CAST($period_days AS INTEGER) AND day <= CAST($as_of AS DATE) - CAST($period_days AS INTEGER) {customer_filter}
+),
+s2 AS (   -- running totals as of d2
+    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) - 2 * CAST($period_days AS INTEGER) AND day <= CAST($as_of AS DATE) - 2 * CAST($period_days AS INTEGER) {customer_filter}
+),
+s3 AS (   -- running totals as of d3
+    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) - 3 * CAST($period_days AS INTEGER) AND day <= CAST($as_of AS DATE) - 3 * CAST($period_days AS INTEGER) {customer_filter}
+),
+per_cust AS (   -- purchase days, orders and money in each period: differences of states
+    SELECT s0.customer_id,
+           s0.pd - coalesce(s1.pd, 0) AS d0, coalesce(s1.pd, 0) - coalesce(s2.pd, 0) AS d1,
+           coalesce(s2.pd, 0) - coalesce(s3.pd, 0) AS d2,
+           s0.revenue - coalesce(s1.revenue, 0) AS rev0, coalesce(s1.revenue, 0) - coalesce(s2.revenue, 0) AS rev1,
+           s0.gross_profit - coalesce(s1.gross_profit, 0) AS gp0,
+           coalesce(s1.gross_profit, 0) - coalesce(s2.gross_profit, 0) AS gp1,
+           s0.orders - coalesce(s1.orders, 0) AS o0, coalesce(s1.orders, 0) - coalesce(s2.orders, 0) AS o1
+    FROM s0 LEFT JOIN s1 USING (customer_id) LEFT JOIN s2 USING (customer_id) LEFT JOIN s3 USING (customer_id)
 ),
 totals AS (
-    SELECT p, sum(net_amount) AS revenue, sum(gross_profit) AS gross_profit,
-           count(*) FILTER (WHERE NOT is_return) AS orders
-    FROM tx WHERE p < 2 GROUP BY p
+    SELECT 0 AS p, sum(rev0) AS revenue, sum(gp0) AS gross_profit, sum(o0) AS orders FROM per_cust
+    UNION ALL
+    SELECT 1, sum(rev1), sum(gp1), sum(o1) FROM per_cust
 ),
-days AS (   -- purchase days per customer in each period (first_of_day rows only)
-    SELECT customer_id, count(*) FILTER (WHERE p = 0) AS d0, count(*) FILTER (WHERE p = 1) AS d1,
-           count(*) FILTER (WHERE p = 2) AS d2
-    FROM tx WHERE first_of_day GROUP BY customer_id
+days AS (
+    SELECT customer_id, d0, d1, d2 FROM per_cust WHERE d0 > 0 OR d1 > 0 OR d2 > 0
 ),
 exits AS (
     SELECT e.customer_id, bool_or(e.churn_date > w.d1) AS e0, bool_or(e.churn_date <= w.d1) AS e1

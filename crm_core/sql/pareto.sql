@@ -1,29 +1,24 @@
--- Grain: one row per customer rank (downsampled to about $points rows, always keeping
--- the first and last rank), customers active in the $period_days days up to $as_of,
--- ranked by $metric ('revenue' or 'gross_profit', a bound value) descending.
+-- Grain: one row per customer who bought in the $period_days days up to $as_of (after
+-- the filters): their $metric ('revenue' or 'gross_profit', a bound value) in the period.
+-- Ranking, cumulative shares and downsampling happen in numpy (crm_core.overview.pareto):
+-- the cumulative value at rank k does not depend on how ties are ordered.
 WITH fc AS (
     {filtered_customers}
 ),
-per_cust AS (
-    SELECT customer_id,
-           CASE WHEN $metric = 'gross_profit' THEN sum(gross_profit) ELSE sum(net_amount) END AS v
-    FROM stg_transactions
-    WHERE purchase_date > CAST($as_of AS DATE) - CAST($period_days AS INTEGER) AND purchase_date <= $as_of
-      {customer_filter}
-    GROUP BY customer_id
-    HAVING count(*) FILTER (WHERE first_of_day) > 0
+s0 AS (
+    SELECT customer_id, purchase_days AS pd, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) AND day <= CAST($as_of AS DATE) {customer_filter}
 ),
-ranked AS (
-    SELECT row_number() OVER (ORDER BY v DESC, customer_id) AS rank, v,
-           sum(v) OVER (ORDER BY v DESC, customer_id ROWS UNBOUNDED PRECEDING) AS cum,
-           count(*) OVER () AS n, sum(v) OVER () AS total
-    FROM per_cust
+s1 AS (
+    SELECT customer_id, purchase_days AS pd, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) - CAST($period_days AS INTEGER)
+      AND day <= CAST($as_of AS DATE) - CAST($period_days AS INTEGER) {customer_filter}
+),
+per_cust AS (   -- value in the period = difference of running totals; buyers in the period only
+    SELECT s0.customer_id,
+           round(CASE WHEN $metric = 'gross_profit' THEN s0.gross_profit - coalesce(s1.gross_profit, 0)
+                      ELSE s0.revenue - coalesce(s1.revenue, 0) END, 2) AS v   -- cents: ties stay ties
+    FROM s0 LEFT JOIN s1 USING (customer_id)
+    WHERE s0.pd > coalesce(s1.pd, 0)
 )
-SELECT rank, n, v, cum, total,
-       CAST(rank AS DOUBLE) / n AS customer_share,
-       cum / nullif(total, 0) AS value_share
-FROM ranked
-WHERE rank = 1 OR rank = n OR rank % greatest(1, n // CAST($points AS BIGINT)) = 0
-   OR rank = CAST(ceil(0.2 * n) AS BIGINT)
-   OR rank = (SELECT min(r2.rank) FROM ranked r2 WHERE r2.cum >= 0.8 * r2.total)
-ORDER BY rank
+SELECT v FROM per_cust
