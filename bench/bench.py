@@ -69,6 +69,14 @@ def generate(path: Path, transactions: int, customers: int) -> tuple[float, floa
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. VmHWM resets at exec; ``ru_maxrss`` would
+    carry over the parent's peak (the generator's) into every measuring child."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -64,6 +64,8 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     assert store.rows("SELECT customer_id, net_amount, first_of_day, first_of_month FROM stg_transactions") == [
         ("C1", 10.1, True, True)]
     assert store.rows("SELECT first_purchase FROM customers") == [(date(2024, 1, 2),)]
+    assert store.rows("SELECT customer_id, day, purchase_days, revenue FROM customer_days") == [
+        ("C1", date(2024, 1, 2), 1, 10.1)]
 
 
 def test_newer_file_is_refused_and_left_unchanged(tmp_path: Path) -> None:
