@@ -118,6 +118,21 @@ def measure(step: str, db: str) -> dict[str, Any]:
         overview.trend(store, as_of, fk)
         overview.pareto(store, as_of, fk)
         out["cold_s"] = time.perf_counter() - t0
+    elif step == "targets":
+        s = data.TargetSettings(as_of=as_of, filters=f)
+        data.targets(db, version, s)
+        out["cold_s"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        data.targets(db, version, s)
+        out["cached_s"] = time.perf_counter() - t1
+    elif step == "micro_cut":
+        from crm_core import micro
+        frame = data.micro_frame(db, version, data.TargetSettings(as_of=as_of, filters=f))
+        t0 = time.perf_counter()  # the cut alone, on the page's cached frame
+        cells = micro.cut(frame, ["region", "customer_type", "tier"])
+        micro.cut(frame, ["category"], {"tier": ["top", "big"]})
+        micro.compare(frame, {"region": ["Korea"]}, {"region": ["Japan"], "tier": ["small"]})
+        out["cold_s"], out["rows"] = (time.perf_counter() - t0) / 3, len(cells)
     elif step == "demo_default":
         from crm_core import demo
         res = demo.generate(Path(db).with_name("bench-demo.duckdb"), force=True)
@@ -136,6 +151,8 @@ STEPS = [  # (step, target cold seconds, target cached seconds, target peak MB)
     ("customer_base", 1.0, None, 2048),
     ("overview", 1.5, 0.1, 2048),
     ("overview_filtered", 1.5, None, 2048),
+    ("targets", 1.5, 0.1, 2048),      # segment map, grid, pyramid and both Pareto curves
+    ("micro_cut", 0.3, None, 2048),    # one micro-segment cut (mean of three kinds)
     ("demo_default", 10.0, None, None),
     ("demo_500k", None, None, None),
 ]

@@ -25,7 +25,7 @@ from crm_core.store import Store
 
 from . import data
 
-__all__ = ["PageContext", "page_context", "render_sidebar", "require_data", "resolve_db_path", "tr"]
+__all__ = ["PageContext", "page_context", "persist", "render_sidebar", "require_data", "resolve_db_path", "tr"]
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO / "data" / "demo.duckdb"
@@ -114,7 +114,8 @@ def page_context() -> PageContext:
     )
 
 
-def _persist(key: str) -> None:
+def persist(key: str) -> None:
+    """Copy widget ``w_<key>`` to the persistent session key ``<key>`` (an on_change callback)."""
     st.session_state[key] = st.session_state[f"w_{key}"]
     if key == "lang":
         st.query_params["lang"] = st.session_state.lang
@@ -126,23 +127,23 @@ def render_sidebar(ctx: PageContext) -> None:
     with st.sidebar:
         langs = list(LANGUAGES)
         st.selectbox(t.t("sidebar.language"), langs, index=langs.index(ss.lang), format_func=lambda c: LANGUAGES[c][1],
-                     key="w_lang", on_change=_persist, args=("lang",))
+                     key="w_lang", on_change=persist, args=("lang",))
         info = data.call(data.db_info, ctx.store.path, ctx.version)
         currencies = list(info["fx"])
         st.selectbox(t.t("sidebar.currency"), currencies, index=currencies.index(ctx.currency), key="w_currency",
-                     on_change=_persist, args=("currency",), help=t.t("sidebar.currency_help", base=info["base_currency"]))
+                     on_change=persist, args=("currency",), help=t.t("sidebar.currency_help", base=info["base_currency"]))
         if ctx.as_of is not None:
             st.date_input(t.t("sidebar.as_of"), value=ctx.as_of, min_value=ctx.first_date, max_value=info["last_date"],
-                          key="w_as_of", on_change=_persist, args=("as_of",), help=t.t("sidebar.as_of_help"),
+                          key="w_as_of", on_change=persist, args=("as_of",), help=t.t("sidebar.as_of_help"),
                           format="YYYY-MM-DD")
         st.selectbox(t.t("sidebar.period"), PERIOD_CHOICES, index=PERIOD_CHOICES.index(ctx.period_days),
-                     format_func=lambda d: t.t(f"period.{d}"), key="w_period_days", on_change=_persist,
+                     format_func=lambda d: t.t(f"period.{d}"), key="w_period_days", on_change=persist,
                      args=("period_days",))
         st.subheader(t.t("sidebar.filters"))
         options = data.call(data.filter_options, ctx.store.path, ctx.version)
         for key in ("regions", "channels", "customer_types"):
             st.multiselect(t.t(f"filter.{key}"), options[key], default=[v for v in ss[key] if v in options[key]],
-                           key=f"w_{key}", on_change=_persist, args=(key,), placeholder=t.t("filter.all"))
+                           key=f"w_{key}", on_change=persist, args=(key,), placeholder=t.t("filter.all"))
         st.caption(t.t("sidebar.db_caption", name=Path(ctx.store.path).name, schema=info["schema_version"],
                        version=ctx.version))
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from crm_core import customers, overview
+from crm_core import customers, micro, overview, pyramid, rfm
 from crm_core.errors import CrmError, DatabaseBusyError
 from crm_core.filters import Filters
 from crm_core.i18n import translator
 from crm_core.store import Store
 
-__all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS"]
+__all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
+           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "what_if"]
 
 T = TypeVar("T")
 BUSY_RETRY_SECONDS = 30.0
@@ -101,3 +103,57 @@ def trend(path: str, version: int, as_of: date, filters: Filters, months: int = 
 @st.cache_data(show_spinner=False, max_entries=64)
 def pareto(path: str, version: int, as_of: date, filters: Filters, period_days: int, metric: str) -> overview.ParetoResult:
     return overview.pareto(Store(path), as_of, filters, period_days, metric)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """Everything the target-customer pages' numbers depend on (hashable: a cache key)."""
+
+    as_of: date
+    filters: Filters
+    period_days: int = 365
+    bins: int = 5
+    metric: str = "revenue"
+    shares: tuple[float, ...] = pyramid.DEFAULT_SHARES
+    scheme: tuple[rfm.SegmentRule, ...] = rfm.DEFAULT_SCHEME
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
+    """One row per customer with segment and tier. Shared, never copied: callers must not
+    modify it (select/cut return new frames). No categories: see :func:`micro_frame`."""
+    df = micro.customer_frame(Store(path), s.as_of, s.filters, period_days=s.period_days, bins=s.bins,
+                              metric=s.metric, shares=s.shares, scheme=s.scheme)
+    return micro.MicroFrame(df, ())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def micro_frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
+    """:func:`frame` plus product categories bought and loyalty membership (Micro-segments)."""
+    return micro.with_attributes(Store(path), frame(path, version, s).customers, s.as_of, s.filters,
+                                 period_days=s.period_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def targets(path: str, version: int, s: TargetSettings) -> dict[str, Any]:
+    """The small aggregates of the Segments and Pyramid pages: segment table, R x F grid,
+    pyramid, and both Pareto curves (from the same frame: buyers in the window)."""
+    df = frame(path, version, s).customers
+    active = df["period_frequency"].to_numpy() > 0
+    return {"segments": rfm.segment_summary(df), "grid": rfm.rf_grid(df, s.bins, s.scheme),
+            "pyramid": pyramid.pyramid_summary(df),
+            "pareto_revenue": overview.pareto_from_values(df["period_revenue"].to_numpy()[active], "revenue"),
+            "pareto_gross_profit": overview.pareto_from_values(df["period_gross_profit"].to_numpy()[active],
+                                                               "gross_profit"),
+            "customers": len(df), "buyers": int(df["segment"].notna().sum())}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def micro_cut(path: str, version: int, s: TargetSettings, dims: tuple[str, ...],
+              where: tuple[tuple[str, tuple[str, ...]], ...]):  # -> pd.DataFrame
+    return micro.cut(micro_frame(path, version, s), list(dims), dict(where))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def what_if(path: str, version: int, s: TargetSettings, percent: float) -> pyramid.WhatIf:
+    return pyramid.what_if(frame(path, version, s).customers, percent, s.metric)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from crm_core import export
 from crm_core.overview import KPI_NAMES, Kpis
 
 from .context import PageContext
 
-__all__ = ["kpi_row", "definitions"]
+__all__ = ["kpi_row", "definitions", "customer_list", "PREVIEW_ROWS"]
+
+PREVIEW_ROWS = 200
+_PREVIEW_COLUMNS = ("customer_id", "segment", "tier", "next_tier", "region", "channel", "customer_type",
+                    "recency_days", "frequency", "revenue", "period_revenue", "gross_profit", "gap")
 
 _LOWER_IS_BETTER = {"churn_rate"}
 
@@ -40,3 +46,34 @@ def definitions(ctx: PageContext, keys: tuple[str, ...]) -> None:
     with st.expander(ctx.tr.t("common.definitions"), icon=":material/help:"):
         for key in keys:
             st.markdown(f"**{ctx.tr.t(f'kpi.{key}')}** — {ctx.tr.t(f'definition.{key}')}")
+
+
+def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str) -> None:
+    """A customer list: count, a preview of the first rows (no contact fields), and CSV /
+    Excel downloads of all of it with contact fields, built only when clicked."""
+    t = ctx.tr
+    n = len(customers)
+    st.caption(t.t("list.count", n=t.number(n), shown=t.number(min(n, PREVIEW_ROWS))))
+    if n == 0:
+        return
+    preview = customers.head(PREVIEW_ROWS)
+    cols = [c for c in _PREVIEW_COLUMNS if c in preview.columns]
+    preview = preview[cols].copy()
+    for col in ("segment", "tier", "next_tier"):
+        if col in preview.columns:
+            prefix = "segment" if col == "segment" else "tier"
+            preview[col] = [t.t(f"{prefix}.{v}") if isinstance(v, str) else "" for v in preview[col].astype(object)]
+    money = {"revenue", "period_revenue", "gross_profit", "gap"}
+    for col in money & set(cols):
+        preview[col] = [ctx.money(v) for v in preview[col]]
+    config = {c: st.column_config.Column(t.t(f"col.{c}")) for c in cols}
+    st.dataframe(preview, hide_index=True, column_config=config, height=280, key=f"{key}_preview")
+    store = ctx.store
+    left, right = st.columns(2)
+    left.download_button(t.t("list.download_csv"), icon=":material/download:", mime="text/csv",
+                         data=lambda: export.to_csv_bytes(export.with_contacts(store, customers)),
+                         file_name=f"{name}.csv", on_click="ignore", key=f"{key}_csv")
+    right.download_button(t.t("list.download_xlsx"), icon=":material/table:", file_name=f"{name}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          data=lambda: export.to_xlsx_bytes(export.with_contacts(store, customers)),
+                          on_click="ignore", key=f"{key}_xlsx")

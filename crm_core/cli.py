@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from . import __version__, demo, overview
+from . import __version__, demo, overview, pyramid, segments
 from .errors import CrmError
 from .filters import Filters
 from .store import Store, latest_version
@@ -64,7 +64,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", action="append", default=[], help="filter; repeatable")
     p.add_argument("--customer-type", action="append", default=[], help="filter; repeatable")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("segments", help="RFM segments, the customer pyramid and the 80/20 figures")
+    p.add_argument("--db", required=True)
+    p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
+    p.add_argument("--period-days", type=_positive, default=365, help="active window in days (default 365)")
+    p.add_argument("--bins", type=int, choices=(3, 4, 5), default=5, help="RFM score bins (default 5)")
+    p.add_argument("--metric", choices=("revenue", "gross_profit"), default="revenue", help="pyramid ranking value")
+    p.add_argument("--tiers", type=_shares, default=pyramid.DEFAULT_SHARES,
+                   help="customer shares of Top,Big,Medium,Small (default 0.01,0.04,0.15,0.80)")
+    p.add_argument("--region", action="append", default=[], help="filter; repeatable")
+    p.add_argument("--channel", action="append", default=[], help="filter; repeatable")
+    p.add_argument("--customer-type", action="append", default=[], help="filter; repeatable")
+    p.add_argument("--json", action="store_true")
     return parser
+
+
+def _shares(text: str) -> tuple[float, ...]:
+    try:
+        return pyramid.check_shares([float(x) for x in text.split(",")])
+    except (ValueError, CrmError) as exc:
+        raise argparse.ArgumentTypeError("four shares like 0.01,0.04,0.15,0.80 adding up to 1") from exc
 
 
 def _print(data: dict[str, Any], as_json: bool) -> None:
@@ -99,6 +119,19 @@ def _run(args: argparse.Namespace) -> int:
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
         _print(overview.summary(store, args.as_of, filters, args.period_days), args.json)
+    elif args.command == "segments":
+        store = Store(args.db, busy_timeout=10)
+        filters = Filters.of(args.region, args.channel, args.customer_type)
+        rep = segments.report(store, args.as_of, filters, bins=args.bins, period_days=args.period_days,
+                              metric=args.metric, shares=args.tiers)
+        if args.json:
+            _print(rep, True)
+        else:
+            _print({k: v for k, v in rep.items() if not isinstance(v, list)}, False)
+            for key in ("segments", "pyramid"):
+                print(f"{key}:")
+                for row in rep[key]:
+                    print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
     return 0
 
 

@@ -14,22 +14,28 @@ from .store import Store
 __all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "filter_options", "add_scores", "ntile"]
 
 CUSTOMER_BASE_COLUMNS: tuple[str, ...] = (
-    "customer_id", "region", "channel", "customer_type", "signup_date", "account_manager",
+    "customer_id", "region", "channel", "customer_type", "industry", "signup_date", "account_manager",
     "first_purchase", "last_purchase", "frequency", "orders", "revenue", "gross_profit", "returns",
     "recency_days", "tenure_days", "average_order_value", "r_score", "f_score", "m_score",
+    "period_frequency", "period_revenue", "period_gross_profit",
 )
 
 
-def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bins: int = 5) -> pd.DataFrame:
+def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bins: int = 5,
+                  period_days: int = 365) -> pd.DataFrame:
     """One row per customer known by ``as_of``: recency, frequency, monetary, dates, scores.
 
+    ``period_*`` columns cover the ``period_days`` days up to ``as_of`` (the active window).
     Scores run 1..``bins`` (higher is better) by rank among customers who bought;
     ties are broken by ``customer_id`` so results are reproducible. Customers who
     never bought have null scores.
     """
     if bins not in (3, 4, 5):
         raise InvalidParameterError("bins must be 3, 4 or 5", name="bins", value=bins)
-    df = store.query("customer_base", {"as_of": as_of, **filters.params()}, filtered=filters.active)
+    if not 1 <= period_days <= 3660:
+        raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
+    df = store.query("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params()},
+                     filtered=filters.active)
     add_scores(df, bins)
     return df[list(CUSTOMER_BASE_COLUMNS)]
 

@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from crm_app import data
+from crm_app.router import ensure_router
 from crm_app.context import page_context
 from crm_core.store import DATA_TABLES
 
+ensure_router()
 ctx = page_context()
 t = ctx.tr
 st.title(t.t("page.data"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_app import data
+from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
 from crm_app.widgets import definitions, kpi_row
 from crm_core.charts import pareto_figure, trend_figure
 from crm_core.overview import KPI_NAMES
 
+ensure_router()
 ctx = page_context()
 t = ctx.tr
 st.title(t.t("page.overview"))

@@ -111,3 +111,30 @@ def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     assert at.title[0].value == catalogue("en")["page.data"]
     assert at.metric[0].value == "demo.duckdb"
     assert len(at.dataframe) == 2  # table counts and load history
+
+
+@pytest.mark.parametrize(("page", "title_key", "charts"), [
+    ("pages/segments.py", "page.segments", 2), ("pages/pyramid.py", "page.pyramid", 4), ("pages/micro.py", "page.micro", 3)])
+def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str,
+                                            title_key: str, charts: int) -> None:
+    at = run_app(monkeypatch, demo_db, lang="ko")
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == catalogue("ko")[title_key]
+    assert len(at.get("plotly_chart")) == charts
+    assert len(at.get("download_button")) >= 2
+
+
+def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    from crm_core import rfm
+
+    everyone_lost = (rfm.SegmentRule("lost", 1, 5, 1, 5),)
+    at = run_app(monkeypatch, demo_db, rfm_scheme=everyone_lost, rfm_bins=3)
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = at.dataframe[0].value
+    en = catalogue("en")
+    counts = dict(zip(table[en["col.segment"]] if en["col.segment"] in table else table["segment"],
+                      table[en["col.customers"]] if en["col.customers"] in table else table["customers"]))
+    lost = counts[en["segment.lost"]]
+    assert lost != "0" and all(v == "0" for k, v in counts.items() if k != en["segment.lost"])

@@ -28,7 +28,7 @@ def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
 def test_help_lists_the_commands() -> None:
     out = cli("--help")
     assert out.returncode == 0
-    for command in ("init", "demo", "info", "summary"):
+    for command in ("init", "demo", "info", "summary", "segments"):
         assert command in out.stdout
 
 
@@ -81,3 +81,25 @@ def test_usage_errors_exit_2() -> None:
     assert cli("summary", "--db", "x.duckdb", "--as-of", "2026-02-30").returncode == 2
     assert cli("demo", "--db", "x.duckdb", "--customers", "0").returncode == 2
     assert cli("nonsense").returncode == 2
+
+
+def test_segments_json_has_the_documented_keys_and_adds_up(demo_db: Path) -> None:
+    out = cli("segments", "--db", str(demo_db), "--as-of", "2026-06-30", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert list(data) == ["as_of", "customers", "period_days", "segments", "pyramid", "pareto"]
+    assert [s["segment"] for s in data["segments"]][:2] == ["champions", "loyal"] and len(data["segments"]) == 11
+    assert {"segment", "customers", "revenue"} <= set(data["segments"][0])
+    assert [p["tier"] for p in data["pyramid"]] == ["top", "big", "medium", "small", "inactive", "prospect"]
+    assert {"tier", "customers", "revenue", "revenue_share"} <= set(data["pyramid"][0])
+    assert sum(p["customers"] for p in data["pyramid"]) == data["customers"]
+    assert abs(sum(p["revenue_share"] for p in data["pyramid"]) - 1) < 1e-5
+    assert {"top20_revenue_share", "customer_share_for_80pct_revenue"} <= set(data["pareto"])
+    # The demo's planted 80/20 shape: a minority of buyers makes 80% of revenue.
+    assert 0.1 < data["pareto"]["customer_share_for_80pct_revenue"] < 0.5
+    assert 0.5 < data["pareto"]["top20_revenue_share"] < 0.9
+
+
+def test_segments_refuses_bad_tier_shares(demo_db: Path) -> None:
+    out = cli("segments", "--db", str(demo_db), "--tiers", "0.5,0.5,0.1,0.1")
+    assert out.returncode == 2 and "adding up to 1" in out.stderr

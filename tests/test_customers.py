@@ -87,8 +87,8 @@ tx_rows = st.lists(
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=tx_rows, as_of_offset=st.integers(0, 45))
-def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset: int) -> None:
+@given(rows=tx_rows, as_of_offset=st.integers(0, 45), window=st.integers(1, 30))
+def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset: int, window: int) -> None:
     start = date(2024, 1, 1)
     as_of = start + timedelta(days=as_of_offset)
     store = make_store(
@@ -96,7 +96,7 @@ def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset
         customers=[{"customer_id": f"C{i}", "signup_date": start} for i in range(1, 7)],
         transactions=[{"transaction_id": f"T{k}", "customer_id": f"C{c}", "tx_date": start + timedelta(days=d),
                        "amount": Decimal(a) / 100, "cost": Decimal(a // 2) / 100} for k, (c, d, a) in enumerate(rows)])
-    got = customer_base(store, as_of).set_index("customer_id")
+    got = customer_base(store, as_of, period_days=window).set_index("customer_id")
     raw = pd.DataFrame(rows, columns=["c", "d", "cents"])
     raw = raw[raw.d <= as_of_offset]
     assert sorted(got.index) == [f"C{i}" for i in range(1, 7)]  # every customer once
@@ -109,6 +109,9 @@ def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset
         assert row.frequency == buys.d.nunique() and row.orders == len(buys)
         if len(buys):
             assert row.recency_days == as_of_offset - buys.d.max()
+        recent = mine[mine.d > as_of_offset - window]
+        assert row.period_revenue == pytest.approx(recent.cents.sum() / 100)
+        assert row.period_frequency == recent[recent.cents >= 0].d.nunique()
     scored = got[got.frequency > 0]
     for col in ("r_score", "f_score", "m_score"):
         assert scored[col].between(1, 5).all()
@@ -116,3 +119,11 @@ def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset
     # Monotone: a higher monetary value never gets a lower m-score.
     ordered = scored.sort_values("revenue")
     assert ordered.m_score.is_monotonic_increasing or ordered.revenue.duplicated().any()
+    # Scores are exactly SQL ntile over (value, customer_id): recompute them independently.
+    ids = scored.index.to_series()
+    for col, key, asc in (("f_score", "frequency", True), ("m_score", "revenue", True), ("r_score", "recency_days", False)):
+        order = scored.assign(_id=ids).sort_values([key, "_id"], ascending=asc, kind="stable")
+        n = len(order)
+        expected = [1 + (i * 5) // n if n % 5 == 0 else None for i in range(n)]
+        if n % 5 == 0:
+            assert order[col].tolist() == expected

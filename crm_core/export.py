@@ -1,0 +1,81 @@
+"""Customer lists out of the app: with contact fields, as CSV or Excel, safe to open.
+
+Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return as a formula (CSV injection, OWASP). Every such text cell is prefixed
+with a single quote. Numbers stay numbers. CSV is UTF-8 with a BOM so Excel shows
+Korean and Chinese names correctly.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .store import Store
+
+__all__ = ["CONTACT_COLUMNS", "EXPORT_COLUMNS", "with_contacts", "neutralise", "to_csv_bytes", "to_xlsx_bytes"]
+
+CONTACT_COLUMNS: tuple[str, ...] = ("name", "email", "phone", "city", "country")
+#: Columns of a customer list export, in order (those present in the frame are kept).
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "customer_id", *CONTACT_COLUMNS, "region", "channel", "customer_type", "industry", "account_manager",
+    "segment", "tier", "next_tier", "r_score", "f_score", "m_score", "recency_days", "frequency", "orders",
+    "revenue", "gross_profit", "period_revenue", "period_gross_profit", "average_order_value",
+    "first_purchase", "last_purchase", "loyalty_program", "gap",
+)
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def with_contacts(store: Store, customers: pd.DataFrame, include_contacts: bool = True) -> pd.DataFrame:
+    """The export columns of ``customers``, with name, e-mail, phone, city, country joined."""
+    out = customers.copy()
+    if include_contacts and len(out):
+        ids = out["customer_id"].astype(str).tolist()
+        contacts = store.df(
+            "SELECT customer_id, name, email, phone, city, country FROM customers "
+            "WHERE customer_id IN (SELECT unnest(CAST($ids AS VARCHAR[])))", {"ids": ids})
+        out = out.drop(columns=[c for c in CONTACT_COLUMNS if c in out.columns]).merge(
+            contacts, on="customer_id", how="left")
+    cols = [c for c in EXPORT_COLUMNS if c in out.columns and (include_contacts or c not in CONTACT_COLUMNS)]
+    out = out[cols]
+    for col in ("segment", "tier"):
+        if col in out.columns:
+            out[col] = out[col].astype(object)
+    return out
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy where no text cell can run as a spreadsheet formula."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        values = s.astype(object).to_numpy()
+        text = np.array([isinstance(v, str) and v.startswith(_DANGEROUS) for v in values], dtype=bool)
+        if text.any():
+            values = values.copy()
+            values[text] = ["'" + v for v in values[text]]
+            out[col] = values
+    return out
+
+
+def to_csv_bytes(df: pd.DataFrame, columns: Sequence[str] | None = None) -> bytes:
+    """CSV (UTF-8 with BOM), formula-safe; dates as ISO ``YYYY-MM-DD``."""
+    frame = neutralise(df if columns is None else df[list(columns)])
+    return frame.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "customers") -> bytes:
+    """An Excel workbook with one sheet, formula-safe (openpyxl also writes text as text)."""
+    frame = neutralise(df)
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].dt.date
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=sheet[:31])
+    return buf.getvalue()

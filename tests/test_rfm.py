@@ -1,0 +1,119 @@
+"""RFM: scores equal SQL ntile, the segment map partitions the grid, hand-made customers
+land in the right segments, and segments partition the buyers on random data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_core import rfm
+from crm_core.customers import ntile
+from tests.conftest import make_store
+
+AS_OF = date(2024, 3, 1)
+
+
+def purchases(cid: str, days_ago: list[int], amount: str = "10") -> list[dict]:
+    return [{"transaction_id": f"{cid}{i}", "customer_id": cid, "tx_date": AS_OF - timedelta(days=d),
+             "amount": Decimal(amount), "cost": Decimal("4")} for i, d in enumerate(days_ago)]
+
+
+@pytest.mark.parametrize("bins", [3, 4, 5])
+def test_ntile_is_exactly_duckdbs(bins: int) -> None:
+    con = duckdb.connect()
+    for n in range(0, 41):
+        expected = [r[0] for r in con.execute(f"SELECT ntile({bins}) OVER (ORDER BY i) FROM range({n}) t(i) ORDER BY i")
+                    .fetchall()]
+        assert ntile(n, bins).tolist() == expected, n
+
+
+def test_default_scheme_covers_every_cell_once() -> None:
+    grid = rfm.scheme_grid()
+    assert grid.shape == (5, 5) and (grid >= 0).all()
+    assert {rfm.SEGMENTS[i] for i in grid.ravel()} == set(rfm.SEGMENTS)  # all 11 used
+    assert rfm.SEGMENTS[grid[4, 4]] == "champions" and rfm.SEGMENTS[grid[0, 0]] == "lost"
+    assert rfm.SEGMENTS[grid[0, 4]] == "cant_lose" and rfm.SEGMENTS[grid[4, 0]] == "new"
+
+
+def test_bad_schemes_name_the_cell() -> None:
+    gap = tuple(r for r in rfm.DEFAULT_SCHEME if r.segment != "new")
+    with pytest.raises(rfm.SchemeError) as info:
+        rfm.scheme_grid(gap)
+    assert info.value.params["value"] == "R5F1"
+    overlap = rfm.DEFAULT_SCHEME + (rfm.SegmentRule("lost", 2, 2, 1, 1),)
+    with pytest.raises(rfm.SchemeError, match="R=2 F=1"):
+        rfm.scheme_grid(overlap)
+    with pytest.raises(rfm.SchemeError):
+        rfm.scheme_grid((rfm.SegmentRule("'; DROP TABLE customers; --", 1, 5, 1, 5),))
+
+
+@pytest.fixture()
+def five(store_factory):
+    """A..E bought on 1..5 days, most recently 60/40/20/10/1 days ago; F never bought."""
+    rows = []
+    for cid, n, last in (("A", 1, 60), ("B", 2, 40), ("C", 3, 20), ("D", 4, 10), ("E", 5, 1)):
+        rows += purchases(cid, [last + 70 + k for k in range(n - 1)] + [last], amount=str(10 * n))
+    return store_factory(customers=[{"customer_id": c, "signup_date": date(2023, 1, 1)} for c in "ABCDEF"],
+                         transactions=rows)
+
+
+def test_hand_made_customers_land_in_known_segments(five) -> None:
+    df = rfm.rfm(five, AS_OF).set_index("customer_id")
+    assert df.loc[list("ABCDE"), "r_score"].tolist() == [1, 2, 3, 4, 5]
+    assert df.loc[list("ABCDE"), "f_score"].tolist() == [1, 2, 3, 4, 5]
+    assert df.loc[list("ABCDE"), "segment"].astype(str).tolist() == [
+        "lost", "hibernating", "need_attention", "loyal", "champions"]
+    assert pd.isna(df.loc["F", "segment"])
+    summary = rfm.segment_summary(df.reset_index()).set_index("segment")
+    assert summary.loc["champions", "customers"] == 1 and summary.loc["champions", "revenue"] == 250
+    assert summary.loc["champions", "action"] == "reward" and summary.loc["at_risk", "customers"] == 0
+    assert summary["customers"].sum() == 5 and summary["customer_share"].sum() == pytest.approx(1)
+    assert summary["revenue"].sum() == 10 + 40 + 90 + 160 + 250
+
+
+def test_three_bins_use_the_stretched_scale(five) -> None:
+    df = rfm.rfm(five, AS_OF, bins=3).set_index("customer_id")
+    # ntile(3) over 5 buyers: 2, 2, 1 -> scores 1,1,2,2,3 -> 1-5 scale 1,1,3,3,5
+    assert df.loc[list("ABCDE"), "r_score"].tolist() == [1, 1, 2, 2, 3]
+    assert rfm.to_five(np.array([1, 2, 3]), 3).tolist() == [1, 3, 5]
+    assert df.loc["E", "segment"] == "champions" and df.loc["A", "segment"] == "lost"
+    grid = rfm.rf_grid(df.reset_index(), bins=3)
+    assert len(grid) == 9 and grid["customers"].sum() == 5
+
+
+def test_custom_scheme_is_used(five) -> None:
+    everyone_lost = (rfm.SegmentRule("lost", 1, 5, 1, 5),)
+    df = rfm.rfm(five, AS_OF, scheme=everyone_lost)
+    assert set(df["segment"].dropna().astype(str)) == {"lost"}
+
+
+rows_strategy = st.lists(st.tuples(st.integers(1, 12), st.integers(0, 90), st.integers(-500, 20000)),
+                         min_size=1, max_size=60)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=rows_strategy, bins=st.sampled_from([3, 4, 5]))
+def test_segments_partition_the_buyers_and_revenue_adds_up(tmp_path_factory, rows, bins: int) -> None:
+    start = date(2024, 1, 1)
+    store = make_store(tmp_path_factory.mktemp("rfm") / "r.duckdb",
+                       customers=[{"customer_id": f"C{i:02d}", "signup_date": start} for i in range(1, 13)],
+                       transactions=[{"transaction_id": f"T{k}", "customer_id": f"C{c:02d}",
+                                      "tx_date": start + timedelta(days=d), "amount": Decimal(a) / 100}
+                                     for k, (c, d, a) in enumerate(rows)])
+    df = rfm.rfm(store, start + timedelta(days=90), bins=bins)
+    buyers = df[df["frequency"] > 0]
+    assert df["customer_id"].is_unique
+    assert df["segment"].notna().sum() == len(buyers)  # every buyer exactly one segment, no one else
+    summary = rfm.segment_summary(df)
+    assert summary["customers"].sum() == len(buyers)
+    assert summary["revenue"].sum() == pytest.approx(buyers["revenue"].sum(), abs=1e-6)
+    grid = rfm.rf_grid(df, bins)
+    assert len(grid) == bins * bins and grid["customers"].sum() == len(buyers)
+    assert grid["revenue"].sum() == pytest.approx(buyers["revenue"].sum(), abs=1e-6)
