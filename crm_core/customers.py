@@ -11,33 +11,35 @@ from .errors import InvalidParameterError
 from .filters import Filters
 from .store import Store
 
-__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "filter_options", "add_scores", "ntile"]
+__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "ntile"]
 
 CUSTOMER_BASE_COLUMNS: tuple[str, ...] = (
     "customer_id", "region", "channel", "customer_type", "industry", "signup_date", "account_manager",
     "first_purchase", "last_purchase", "frequency", "orders", "revenue", "gross_profit", "returns",
     "recency_days", "tenure_days", "average_order_value", "r_score", "f_score", "m_score",
-    "period_frequency", "period_revenue", "period_gross_profit",
 )
+WINDOW_COLUMNS: tuple[str, ...] = ("period_frequency", "period_revenue", "period_gross_profit")
 
 
 def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bins: int = 5,
-                  period_days: int = 365) -> pd.DataFrame:
+                  period_days: int | None = None) -> pd.DataFrame:
     """One row per customer known by ``as_of``: recency, frequency, monetary, dates, scores.
 
-    ``period_*`` columns cover the ``period_days`` days up to ``as_of`` (the active window).
+    With ``period_days``, the ``period_*`` columns add the same measures over the
+    ``period_days`` days up to ``as_of`` (the active window).
     Scores run 1..``bins`` (higher is better) by rank among customers who bought;
     ties are broken by ``customer_id`` so results are reproducible. Customers who
     never bought have null scores.
     """
     if bins not in (3, 4, 5):
         raise InvalidParameterError("bins must be 3, 4 or 5", name="bins", value=bins)
-    if not 1 <= period_days <= 3660:
+    if period_days is not None and not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
+    window = period_days is not None
     df = store.query("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params()},
-                     filtered=filters.active)
+                     filtered=filters.active, options=frozenset({"window"}) if window else frozenset())
     add_scores(df, bins)
-    return df[list(CUSTOMER_BASE_COLUMNS)]
+    return df[list(CUSTOMER_BASE_COLUMNS + (WINDOW_COLUMNS if window else ()))]
 
 
 def ntile(n_rows: int, bins: int) -> np.ndarray:
@@ -68,9 +70,7 @@ def add_scores(df: pd.DataFrame, bins: int) -> None:
             order = order[::-1]
         score = np.zeros(len(df), dtype=np.int64)
         score[buyers[order]] = tiles
-        out = pd.array(score, dtype="Int64")
-        out[score == 0] = pd.NA
-        df[col] = out
+        df[col] = pd.arrays.IntegerArray(score, score == 0)  # 0 = not a buyer -> <NA>
 
 
 def filter_options(store: Store) -> dict[str, list[str]]:

@@ -109,7 +109,7 @@ def assign_segments(base: pd.DataFrame, bins: int = 5,
 
 
 def rfm(store: Store, as_of: date, filters: Filters = Filters(), *, bins: int = 5,
-        scheme: Sequence[SegmentRule] = DEFAULT_SCHEME, period_days: int = 365) -> pd.DataFrame:
+        scheme: Sequence[SegmentRule] = DEFAULT_SCHEME, period_days: int | None = None) -> pd.DataFrame:
     """The customer base as of ``as_of`` with its RFM ``segment`` (one row per customer)."""
     base = customer_base(store, as_of, filters, bins=bins, period_days=period_days)
     base["segment"] = assign_segments(base, bins, scheme)

@@ -94,26 +94,32 @@ def latest_version() -> int:
 
 
 _INCLUDE = re.compile(r"\{([a-z_]+)\}")
+_COMMENT = re.compile(r"--[^\n]*")
 #: ``{customer_filter}`` in a query becomes this when filters are active, else nothing,
 #: so unfiltered queries skip the semi-join. Values are still bound (see filters.py).
 _CUSTOMER_FILTER = "AND customer_id IN (SELECT customer_id FROM fc)"
 
 
 @lru_cache(maxsize=None)
-def load_sql(name: str, filtered: bool = True) -> str:
+def load_sql(name: str, filtered: bool = True, options: frozenset[str] = frozenset()) -> str:
     """The text of ``sql/<name>.sql``, with ``{other}`` replaced by ``sql/other.sql``.
 
-    Only files shipped in this package can be named (never user input); values are
-    always bound parameters, never pasted in.
+    An include named ``<option>__<part>`` (e.g. ``{window__join}``) is used only when
+    ``option`` is in ``options``, else it becomes nothing: optional columns cost nothing
+    when not asked for. Only files shipped in this package can be named (never user
+    input); values are always bound parameters, never pasted in.
     """
     path = SQL_DIR / f"{name}.sql"
     if not re.fullmatch(r"[a-z_]+", name) or not path.is_file():
         raise KeyError(name)
 
     def include(m: re.Match[str]) -> str:
-        if m.group(1) == "customer_filter":
+        part = m.group(1)
+        if part == "customer_filter":
             return _CUSTOMER_FILTER if filtered else ""
-        return load_sql(m.group(1), filtered)
+        if "__" in part and part.split("__")[0] not in options:
+            return ""
+        return load_sql(part, filtered, options).rstrip("\n")
 
     return _INCLUDE.sub(include, path.read_text("utf-8"))
 
@@ -328,14 +334,17 @@ class Store:
             row = cur.execute(sql, params).fetchone()
             return None if row is None else row[0]
 
-    def query(self, name: str, params: Mapping[str, Any] | None = None, *, filtered: bool = True) -> pd.DataFrame:
+    def query(self, name: str, params: Mapping[str, Any] | None = None, *, filtered: bool = True,
+              options: frozenset[str] = frozenset()) -> pd.DataFrame:
         """Run the named file ``sql/<name>.sql`` with bound parameters.
 
-        ``filtered=False`` drops the customer-filter semi-join (use when no filter is set).
+        ``filtered=False`` drops the customer-filter semi-join (use when no filter is set);
+        ``options`` switches on optional parts (see :func:`load_sql`).
         """
-        sql = load_sql(name, filtered)
-        if params is not None:  # bind only what the statement names
-            params = {k: v for k, v in params.items() if f"${k}" in sql}
+        sql = load_sql(name, filtered, options)
+        if params is not None:  # bind only what the statement names (outside comments)
+            code = _COMMENT.sub("", sql)
+            params = {k: v for k, v in params.items() if f"${k}" in code}
         return self.df(sql, params)
 
     # -- metadata ----------------------------------------------------------------

@@ -55,6 +55,7 @@ def rf_heatmap(grid: pd.DataFrame, tr: Translator, currency: str, rate: float = 
         text[i][j] = f"{shown}<br>{tr.t(f'segment.{row.segment}')}"
     axis = [str(k) for k in range(1, bins + 1)]
     fig = go.Figure(go.Heatmap(z=z, x=axis, y=axis, text=text, texttemplate="%{text}", colorscale="Blues",
+                               textfont={"size": 10},
                                hovertemplate="R=%{y} F=%{x}<br>%{text}<extra></extra>",
                                colorbar={"title": {"text": tr.t(f"segments.grid.{value}")}}))
     fig.update_layout(xaxis={"title": {"text": tr.t("chart.axis.f_score")}, "type": "category"},

@@ -35,7 +35,7 @@ if res["buyers"] == 0:
     st.stop()
 summary, grid = res["segments"], res["grid"]
 
-left, right = st.columns([3, 2])
+left, right = st.columns([1, 1])
 with left:
     st.plotly_chart(segment_treemap(summary, t, ctx.currency, ctx.rate, size_by, color_by), width="stretch",
                     key="seg_treemap")

@@ -113,7 +113,7 @@ def test_pyramid_through_the_store(store_factory) -> None:
     rows.append({"transaction_id": "OLD", "customer_id": "OLD", "tx_date": as_of - timedelta(days=400),
                  "amount": Decimal(5)})
     store = store_factory(customers=[{"customer_id": "NEW", "signup_date": date(2024, 6, 1)}], transactions=rows)
-    df = customer_base(store, as_of)
+    df = customer_base(store, as_of, period_days=365)
     df["tier"] = pyramid.assign_tiers(df)
     tiers = dict(zip(df["customer_id"], df["tier"].astype(str)))
     assert tiers["C100"] == "top" and tiers["C096"] == "big" and tiers["OLD"] == "inactive" and tiers["NEW"] == "prospect"

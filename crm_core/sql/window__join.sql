@@ -1,0 +1,1 @@
+LEFT JOIN tx1 USING (customer_id)
