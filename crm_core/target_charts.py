@@ -64,21 +64,27 @@ def rf_heatmap(grid: pd.DataFrame, tr: Translator, currency: str, rate: float = 
 
 
 def pyramid_figure(pyr: pd.DataFrame, tr: Translator, currency: str, rate: float = 1.0) -> go.Figure:
-    """Tiers top-down as a centred pyramid of customer counts, labelled with the share of
-    customers and of revenue (and profit) in the window."""
+    """Tiers top-down as a centred pyramid (bar width ~ sqrt(customers), so small tiers
+    stay visible); the axis names each tier with its customers, the bar its shares of
+    revenue and profit (hidden where it does not fit; always in the hover)."""
     df = pyr.copy()
-    widths = np.sqrt(np.maximum(df["customers"].to_numpy(dtype=np.float64), 0))  # readable: area ~ customers
+    widths = np.sqrt(np.maximum(df["customers"].to_numpy(dtype=np.float64), 0))
+    labels = [f"{tr.t(f'tier.{t}')}<br>{tr.number(c)} ({tr.percent(cs)})"
+              for t, c, cs in zip(df["tier"], df["customers"], df["customer_share"])]
     text = [tr.t("chart.pyramid.label", customers=tr.number(c), share=tr.percent(cs), revenue=tr.percent(rs),
                  profit=tr.percent(ps))
             for c, cs, rs, ps in zip(df["customers"], df["customer_share"], df["revenue_share"], df["profit_share"])]
-    labels = [tr.t(f"tier.{t}") for t in df["tier"]]
-    fig = go.Figure(go.Funnel(y=labels, x=widths, text=text, textinfo="text",
-                              marker={"color": [TIER_COLORS[t] for t in df["tier"]]},
-                              customdata=[tr.money(v * rate, currency) for v in df["revenue"]],
-                              hovertemplate="%{y}<br>%{text}<br>%{customdata}<extra></extra>",
+    inside = [tr.t("chart.pyramid.shares", revenue=tr.percent(rs), profit=tr.percent(ps))
+              for rs, ps in zip(df["revenue_share"], df["profit_share"])]
+    fig = go.Figure(go.Funnel(y=labels, x=widths, text=inside, textinfo="text", textposition="inside",
+                              insidetextanchor="middle", marker={"color": [TIER_COLORS[t] for t in df["tier"]]},
+                              customdata=np.stack([text, [tr.money(v * rate, currency) for v in df["revenue"]]],
+                                                  axis=-1),
+                              hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
                               connector={"visible": False}))
-    fig.update_layout(yaxis={"title": {"text": ""}}, xaxis={"visible": False})
-    return base_layout(fig, tr.t("chart.pyramid.title"), height=440)
+    fig.update_layout(yaxis={"title": {"text": ""}}, xaxis={"visible": False},
+                      uniformtext={"minsize": 9, "mode": "hide"})
+    return base_layout(fig, tr.t("chart.pyramid.title"), height=460)
 
 
 def what_if_figure(by_tier: pd.DataFrame, tr: Translator, currency: str, rate: float = 1.0) -> go.Figure:

@@ -27,7 +27,7 @@ if res["customers"] == 0:
     st.info(t.t("empty.no_customers_match"), icon=":material/filter_alt_off:")
     st.stop()
 
-left, right = st.columns([3, 2])
+left, right = st.columns([1, 1])
 with left:
     st.plotly_chart(pyramid_figure(pyr, t, ctx.currency, ctx.rate), width="stretch", key="pyr_chart")
 with right:
