@@ -132,7 +132,10 @@ def mix_figure(shares: dict[str, dict[str, float]], tr: Translator) -> go.Figure
     fig.update_layout(barmode="stack", xaxis={"ticksuffix": "%", "range": [0, 100],
                                               "title": {"text": tr.t("chart.axis.buyer_share")}},
                       yaxis={"type": "category"})
-    return base_layout(fig, tr.t("chart.mix.title"), height=max(260, 40 * len(groups) + 160))
+    base_layout(fig, tr.t("chart.mix.title"), height=max(300, 40 * len(groups) + 220))
+    fig.update_layout(legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0, "xanchor": "left"},
+                      margin={"b": 90})
+    return fig
 
 
 def _label(tr: Translator, dim: str, value: object) -> str:

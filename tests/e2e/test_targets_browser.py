@@ -98,8 +98,10 @@ def test_pyramid_page_shows_tiers_and_what_if(page: Page, server: Server, truth:
     for tier, value in zip(pyramid.VALUE_TIERS, ("50", "50", "10", "10")):
         box = page.get_by_test_id("stNumberInput").filter(has_text=ko[f"tier.{tier}"]).locator("input")
         box.fill(value)
+        box.press("Tab")  # commit the typed value before the form is submitted
     page.get_by_role("button", name=ko["pyramid.apply"]).click()
-    expect(page.get_by_text(ko["pyramid.shares_invalid"].split("{total}")[0].strip(), exact=False)).to_be_visible()
+    expect(page.get_by_text(ko["pyramid.shares_invalid"].split("{total}")[0].strip(), exact=False)).to_be_visible(
+        timeout=20_000)
     wait_ready(page)
 
 
