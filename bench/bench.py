@@ -52,12 +52,18 @@ def generate(path: Path, transactions: int, customers: int) -> tuple[float, floa
         cur.execute("""
             INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, cost, quantity, channel, currency)
             SELECT 'T' || lpad(CAST(i AS VARCHAR), 10, '0'),
-                   'C' || lpad(CAST(1 + CAST(floor(pow((hash(i, 5) % 1000000) / 1e6, 2.2) * $m) AS BIGINT) AS VARCHAR), 7, '0'),
-                   DATE '2022-01-01' + CAST(hash(i, 6) % 1734 AS INTEGER) AS d,
+                   'C' || lpad(CAST(c AS VARCHAR), 7, '0'),
+                   -- each customer is active from a first day for a lifetime (then churns):
+                   -- purchases fall uniformly in that span, as BG/NBD-like data do
+                   DATE '2022-01-01' + CAST(start_day + (hash(i, 6) % 1000000) / 1e6
+                                            * least(life, 1733 - start_day) AS INTEGER) AS d,
                    CAST(CASE WHEN hash(i, 7) % 40 = 0 THEN -1 ELSE 1 END * (5 + (hash(i, 8) % 40000) / 100.0) AS DECIMAL(18, 2)),
                    CAST(CASE WHEN hash(i, 7) % 40 = 0 THEN -1 ELSE 1 END * (5 + (hash(i, 8) % 40000) / 100.0) * 0.6 AS DECIMAL(18, 2)),
                    1, 'online', 'USD'
-            FROM range(1, $n + 1) r(i)
+            FROM (SELECT i, c, CAST(hash(c, 10) % 1400 AS INTEGER) AS start_day,
+                         CAST(30 + pow((hash(c, 11) % 1000) / 1000.0, 2) * 1700 AS INTEGER) AS life
+                  FROM (SELECT i, 1 + CAST(floor(pow((hash(i, 5) % 1000000) / 1e6, 2.2) * $m) AS BIGINT) AS c
+                        FROM range(1, $n + 1) r(i)))
             ORDER BY d""", {"n": transactions, "m": customers})
         t_refresh = time.perf_counter()
         Store.refresh_derived(cur)
@@ -88,8 +94,8 @@ def measure(step: str, db: str) -> dict[str, Any]:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    from crm_app import data
-    from crm_core import customers, overview
+    from crm_app import data, value
+    from crm_core import clv, customers, overview, quadrants
     from crm_core.filters import Filters
 
     store = Store(db)
@@ -133,6 +139,29 @@ def measure(step: str, db: str) -> dict[str, Any]:
         micro.cut(frame, ["category"], {"tier": ["top", "big"]})
         micro.compare(frame, {"region": ["Korea"]}, {"region": ["Japan"], "tier": ["small"]})
         out["cold_s"], out["rows"] = (time.perf_counter() - t0) / 3, len(cells)
+    elif step == "clv_1m":
+        import pandas as pd
+
+        summary = pd.DataFrame(simulate_summary(1_000_000))
+        t0 = time.perf_counter()
+        groups = clv.Groups.of(summary)
+        model = clv.fit_models(summary, time_unit="week", calibration_end=as_of, margin=0.3, groups=groups)
+        scores = clv.score(model, summary, horizon=52, groups=groups)
+        out["cold_s"], out["rows"] = time.perf_counter() - t0, len(scores)
+        out["groups"] = model.bgnbd.groups
+    elif step == "quadrant_a":
+        df = quadrants.quadrant_frame(store, as_of, 365)
+        out["cold_s"], out["rows"] = time.perf_counter() - t0, len(df)
+    elif step == "clv_500k":
+        res = clv.run_clv(store, as_of)
+        out["cold_s"], out["rows"] = time.perf_counter() - t0, len(res.scores)
+    elif step == "value_500k":
+        s = value.ValueSettings(as_of=as_of, filters=f)
+        vd = value.value_data(db, version, s)
+        out["cold_s"], out["rows"] = time.perf_counter() - t0, len(vd.frame)
+        t1 = time.perf_counter()
+        value.value_data(db, version, s)
+        out["cached_s"] = time.perf_counter() - t1
     elif step == "demo_default":
         from crm_core import demo
         res = demo.generate(Path(db).with_name("bench-demo.duckdb"), force=True)
@@ -147,12 +176,74 @@ def measure(step: str, db: str) -> dict[str, Any]:
     return out
 
 
+def simulate_summary(n: int, seed: int = 11) -> dict[str, Any]:
+    """BG/NBD + Gamma-Gamma customers (r=0.5, alpha=6, a=0.7, b=3; p=4, q=3, v=20) observed
+    for 30-156 weeks, with times on a day grid as the store delivers them."""
+    import numpy as np
+
+    from tests.clv_data import simulate_bgnbd, simulate_spend
+    x, t_x, T = simulate_bgnbd(n, 0.5, 6.0, 0.7, 3.0, T_min=30, T_max=156, seed=seed)
+    t_x, T = np.floor(t_x * 7) / 7, np.floor(T * 7) / 7
+    m = np.round(simulate_spend(x, 4.0, 3.0, 20.0, seed=seed + 1), 2)
+    return {"customer_id": np.arange(n), "x": x, "t_x": t_x, "T": T, "m": m, "revenue": np.nan_to_num(m) * (x + 1),
+            "gross_profit": np.nan_to_num(m) * (x + 1) * 0.3}
+
+
+def compare_lifetimes(python: str) -> bool:
+    """Our fit vs the lifetimes package on the same 1M simulated customers: parameters to
+    three significant digits, and the speed ratio (target: at least 10x faster)."""
+    import numpy as np
+
+    from crm_core.bgnbd import fit_bgnbd
+    from crm_core.clv import _group_key
+    from crm_core.gamma_gamma import fit_gamma_gamma
+    d = simulate_summary(1_000_000)
+    path = Path("/tmp/crm-bench-lifetimes.npz")
+    np.savez(path, x=d["x"], t_x=d["t_x"], T=d["T"], m=np.nan_to_num(d["m"]))
+    t0 = time.perf_counter()
+    first, inverse = _group_key(d["x"], d["t_x"], d["T"])
+    ours_bg = fit_bgnbd(d["x"][first], d["t_x"][first], d["T"][first], np.bincount(inverse).astype(float))
+    t_bg = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ours_gg = fit_gamma_gamma(d["x"], d["m"])
+    t_gg = time.perf_counter() - t0
+    proc = subprocess.run([python, str(REPO / "bench" / "lifetimes_compare.py"), str(path)], capture_output=True,
+                          text=True)
+    if proc.returncode:
+        print(proc.stderr[-2000:])
+        return False
+    theirs = json.loads(proc.stdout.strip().splitlines()[-1])
+    sig3 = lambda v: float(f"{v:.3g}")  # noqa: E731
+    ok = True
+    print(f"{'lifetimes comparison':<20}{'ours':>12}{'lifetimes':>12}  (1,000,000 customers)")
+    for name in ("r", "alpha", "a", "b"):
+        a, b = getattr(ours_bg.params, name), theirs["bgnbd"][name]
+        same = sig3(a) == sig3(b)
+        ok &= same
+        print(f"  bgnbd {name:<12}{a:>12.5g}{b:>12.5g}  {'same to 3 s.f.' if same else 'DIFFERENT'}")
+    for name in ("p", "q", "v"):
+        a, b = getattr(ours_gg.params, name), theirs["gamma_gamma"][name]
+        same = sig3(a) == sig3(b)
+        ok &= same
+        print(f"  gamma_gamma {name:<6}{a:>12.5g}{b:>12.5g}  {'same to 3 s.f.' if same else 'DIFFERENT'}")
+    for label, mine, other in (("bgnbd fit s", t_bg, theirs["bgnbd_s"]), ("gamma_gamma fit s", t_gg,
+                                                                          theirs["gamma_gamma_s"])):
+        ratio = other / mine
+        ok &= label.startswith("gamma") or ratio >= 10
+        print(f"  {label:<18}{mine:>12.3f}{other:>12.3f}  {ratio:.0f}x faster")
+    return ok
+
+
 STEPS = [  # (step, target cold seconds, target cached seconds, target peak MB)
     ("customer_base", 1.0, None, 2048),
     ("overview", 1.5, 0.1, 2048),
     ("overview_filtered", 1.5, None, 2048),
     ("targets", 1.5, 0.1, 2048),      # segment map, grid, pyramid and both Pareto curves
     ("micro_cut", 0.3, None, 2048),    # one micro-segment cut (mean of three kinds)
+    ("clv_1m", 1.5, None, 2048),       # BG/NBD + Gamma-Gamma fit and scoring, 1M simulated customers
+    ("quadrant_a", 1.0, None, 2048),   # profit and cost to serve per customer (quadrant A data)
+    ("clv_500k", None, None, 2048),    # CLV from the store: summary SQL, fit, scoring (500k customers)
+    ("value_500k", None, 0.1, 2048),   # quadrant A + B data: both of the above, as the page caches them
     ("demo_default", 10.0, None, None),
     ("demo_500k", None, None, None),
 ]
@@ -165,7 +256,9 @@ def main() -> int:
     ap.add_argument("--db", default="/tmp/crm-bench.duckdb")
     ap.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
     ap.add_argument("--repeat", type=int, default=3, help="cold runs per step (the best is reported)")
-    ap.add_argument("--steps", nargs="*", default=[s[0] for s in STEPS])
+    ap.add_argument("--steps", nargs="*", default=[s[0] for s in STEPS] + ["lifetimes"])
+    ap.add_argument("--lifetimes-python", default="/tmp/lt-venv/bin/python",
+                    help="Python of an environment with lifetimes installed (comparison skipped if missing)")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -199,6 +292,11 @@ def main() -> int:
         print(f"{step:<20}{fmt(best['cold_s']):>14}{fmt(t_cold, 1):>8}{fmt(cached):>10}{fmt(t_cached, 1):>8}"
               f"{peak:>9}{'-' if t_mem is None else t_mem:>8}  {'ok' if met else 'MISSED'}"
               + (f"  ({best['rows']:,} rows)" if "rows" in best else ""))
+    if "lifetimes" in args.steps:
+        if Path(args.lifetimes_python).exists():
+            ok &= compare_lifetimes(args.lifetimes_python)
+        else:
+            print(f"lifetimes comparison skipped: {args.lifetimes_python} not found (see bench/lifetimes_compare.py)")
     return 0 if ok else 2
 
 

@@ -31,7 +31,8 @@ from crm_core.i18n import catalogue  # noqa: E402
 EN = catalogue("en")
 DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = [("page.segments", "segments.table", 3.0, "segments"), ("page.pyramid", "pyramid.whatif", 3.0, "pyramid"),
-         ("page.micro", "micro.dims", 3.0, "micro"), ("page.overview", "kpi.churn_rate", 3.0, "")]
+         ("page.micro", "micro.dims", 3.0, "micro"), ("page.overview", "kpi.churn_rate", 3.0, ""),
+         ("page.clv", "clv.kpi.total", None, "clv"), ("page.quadrants", "quad.select_hint", None, "quadrants")]
 NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 
 
@@ -52,6 +53,14 @@ def start_server(db: str) -> tuple[subprocess.Popen, int]:
     return server, port
 
 
+def _report(title: str, secs: float, target: float | None) -> bool:
+    """Print one line; pages without a render target in their issue are measured only."""
+    met = target is None or secs <= target
+    shown = "-" if target is None else f"{target:.1f}"
+    print(f"{EN[title]:<26}{secs:>9.2f}{shown:>8}  {'ok' if met else 'MISSED'}")
+    return met
+
+
 def cold_each(db: str, browser) -> bool:
     ok = True
     print(f"{'cold server, direct URL':<26}{'seconds':>9}{'target':>8}")
@@ -64,8 +73,7 @@ def cold_each(db: str, browser) -> bool:
             page.get_by_text(EN[marker]).first.wait_for(timeout=120_000)
             page.locator(DONE).wait_for(timeout=120_000)
             secs = time.perf_counter() - t0
-            ok &= secs <= target
-            print(f"{EN[title]:<26}{secs:>9.2f}{target:>8.1f}  {'ok' if secs <= target else 'MISSED'}")
+            ok &= _report(title, secs, target)
             page.context.close()
         finally:
             server.terminate()
@@ -98,8 +106,7 @@ def main() -> int:
                 page.get_by_text(EN[marker]).first.wait_for(timeout=120_000)
                 page.locator(DONE).wait_for(timeout=120_000)
                 secs = time.perf_counter() - t0
-                ok &= secs <= target
-                print(f"{EN[title]:<26}{secs:>9.2f}{target:>8.1f}  {'ok' if secs <= target else 'MISSED'}")
+                ok &= _report(title, secs, target)
         finally:
             server.terminate()
         browser.close()

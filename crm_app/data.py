@@ -23,7 +23,7 @@ from crm_core.i18n import translator
 from crm_core.store import Store
 
 __all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
-           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "what_if"]
+           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "what_if", "base_currency"]
 
 T = TypeVar("T")
 BUSY_RETRY_SECONDS = 30.0
@@ -157,3 +157,8 @@ def micro_cut(path: str, version: int, s: TargetSettings, dims: tuple[str, ...],
 @st.cache_data(show_spinner=False, max_entries=64)
 def what_if(path: str, version: int, s: TargetSettings, percent: float) -> pyramid.WhatIf:
     return pyramid.what_if(frame(path, version, s).customers, percent, s.metric)
+
+
+def base_currency(ctx: Any) -> str:
+    """The database's base currency (the one stored amounts and cost settings are in)."""
+    return str(call(db_info, ctx.store.path, ctx.version)["base_currency"])

@@ -34,6 +34,12 @@ def _pages() -> dict[str, list]:
             st.Page(str(REPO / "pages/micro.py"), title=t.t("page.micro"), icon=":material/grid_view:",
                     url_path="micro"),
         ],
+        t.t("nav.section.value"): [
+            st.Page(str(REPO / "pages/clv.py"), title=t.t("page.clv"), icon=":material/trending_up:",
+                    url_path="clv"),
+            st.Page(str(REPO / "pages/quadrants.py"), title=t.t("page.quadrants"), icon=":material/scatter_plot:",
+                    url_path="quadrants"),
+        ],
         t.t("nav.section.data"): [
             st.Page(str(REPO / "pages/data_status.py"), title=t.t("page.data"), icon=":material/database:",
                     url_path="data"),

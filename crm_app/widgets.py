@@ -14,7 +14,8 @@ __all__ = ["kpi_row", "definitions", "customer_list", "PREVIEW_ROWS"]
 
 PREVIEW_ROWS = 200
 _PREVIEW_COLUMNS = ("customer_id", "segment", "tier", "next_tier", "region", "channel", "customer_type",
-                    "recency_days", "frequency", "revenue", "period_revenue", "gross_profit", "gap")
+                    "recency_days", "frequency", "revenue", "period_revenue", "gross_profit", "gap", "quadrant",
+                    "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "clv")
 
 _LOWER_IS_BETTER = {"churn_rate"}
 
@@ -63,9 +64,15 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
         if col in preview.columns:
             prefix = "segment" if col == "segment" else "tier"
             preview[col] = [t.t(f"{prefix}.{v}") if isinstance(v, str) else "" for v in preview[col].astype(object)]
-    money = {"revenue", "period_revenue", "gross_profit", "gap"}
+    if "quadrant" in preview.columns:
+        preview["quadrant"] = [t.t(f"quad.{v}") if isinstance(v, str) else "" for v in preview["quadrant"]]
+    money = {"revenue", "period_revenue", "gross_profit", "gap", "cost_to_serve", "net_profit", "clv"}
     for col in money & set(cols):
         preview[col] = [ctx.money(v) for v in preview[col]]
+    for col in {"p_alive"} & set(cols):
+        preview[col] = [t.percent(v) for v in preview[col]]
+    for col in {"expected_purchases"} & set(cols):
+        preview[col] = [t.number(v, 2) for v in preview[col]]
     config = {c: st.column_config.Column(t.t(f"col.{c}")) for c in cols}
     st.dataframe(preview, hide_index=True, column_config=config, height=280, key=f"{key}_preview")
     store = ctx.store

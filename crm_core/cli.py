@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from . import __version__, demo, overview, pyramid, segments
+from . import __version__, clv, costs, demo, overview, pyramid, quadrants, segments
 from .errors import CrmError
 from .filters import Filters
 from .store import Store, latest_version
@@ -60,10 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True)
     p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
     p.add_argument("--period-days", type=_positive, default=365, help="length of the period (default 365)")
-    p.add_argument("--region", action="append", default=[], help="filter; repeatable")
-    p.add_argument("--channel", action="append", default=[], help="filter; repeatable")
-    p.add_argument("--customer-type", action="append", default=[], help="filter; repeatable")
-    p.add_argument("--json", action="store_true")
+    _filter_args(p)
 
     p = sub.add_parser("segments", help="RFM segments, the customer pyramid and the 80/20 figures")
     p.add_argument("--db", required=True)
@@ -73,11 +70,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", choices=("revenue", "gross_profit"), default="revenue", help="pyramid ranking value")
     p.add_argument("--tiers", type=_shares, default=pyramid.DEFAULT_SHARES,
                    help="customer shares of Top,Big,Medium,Small (default 0.01,0.04,0.15,0.80)")
+    _filter_args(p)
+
+    p = sub.add_parser("clv", help="fit BG/NBD + Gamma-Gamma, score customers, check a holdout")
+    p.add_argument("--db", required=True)
+    p.add_argument("--calibration-end", type=_date, required=True, help="fit on purchases up to this date")
+    p.add_argument("--holdout-end", type=_date, help="compare predictions with purchases up to this date")
+    p.add_argument("--time-unit", choices=("day", "week"), default="week", help="unit of recency, T and rates")
+    p.add_argument("--horizon", type=float, help="prediction horizon in time units (default: one year)")
+    p.add_argument("--discount", type=float, default=0.10, help="annual discount rate (default 0.10)")
+    p.add_argument("--margin", type=float, help="margin on revenue (default: gross profit / revenue)")
+    _filter_args(p)
+
+    p = sub.add_parser("quadrants", help="profitability quadrants: profit vs cost to serve, profit vs CLV")
+    p.add_argument("--db", required=True)
+    p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
+    p.add_argument("--period-days", type=_positive, default=365, help="window for profit and costs (default 365)")
+    p.add_argument("--time-unit", choices=("day", "week"), default="week")
+    p.add_argument("--return-cost", type=float, default=10.0, help="handling cost per returned line")
+    _filter_args(p)
+    return parser
+
+
+def _filter_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", action="append", default=[], help="filter; repeatable")
     p.add_argument("--channel", action="append", default=[], help="filter; repeatable")
     p.add_argument("--customer-type", action="append", default=[], help="filter; repeatable")
     p.add_argument("--json", action="store_true")
-    return parser
 
 
 def _shares(text: str) -> tuple[float, ...]:
@@ -132,6 +151,23 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"{key}:")
                 for row in rep[key]:
                     print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+    elif args.command == "clv":
+        store = Store(args.db, busy_timeout=10)
+        filters = Filters.of(args.region, args.channel, args.customer_type)
+        res = clv.run_clv(store, args.calibration_end, holdout_end=args.holdout_end, filters=filters,
+                          time_unit=args.time_unit, horizon=args.horizon, annual_discount=args.discount,
+                          margin=args.margin)
+        doc = clv.to_json(res)
+        _print(doc if args.json else {k: v for k, v in doc.items() if k != "holdout"}, args.json)
+        if not args.json and doc["holdout"]:
+            _print({"holdout": {k: v for k, v in doc["holdout"].items() if k != "by_frequency"}}, False)
+    elif args.command == "quadrants":
+        store = Store(args.db, busy_timeout=10)
+        filters = Filters.of(args.region, args.channel, args.customer_type)
+        as_of = args.as_of or overview.default_as_of(store)
+        rep = quadrants.report(store, as_of, args.period_days, filters,
+                               costs.CostAssumptions(return_cost=args.return_cost), time_unit=args.time_unit)
+        _print(rep, args.json)
     return 0
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "DatabaseExistsError",
     "InvalidParameterError",
     "NoDataError",
+    "ModelFitError",
 ]
 
 
@@ -86,3 +87,13 @@ class NoDataError(CrmError, LookupError):
     """The database holds no data of the kind a computation needs."""
 
     message_key = "error.no_data"
+
+
+class ModelFitError(CrmError, ValueError):
+    """A model cannot be fitted to these data (too few customers, nobody repeats...).
+
+    ``reason`` is a short code (``no_customers``, ``no_repeaters``, ``too_few``...) that the
+    app turns into a specific, translated message.
+    """
+
+    message_key = "error.model_fit"

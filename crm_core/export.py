@@ -25,6 +25,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "segment", "tier", "next_tier", "r_score", "f_score", "m_score", "recency_days", "frequency", "orders",
     "revenue", "gross_profit", "period_revenue", "period_gross_profit", "average_order_value",
     "first_purchase", "last_purchase", "loyalty_program", "gap",
+    "quadrant", "purchases", "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "expected_value", "clv",
 )
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -6,7 +6,8 @@ keyed by the *stable* code (``"price"``, ``"top"``), never by translated text.
 
 from __future__ import annotations
 
-__all__ = ["BRAND", "FONT_STACK", "CHURN_REASON_COLORS", "TIER_COLORS", "SEGMENT_COLORS", "KIND_COLORS", "SERIES"]
+__all__ = ["BRAND", "FONT_STACK", "CHURN_REASON_COLORS", "TIER_COLORS", "SEGMENT_COLORS", "KIND_COLORS", "SERIES",
+           "QUADRANT_COLORS"]
 
 BRAND = "#1f5aa6"
 FONT_STACK = ("Inter, 'Noto Sans CJK KR', 'Noto Sans CJK SC', 'Noto Sans CJK TC', 'Malgun Gothic', "
@@ -33,3 +34,9 @@ KIND_COLORS: dict[str, str] = {"points": "#E69F00", "club": "#009E73", "vip": "#
 #: Colours for generic series: current vs previous, revenue vs profit, members vs control.
 SERIES: dict[str, str] = {"revenue": BRAND, "gross_profit": "#2ca02c", "active": "#E69F00", "previous": "#9aa5b1",
                           "reference": "#9aa5b1", "highlight": "#D55E00"}
+
+#: Profitability quadrants (both charts): good, promising, watch, poor.
+QUADRANT_COLORS: dict[str, str] = {
+    "most_profitable": "#1a9850", "costly_to_serve": "#E69F00", "profitable": "#56B4E9", "least_profitable": "#D55E00",
+    "best": "#1a9850", "invest": "#56B4E9", "keep": "#E69F00", "worst": "#D55E00",
+}

@@ -35,8 +35,10 @@ Row = dict[str, Any]
 
 
 def make_store(path: Path, *, customers: Iterable[Row] = (), transactions: Iterable[Row] = (),
-               churn_events: Iterable[Row] = (), meta: dict[str, str] | None = None) -> Store:
-    """A fresh database with hand-made rows (missing columns are NULL).
+               churn_events: Iterable[Row] = (), meta: dict[str, str] | None = None,
+               **tables: Iterable[Row]) -> Store:
+    """A fresh database with hand-made rows (missing columns are NULL). Other tables
+    (``service_interactions=[...]``, ``account_managers=[...]``, ...) by keyword.
 
     Like every writer, it keeps the store's invariant: each transaction's customer has
     a row in ``customers`` (a bare one is added for IDs seen only in transactions).
@@ -49,7 +51,8 @@ def make_store(path: Path, *, customers: Iterable[Row] = (), transactions: Itera
             customers.append({"customer_id": row["customer_id"]})
     store = Store(path, create=True)
     with store.transaction() as cur:
-        for table, rows in (("customers", customers), ("transactions", transactions), ("churn_events", churn_events)):
+        for table, rows in (("customers", customers), ("transactions", transactions), ("churn_events", churn_events),
+                            *tables.items()):
             for row in rows:
                 cols = ", ".join(row)  # test-only, fixed names
                 cur.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))

@@ -114,7 +114,8 @@ def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
 
 
 @pytest.mark.parametrize(("page", "title_key", "charts"), [
-    ("pages/segments.py", "page.segments", 2), ("pages/pyramid.py", "page.pyramid", 4), ("pages/micro.py", "page.micro", 3)])
+    ("pages/segments.py", "page.segments", 2), ("pages/pyramid.py", "page.pyramid", 4), ("pages/micro.py", "page.micro", 3),
+    ("pages/clv.py", "page.clv", 4), ("pages/quadrants.py", "page.quadrants", 1)])
 def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str,
                                             title_key: str, charts: int) -> None:
     at = run_app(monkeypatch, demo_db, lang="ko")
@@ -138,3 +139,39 @@ def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.
                       table[en["col.customers"]] if en["col.customers"] in table else table["customers"]))
     lost = counts[en["segment.lost"]]
     assert lost != "0" and all(v == "0" for k, v in counts.items() if k != en["segment.lost"])
+
+
+def test_quadrant_box_selection_lists_every_customer_inside(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    from crm_core import quadrants
+    from crm_core.overview import default_as_of
+    from crm_core.store import Store
+
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/quadrants.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    frame = quadrants.quadrant_frame(store, default_as_of(store), 365)
+    # A box drawn on the (signed-log) chart: cost to serve 0..100, gross profit 10..1,000.
+    box = {"x": [float(quadrants.slog(0)), float(quadrants.slog(100))],
+           "y": [float(quadrants.slog(10)), float(quadrants.slog(1000))]}
+    at.session_state["quad_scatter_a"] = {"selection": {"points": [], "point_indices": [], "box": [box], "lasso": []}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    inside = frame[(frame["cost_to_serve"] <= 100) & (frame["gross_profit"] >= 10) & (frame["gross_profit"] <= 1000)]
+    assert 0 < len(inside) < len(frame)
+    assert catalogue("en")["quad.selected"] in [h.value for h in at.subheader]
+    assert any(f"{len(inside):,} customers" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_clv_page_explains_a_model_that_cannot_be_fitted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.conftest import make_store
+
+    rows = [{"transaction_id": f"T{i}", "customer_id": f"C{i}", "tx_date": "2024-06-30", "amount": 10 + i}
+            for i in range(40)]
+    db = tmp_path / "oneday.duckdb"
+    make_store(db, transactions=rows)
+    at = run_app(monkeypatch, db, lang="zh_Hans")
+    at.switch_page("pages/clv.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [w.value for w in at.warning] == [catalogue("zh_Hans")["clv.fit_error.no_repeaters"]]
+    assert len(at.get("plotly_chart")) == 0

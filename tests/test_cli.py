@@ -28,7 +28,7 @@ def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
 def test_help_lists_the_commands() -> None:
     out = cli("--help")
     assert out.returncode == 0
-    for command in ("init", "demo", "info", "summary", "segments"):
+    for command in ("init", "demo", "info", "summary", "segments", "clv", "quadrants"):
         assert command in out.stdout
 
 
@@ -103,3 +103,34 @@ def test_segments_json_has_the_documented_keys_and_adds_up(demo_db: Path) -> Non
 def test_segments_refuses_bad_tier_shares(demo_db: Path) -> None:
     out = cli("segments", "--db", str(demo_db), "--tiers", "0.5,0.5,0.1,0.1")
     assert out.returncode == 2 and "adding up to 1" in out.stderr
+
+
+def test_clv_json_reproduces_the_published_cdnow_fit(tmp_path: Path) -> None:
+    from tests.clv_data import FHL_2005, cdnow_store
+
+    db = tmp_path / "cdnow.duckdb"
+    cdnow_store(db)
+    out = cli("clv", "--db", str(db), "--calibration-end", "1997-09-30", "--holdout-end", "1998-06-30",
+              "--time-unit", "week", "--horizon", "39", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["customers"] == 2357 and doc["time_unit"] == "week"
+    assert {k: round(doc["bgnbd"][k], 3) for k in ("r", "alpha", "a", "b")} == {
+        k: FHL_2005[k] for k in ("r", "alpha", "a", "b")}
+    assert set(doc["gamma_gamma"]) >= {"p", "q", "v"} and doc["holdout"]["customers"] == 2357
+    days = json.loads(cli("clv", "--db", str(db), "--calibration-end", "1997-09-30", "--time-unit", "day",
+                          "--json").stdout)
+    assert abs(days["bgnbd"]["alpha"] / (doc["bgnbd"]["alpha"] * 7) - 1) < 1e-3
+    assert days["holdout"] is None
+    early = cli("clv", "--db", str(db), "--calibration-end", "1997-01-01")
+    assert early.returncode == 1 and "customers" in one_line_error(early)
+
+
+def test_quadrants_json(demo_db: Path) -> None:
+    out = cli("quadrants", "--db", str(demo_db), "--as-of", "2026-06-30", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["as_of"] == "2026-06-30" and doc["customers"] > 0
+    for chart in ("a", "b"):
+        rows = doc[chart]["quadrants"]
+        assert len(rows) == 4 and sum(r["customers"] for r in rows) == doc["customers"]

@@ -1,0 +1,142 @@
+"""Chart builders for customer value: CLV model diagnostics and the profitability quadrants.
+
+Frames in, plotly Figures out. The quadrant scatter draws at most ``MAX_POINTS`` customers
+(WebGL); beyond that it draws a density grid plus an even sample, and says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .charts import base_layout
+from .i18n import Translator
+from .palette import QUADRANT_COLORS, SERIES
+from .quadrants import AXES, QUADRANTS_A, QUADRANTS_B, density, slog
+
+__all__ = ["MAX_POINTS", "SAMPLE_POINTS", "matrix_figure", "clv_histogram", "calibration_figure", "holdout_figure",
+           "quadrant_figure"]
+
+MAX_POINTS = 50_000
+SAMPLE_POINTS = 5_000
+
+
+def matrix_figure(matrix: pd.DataFrame, measure: str, tr: Translator, unit: str) -> go.Figure:
+    """Frequency (rows) x recency (columns) surface of expected purchases or P(alive)."""
+    z = matrix.to_numpy()
+    fig = go.Figure(go.Heatmap(
+        z=z, x=matrix.columns.to_numpy(float), y=matrix.index.to_numpy(int),
+        colorscale="Blues" if measure == "expected_purchases" else "RdYlGn",
+        zmin=0, zmax=1 if measure == "p_alive" else None,
+        hovertemplate=(f"{tr.t('clv.axis.frequency')}: %{{y}}<br>"
+                       f"{tr.t('clv.axis.recency', unit=tr.t(f'unit.{unit}'))}: %{{x:.1f}}<br>"
+                       f"{tr.t(f'clv.measure.{measure}')}: %{{z:.2f}}<extra></extra>"),
+        colorbar={"title": {"text": tr.t(f"clv.measure.{measure}")}}))
+    fig.update_layout(xaxis={"title": {"text": tr.t("clv.axis.recency", unit=tr.t(f"unit.{unit}"))}},
+                      yaxis={"title": {"text": tr.t("clv.axis.frequency")}})
+    return base_layout(fig, tr.t(f"clv.matrix_title.{measure}"), height=420)
+
+
+def clv_histogram(clv: pd.Series, tr: Translator, currency: str, rate: float = 1.0, bins: int = 40) -> go.Figure:
+    """Customers by CLV band (binned here: never one bar per customer). The top and bottom
+    1% are folded into the end bands so a few extremes do not flatten the rest."""
+    values = clv.to_numpy(float) * rate
+    values = values[np.isfinite(values)]
+    fig = go.Figure()
+    if values.size:
+        lo, hi = (float(v) for v in np.percentile(values, [1, 99]))
+        hi = hi if hi > lo else lo + 1
+        counts, edges = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
+        mids = (edges[:-1] + edges[1:]) / 2
+        labels = [f"{tr.money(a, currency, compact=True)} – {tr.money(b, currency, compact=True)}"
+                  for a, b in zip(edges[:-1], edges[1:])]
+        fig.add_bar(x=mids, y=counts, width=np.diff(edges), marker={"color": SERIES["revenue"]},
+                    customdata=np.column_stack([labels, [tr.number(c) for c in counts]]),
+                    hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>", name="")
+    fig.update_layout(xaxis={"title": {"text": tr.t("clv.axis.clv", currency=currency)}},
+                      yaxis={"title": {"text": tr.t("chart.axis.customers")}}, showlegend=False, bargap=0.02)
+    return base_layout(fig, tr.t("clv.histogram_title"))
+
+
+def calibration_figure(cal: pd.DataFrame, tr: Translator) -> go.Figure:
+    """Customers by number of repeat purchases in calibration: actual vs model."""
+    fig = go.Figure()
+    fig.add_bar(x=cal["frequency"], y=cal["actual"], name=tr.t("clv.actual"), marker={"color": SERIES["revenue"]},
+                customdata=[tr.number(v) for v in cal["actual"]], hovertemplate="%{x}: %{customdata}<extra></extra>")
+    fig.add_bar(x=cal["frequency"], y=cal["expected"], name=tr.t("clv.model"), marker={"color": SERIES["active"]},
+                customdata=[tr.number(v) for v in cal["expected"]], hovertemplate="%{x}: %{customdata}<extra></extra>")
+    fig.update_layout(barmode="group", xaxis={"title": {"text": tr.t("clv.axis.repeat_purchases")}, "type": "category"},
+                      yaxis={"title": {"text": tr.t("chart.axis.customers")}})
+    return base_layout(fig, tr.t("clv.calibration_title"))
+
+
+def holdout_figure(by_frequency: pd.DataFrame, tr: Translator) -> go.Figure:
+    """Mean purchases in the holdout by calibration frequency: actual vs predicted."""
+    fig = go.Figure()
+    for col, name, color in (("actual", "clv.actual", SERIES["revenue"]), ("predicted", "clv.model", SERIES["active"])):
+        fig.add_scatter(x=by_frequency["frequency"], y=by_frequency[col], name=tr.t(name), mode="lines+markers",
+                        line={"color": color, "width": 3, "dash": "solid" if col == "actual" else "dash"},
+                        customdata=[tr.number(v, 2) for v in by_frequency[col]],
+                        hovertemplate="%{x}: %{customdata}<extra></extra>")
+    fig.update_layout(xaxis={"title": {"text": tr.t("clv.axis.repeat_purchases")}, "type": "category"},
+                      yaxis={"title": {"text": tr.t("clv.axis.holdout_mean")}, "rangemode": "tozero"})
+    return base_layout(fig, tr.t("clv.holdout_title"))
+
+
+def _log_ticks(lo: float, hi: float, tr: Translator) -> tuple[list[float], list[str]]:
+    """Tick positions (in slog coordinates) and labels at 0, ±1, ±10, ±100, ... within [lo, hi]."""
+    vals = [0.0] + [sign * 10.0 ** k for k in range(0, 13) for sign in (1, -1)]
+    vals = sorted(v for v in vals if lo <= v <= hi)
+    return [float(slog(v)) for v in vals], [tr.compact(v) for v in vals]
+
+
+def quadrant_figure(df: pd.DataFrame, quadrant: pd.Series, chart: str, x_split: float, y_split: float,
+                    tr: Translator, currency: str, rate: float = 1.0, log: bool = False) -> go.Figure:
+    """The quadrant scatter: one WebGL trace per quadrant, split lines, quadrant names in
+    the corners. Above ``MAX_POINTS`` customers: a density grid plus an even sample.
+    With ``log``, both axes use the signed log scale :func:`~crm_core.quadrants.slog`
+    (zero and negative values stay visible); hover shows the real amounts."""
+    xcol, ycol = AXES[chart]
+    names = QUADRANTS_A if chart == "a" else QUADRANTS_B
+    scale = slog if log else (lambda v: np.asarray(v, float))
+    xv, yv = df[xcol].to_numpy(float) * rate, df[ycol].to_numpy(float) * rate
+    fig = go.Figure()
+    keep = np.arange(len(df))
+    if len(df) > MAX_POINTS:
+        cx, cy, counts = density(scale(xv), scale(yv))
+        if counts.size:
+            fig.add_heatmap(x=cx, y=cy, z=np.where(counts > 0, counts, np.nan), colorscale="Greys",
+                            showscale=False, opacity=0.6, hoverinfo="skip", name=tr.t("quad.density"))
+        keep = keep[::int(np.ceil(len(df) / SAMPLE_POINTS))]
+    q = quadrant.to_numpy()[keep]
+    ids = df["customer_id"].to_numpy()[keep]
+    for name in names:
+        sel = keep[q == name]
+        fig.add_scattergl(
+            x=scale(xv[sel]), y=scale(yv[sel]), mode="markers", name=tr.t(f"quad.{name}"),
+            marker={"color": QUADRANT_COLORS[name], "size": 5, "opacity": 0.7},
+            customdata=np.column_stack([ids[q == name], [tr.money(v, currency) for v in xv[sel]],
+                                        [tr.money(v, currency) for v in yv[sel]]]),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]} / %{customdata[2]}<extra>"
+                          + tr.t(f"quad.{name}") + "</extra>")
+    line = {"color": SERIES["reference"], "dash": "dash", "width": 1.5}
+    fig.add_vline(x=float(scale(x_split * rate)), line=line)
+    fig.add_hline(y=float(scale(y_split * rate)), line=line)
+    corners = {"a": {"most_profitable": (0.01, 0.99), "costly_to_serve": (0.99, 0.99),
+                     "profitable": (0.01, 0.01), "least_profitable": (0.99, 0.01)},
+               "b": {"invest": (0.01, 0.99), "best": (0.99, 0.99), "worst": (0.01, 0.01), "keep": (0.99, 0.01)}}[chart]
+    for name, (ax, ay) in corners.items():
+        fig.add_annotation(xref="paper", yref="paper", x=ax, y=ay, xanchor="left" if ax < 0.5 else "right",
+                           yanchor="top" if ay > 0.5 else "bottom", text=tr.t(f"quad.{name}"), showarrow=False,
+                           font={"color": QUADRANT_COLORS[name], "size": 13}, bgcolor="rgba(255,255,255,0.8)")
+    xaxis: dict = {"title": {"text": tr.t(f"quad.axis.{xcol}", currency=currency)}, "zeroline": True}
+    yaxis: dict = {"title": {"text": tr.t(f"quad.axis.{ycol}", currency=currency)}, "zeroline": True}
+    if log and len(df):
+        for axis, v in ((xaxis, xv), (yaxis, yv)):
+            ticks, labels = _log_ticks(float(np.min(v)), float(np.max(v)), tr)
+            axis.update(tickmode="array", tickvals=ticks, ticktext=labels)
+    fig.update_layout(xaxis=xaxis, yaxis=yaxis, dragmode="select")
+    fig = base_layout(fig, tr.t(f"quad.title_{chart}"), height=520)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0})
+    return fig
