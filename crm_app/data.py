@@ -22,8 +22,11 @@ from crm_core.filters import Filters
 from crm_core.i18n import translator
 from crm_core.store import Store
 
+from .warm import warmable
+
 __all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
-           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "what_if", "base_currency"]
+           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "what_if", "base_currency",
+           "target_summaries", "attributes"]
 
 T = TypeVar("T")
 BUSY_RETRY_SECONDS = 30.0
@@ -74,6 +77,7 @@ def data_version(path: str) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+@warmable
 def db_info(path: str, version: int) -> dict[str, Any]:
     store = Store(path)
     first, last = store.date_range()
@@ -86,21 +90,25 @@ def db_info(path: str, version: int) -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+@warmable
 def filter_options(path: str, version: int) -> dict[str, list[str]]:
     return customers.filter_options(Store(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+@warmable
 def kpis(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> overview.Kpis:
     return overview.kpis(Store(path), as_of, filters, period_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+@warmable
 def trend(path: str, version: int, as_of: date, filters: Filters, months: int = 24):  # -> pd.DataFrame
     return overview.trend(Store(path), as_of, filters, months)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+@warmable
 def pareto(path: str, version: int, as_of: date, filters: Filters, period_days: int, metric: str) -> overview.ParetoResult:
     return overview.pareto(Store(path), as_of, filters, period_days, metric)  # type: ignore[arg-type]
 
@@ -119,6 +127,7 @@ class TargetSettings:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable
 def frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
     """One row per customer with segment and tier. Shared, never copied: callers must not
     modify it (select/cut return new frames). No categories: see :func:`micro_frame`."""
@@ -128,17 +137,26 @@ def frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable
 def micro_frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
     """:func:`frame` plus product categories bought and loyalty membership (Micro-segments)."""
-    return micro.with_attributes(Store(path), frame(path, version, s).customers, s.as_of, s.filters,
-                                 period_days=s.period_days)
+    return attributes(path, frame(path, version, s), s)
+
+
+def attributes(path: str, base: micro.MicroFrame, s: TargetSettings) -> micro.MicroFrame:
+    return micro.with_attributes(Store(path), base.customers, s.as_of, s.filters, period_days=s.period_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+@warmable
 def targets(path: str, version: int, s: TargetSettings) -> dict[str, Any]:
-    """The small aggregates of the Segments and Pyramid pages: segment table, R x F grid,
-    pyramid, and both Pareto curves (from the same frame: buyers in the window)."""
-    df = frame(path, version, s).customers
+    """The small aggregates of the Segments and Pyramid pages (see :func:`target_summaries`)."""
+    return target_summaries(frame(path, version, s).customers, s)
+
+
+def target_summaries(df: Any, s: TargetSettings) -> dict[str, Any]:
+    """Segment table, R x F grid, pyramid, and both Pareto curves (from the same frame:
+    buyers in the window)."""
     active = df["period_frequency"].to_numpy() > 0
     return {"segments": rfm.segment_summary(df), "grid": rfm.rf_grid(df, s.bins, s.scheme),
             "pyramid": pyramid.pyramid_summary(df),

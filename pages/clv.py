@@ -46,8 +46,10 @@ st.caption(t.t("clv.margin_caption", customers=t.number(len(scores)), margin=t.p
                source=t.t("clv.margin_from_data" if model.margin_from_data else "clv.margin_set"),
                cost=ctx.money(float(scores["expected_cost"].sum()), compact=True)))
 
-tab_value, tab_model, tab_check = st.tabs([t.t("clv.tab.value"), t.t("clv.tab.model"), t.t("clv.tab.check")])
-with tab_value:
+# One section at a time: the holdout check refits the models, so it runs only when asked for.
+section = st.segmented_control(t.t("clv.section"), ["value", "model", "check"], default="value", key="clv_section",
+                               required=True, format_func=lambda v: t.t(f"clv.tab.{v}")) or "value"
+if section == "value":
     st.plotly_chart(clv_histogram(scores["clv"], t, ctx.currency, ctx.rate), width="stretch", key="clv_hist")
     st.subheader(t.t("clv.top_customers"))
     ranked = scores[["customer_id", "p_alive", "expected_purchases", "expected_value", "clv"]].merge(
@@ -55,7 +57,7 @@ with tab_value:
         on="customer_id", how="left").sort_values("clv", ascending=False, kind="stable")
     customer_list(ctx, ranked, f"clv-{as_of.isoformat()}", "clv_list")
 
-with tab_model:
+elif section == "model":
     left, right = st.columns(2)
     with left:
         measure = st.segmented_control(t.t("clv.matrix_measure"), ["expected_purchases", "p_alive"],
@@ -81,7 +83,7 @@ with tab_model:
                    groups=t.number(bg.groups), gg_customers=t.number(gg.customers if gg else 0)))
     st.caption(t.t("clv.definition"))
 
-with tab_check:
+else:
     weeks = st.segmented_control(t.t("clv.holdout"), list(value.HOLDOUT_WEEKS), default=26, key="clv_holdout",
                                  required=True, format_func=lambda w: t.t("clv.weeks", n=w)) or 26
     check = value.validation(ctx.store.path, ctx.version, s, int(weeks))

@@ -115,7 +115,7 @@ def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
 
 @pytest.mark.parametrize(("page", "title_key", "charts"), [
     ("pages/segments.py", "page.segments", 2), ("pages/pyramid.py", "page.pyramid", 4), ("pages/micro.py", "page.micro", 3),
-    ("pages/clv.py", "page.clv", 4), ("pages/quadrants.py", "page.quadrants", 1)])
+    ("pages/clv.py", "page.clv", 1), ("pages/quadrants.py", "page.quadrants", 1)])
 def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str,
                                             title_key: str, charts: int) -> None:
     at = run_app(monkeypatch, demo_db, lang="ko")
@@ -175,3 +175,17 @@ def test_clv_page_explains_a_model_that_cannot_be_fitted(monkeypatch: pytest.Mon
     assert not at.exception, [e.value for e in at.exception]
     assert [w.value for w in at.warning] == [catalogue("zh_Hans")["clv.fit_error.no_repeaters"]]
     assert len(at.get("plotly_chart")) == 0
+
+
+@pytest.mark.parametrize(("section", "charts"), [("model", 2), ("check", 1)])
+def test_clv_model_and_holdout_sections(monkeypatch: pytest.MonkeyPatch, demo_db: Path, section: str,
+                                        charts: int) -> None:
+    at = run_app(monkeypatch, demo_db, lang="ko")
+    at.session_state["clv_section"] = section
+    at.switch_page("pages/clv.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == charts
+    assert not at.warning, [w.value for w in at.warning]
+    if section == "check":
+        labels = [m.label for m in at.metric]
+        assert catalogue("ko")["clv.check.mae"] in labels

@@ -8,7 +8,7 @@ WITH fc AS (
     {filtered_customers}
 ),
 tx AS (   -- each customer's running totals as of $as_of (see migration 004)
-    SELECT customer_id, last_purchase, purchase_days AS frequency, orders,
+    SELECT customer_id, day AS state_day, last_purchase, purchase_days AS frequency, orders,
            round(revenue, 2) AS revenue, round(gross_profit, 2) AS gross_profit, round(returns, 2) AS returns
     FROM customer_days   -- rounded to cents: running DOUBLE sums must not split ties
     WHERE next_day > $as_of AND day <= $as_of {customer_filter}

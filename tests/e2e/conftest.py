@@ -43,13 +43,14 @@ def free_port() -> int:
 
 
 class Server:
-    """One ``streamlit run app.py`` process; stopped by :meth:`stop`."""
+    """One ``python -m crm_app.serve`` process (the README's command: warm start, then
+    ``streamlit run app.py``); stopped by :meth:`stop`."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless=true",
+        cmd = [sys.executable, "-m", "crm_app.serve", "--server.headless=true",
                f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
                "--server.fileWatcherType=none"]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=log.open("wb"),

@@ -65,21 +65,22 @@ def test_busy_database_shows_retrying_then_recovers(page: Page, demo_db_master: 
                                                      console_errors: list[str]) -> None:
     db = tmp_path / "busy.duckdb"
     shutil.copy(demo_db_master, db)
-    srv = Server({"CRM_DB": str(db)}, tmp_path / "server.log")
-    holder = None
+    # Lock first: the server's warm start then finds the database busy too (and skips), so the
+    # page itself has to wait for the lock.
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "12"], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    srv = None
     try:
-        holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db), "6"], stdout=subprocess.PIPE, text=True,
-                                  cwd=REPO)
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        srv = Server({"CRM_DB": str(db)}, tmp_path / "server.log")
         page.goto(srv.url)
         expect(page.get_by_text(EN["status.db_busy_retrying"])).to_be_visible(timeout=20_000)
         screenshot(page, "busy-en")
         wait_ready(page, EN["kpi.churn_rate"], timeout=40_000)
         expect(page.get_by_text(EN["status.db_busy_retrying"])).to_have_count(0)
     finally:
-        if holder is not None:
-            holder.wait(20)
-        srv.stop()
+        holder.wait(30)
+        if srv is not None:
+            srv.stop()
 
 
 def test_missing_database_is_a_clear_message(page: Page, tmp_path: Path, console_errors: list[str]) -> None:

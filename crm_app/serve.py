@@ -1,0 +1,48 @@
+"""Start the dashboard warm: ``python -m crm_app.serve [--db PATH] [streamlit options]``.
+
+The same as ``streamlit run app.py``, except that before the server accepts requests it
+creates the demo database if needed and computes the default view (see
+:mod:`crm_app.warm`), in this process, so the first visitor does not wait for imports and
+queries. Other options (``--server.port 8502``...) go to ``streamlit run`` unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+
+from .context import DEFAULT_DB, REPO
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m crm_app.serve", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", help="database file (default: $CRM_DB, else the demo database)")
+    args, rest = ap.parse_known_args(argv)
+    if args.db:
+        os.environ["CRM_DB"] = os.path.abspath(os.path.expanduser(args.db))
+    path = os.environ.get("CRM_DB") or str(DEFAULT_DB)
+    if not os.environ.get("CRM_DB") and not os.path.exists(path):
+        from crm_core import demo
+        t0 = time.perf_counter()
+        demo.generate(path)
+        print(f"created the demo database {path} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if os.path.exists(path):
+        import logging
+        logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)  # "no runtime yet"
+        from .warm import entries, warm_default
+        secs = warm_default(os.path.realpath(path))
+        print(f"warm start: {', '.join(entries()) or 'nothing'} in {secs:.1f} s", file=sys.stderr)
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(REPO / "app.py"), *rest]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()
