@@ -181,7 +181,7 @@ def log_likelihood(params: BgNbdParams, x: np.ndarray, t_x: np.ndarray, T: np.nd
     return float(ll.sum() if weights is None else ll @ np.asarray(weights, float))
 
 
-WARM_START_ROWS = 50_000
+WARM_START_ROWS = 20_000
 
 
 def _warm_start(x: np.ndarray, t_x: np.ndarray, T: np.ndarray,

@@ -77,16 +77,17 @@ class ClvModel:
     warnings: tuple[str, ...] = ()
 
 
-def _group_key(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For rows with equal (x, a, b) (all non-negative, a and b on a day grid): the first
-    row of each group and each row's group id. Hash-based (pandas factorize), O(rows)."""
-    scale = np.float64(1e6)
-    ka, kb = np.round(a * scale).astype(np.int64), np.round(b * scale).astype(np.int64)
-    key = (x.astype(np.int64) * (ka.max() + 1) + ka) * (kb.max() + 1) + kb
+def _first_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First row of each distinct key and each row's group id (hash-based, O(rows))."""
     codes, uniques = pd.factorize(key, sort=False)
     first = np.empty(len(uniques), dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)   # reverse order: the first row wins
     return first, codes
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64), len(uniques)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ class Groups:
     @classmethod
     def of(cls, summary: pd.DataFrame) -> Groups:
         x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
-        return cls(*_group_key(x, t_x, T), *_group_key(x, np.zeros_like(x), T))
+        (cx, _), (ct, nt), (cT, nT) = _codes(x), _codes(t_x), _codes(T)
+        xT = cx * nT + cT             # < customers * distinct T: no overflow
+        return cls(*_first_rows(xT * nt + ct), *_first_rows(xT))
 
 
 def fit_models(summary: pd.DataFrame, *, time_unit: str, calibration_end: date,

@@ -20,7 +20,7 @@ from .errors import ModelFitError
 __all__ = ["GammaGammaParams", "GammaGammaFit", "fit_gamma_gamma", "expected_average_value", "MIN_CUSTOMERS"]
 
 MIN_CUSTOMERS = 10
-WARM_START_ROWS = 50_000
+WARM_START_ROWS = 20_000
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from .errors import ModelFitError
 __all__ = ["FunGrad", "Optimum", "Estimate", "minimise", "estimate", "hessian", "std_errors", "STEP_TOL"]
 
 FunGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
-STEP_TOL = 1e-8          # Newton: stop when no log-parameter moves more than this
+STEP_TOL = 1e-7          # Newton: stop when no log-parameter moves more than this (relative 1e-7)
 BOUND = 12.0             # log-parameters stay within +-BOUND (6e-6 .. 1.6e5)
 
 
@@ -33,6 +33,7 @@ class Optimum:
     evaluations: int
     converged: bool
     message: str
+    grad: np.ndarray | None = None     # the gradient at theta, when the optimiser has it
 
 
 def hessian(fun_grad: FunGrad, theta: np.ndarray, step: float = 1e-5,
@@ -88,13 +89,14 @@ def minimise(fun_grad: FunGrad, theta0: np.ndarray, hess0: np.ndarray | None = N
     """Minimise ``fun_grad`` (value and gradient) over log-parameters within +-BOUND."""
     evals = 0
     if hess0 is not None and np.all(np.isfinite(hess0)) and np.all(np.linalg.eigvalsh(hess0) > 0):
-        theta, f, _g, evals, ok = _newton(fun_grad, np.asarray(theta0, float), hess0)
+        theta, f, g, evals, ok = _newton(fun_grad, np.asarray(theta0, float), hess0)
         if ok:
-            return Optimum(theta, f, evals, True, "Newton steps converged")
+            return Optimum(theta, f, evals, True, "Newton steps converged", g)
         theta0 = theta
     res = optimize.minimize(fun_grad, theta0, jac=True, method="L-BFGS-B", bounds=[(-BOUND, BOUND)] * len(theta0),
                             options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-8})
-    return Optimum(np.asarray(res.x), float(res.fun), evals + int(res.nfev), bool(res.success), str(res.message))
+    return Optimum(np.asarray(res.x), float(res.fun), evals + int(res.nfev), bool(res.success), str(res.message),
+                   np.asarray(res.jac) if getattr(res, "jac", None) is not None else None)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,6 @@ def estimate(fun_grad: FunGrad, theta0: np.ndarray, hess0: np.ndarray | None, n:
     if not np.all(np.isfinite(theta)) or not np.isfinite(opt.fun):
         raise ModelFitError("the likelihood could not be evaluated", reason="not_finite", model=model)
     at_bound = bool(np.any(np.abs(theta) >= BOUND - 0.01))
-    se = std_errors(hessian(fun_grad, theta) * n, theta)
+    se = std_errors(hessian(fun_grad, theta, g0=opt.grad) * n, theta)
     return Estimate(np.exp(theta), se, -opt.fun * n, opt.evaluations, opt.converged and not at_bound,
                     "parameters at the search bound" if at_bound else opt.message)

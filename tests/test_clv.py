@@ -147,3 +147,16 @@ def test_filters_reach_the_summary(store_factory) -> None:
     north = clv.clv_summary(s, date(2024, 6, 30), filters=Filters.of(regions=["North"]))
     assert set(north["customer_id"]) == {f"C{i}" for i in range(1, 30, 2)}
     assert north.set_index("customer_id").loc["C3", "x"] == 1
+
+
+def test_groups_hold_identical_histories_only() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 2000, 50_000).astype(float)          # large values: keys must not overflow
+    T = rng.integers(0, 5000, 50_000) / 7
+    t_x = np.where(x > 0, np.floor(T * rng.random(50_000) * 7) / 7, 0.0)
+    g = clv.Groups.of(pd.DataFrame({"x": x, "t_x": t_x, "T": T}))
+    triples = pd.DataFrame({"x": x, "t_x": t_x, "T": T})
+    assert len(g.first) == len(triples.drop_duplicates())
+    assert np.array_equal(triples.to_numpy()[g.first][g.inverse], triples.to_numpy())
+    assert len(g.first_xT) == len(triples[["x", "T"]].drop_duplicates())
+    assert np.array_equal(triples[["x", "T"]].to_numpy()[g.first_xT][g.inverse_xT], triples[["x", "T"]].to_numpy())
