@@ -162,6 +162,15 @@ def measure(step: str, db: str) -> dict[str, Any]:
         t1 = time.perf_counter()
         value.value_data(db, version, s)
         out["cached_s"] = time.perf_counter() - t1
+    elif step == "churn":
+        from crm_app import exits
+        window = exits.default_window(db, version, as_of)
+        d = exits.churn_data(db, version, as_of, f, 365, window, None)
+        out["cold_s"], out["rows"] = time.perf_counter() - t0, len(d.events)
+        t1 = time.perf_counter()
+        exits.default_window(db, version, as_of)
+        exits.churn_data(db, version, as_of, f, 365, window, None)
+        out["cached_s"] = time.perf_counter() - t1
     elif step == "demo_default":
         from crm_core import demo
         res = demo.generate(Path(db).with_name("bench-demo.duckdb"), force=True)
@@ -245,6 +254,7 @@ STEPS = [  # (step, target cold seconds, target cached seconds, target peak MB)
     ("quadrant_a", 1.0, None, 2048),   # profit and cost to serve per customer (quadrant A data)
     ("clv_500k", None, None, 2048),    # CLV from the store: summary SQL, fit, scoring (500k customers)
     ("value_500k", None, 0.1, 2048),   # quadrant A + B data: both of the above, as the page caches them
+    ("churn", 1.5, 0.1, 2048),         # all Churn page data: window, events, rates, reasons, complaints
     ("demo_default", 10.0, None, None),
     ("demo_500k", None, None, None),
 ]

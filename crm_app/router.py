@@ -40,6 +40,10 @@ def _pages() -> dict[str, list]:
             st.Page(str(REPO / "pages/quadrants.py"), title=t.t("page.quadrants"), icon=":material/scatter_plot:",
                     url_path="quadrants"),
         ],
+        t.t("nav.section.exit"): [
+            st.Page(str(REPO / "pages/churn.py"), title=t.t("page.churn"), icon=":material/logout:",
+                    url_path="churn"),
+        ],
         t.t("nav.section.data"): [
             st.Page(str(REPO / "pages/data_status.py"), title=t.t("page.data"), icon=":material/database:",
                     url_path="data"),

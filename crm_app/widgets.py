@@ -15,7 +15,8 @@ __all__ = ["kpi_row", "definitions", "customer_list", "PREVIEW_ROWS"]
 PREVIEW_ROWS = 200
 _PREVIEW_COLUMNS = ("customer_id", "segment", "tier", "next_tier", "region", "channel", "customer_type",
                     "recency_days", "frequency", "revenue", "period_revenue", "gross_profit", "gap", "quadrant",
-                    "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "clv")
+                    "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "clv", "churn_date", "reason",
+                    "annual_revenue", "value_at_risk", "days_overdue", "frequency_ratio", "complaints", "open_cases")
 
 _LOWER_IS_BETTER = {"churn_rate"}
 
@@ -64,14 +65,21 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
         if col in preview.columns:
             prefix = "segment" if col == "segment" else "tier"
             preview[col] = [t.t(f"{prefix}.{v}") if isinstance(v, str) else "" for v in preview[col].astype(object)]
+    if "reason" in preview.columns:
+        preview["reason"] = [t.t(f"reason.{v}") if isinstance(v, str) else "" for v in preview["reason"].astype(object)]
+    if "churn_date" in preview.columns:
+        preview["churn_date"] = [t.date(v.date()) if pd.notna(v) else "" for v in preview["churn_date"]]
     if "quadrant" in preview.columns:
         preview["quadrant"] = [t.t(f"quad.{v}") if isinstance(v, str) else "" for v in preview["quadrant"]]
-    money = {"revenue", "period_revenue", "gross_profit", "gap", "cost_to_serve", "net_profit", "clv"}
+    money = {"revenue", "period_revenue", "gross_profit", "gap", "cost_to_serve", "net_profit", "clv", "annual_revenue",
+             "value_at_risk"}
     for col in money & set(cols):
         preview[col] = [ctx.money(v) for v in preview[col]]
     for col in {"p_alive"} & set(cols):
         preview[col] = [t.percent(v) for v in preview[col]]
-    for col in {"expected_purchases"} & set(cols):
+    for col in {"days_overdue"} & set(cols):
+        preview[col] = [t.number(v) for v in preview[col]]
+    for col in {"expected_purchases", "frequency_ratio"} & set(cols):
         preview[col] = [t.number(v, 2) for v in preview[col]]
     config = {c: st.column_config.Column(t.t(f"col.{c}")) for c in cols}
     st.dataframe(preview, hide_index=True, column_config=config, height=280, key=f"{key}_preview")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from . import __version__, clv, costs, demo, overview, pyramid, quadrants, segments
+from . import __version__, churn, clv, costs, demo, overview, pyramid, quadrants, segments
 from .errors import CrmError
 from .filters import Filters
 from .store import Store, latest_version
@@ -80,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=float, help="prediction horizon in time units (default: one year)")
     p.add_argument("--discount", type=float, default=0.10, help="annual discount rate (default 0.10)")
     p.add_argument("--margin", type=float, help="margin on revenue (default: gross profit / revenue)")
+    _filter_args(p)
+
+    p = sub.add_parser("churn", help="churn rate, reasons, profit lost and the retention break-even")
+    p.add_argument("--db", required=True)
+    p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
+    p.add_argument("--period-days", type=_positive, default=365, help="period for rate and reasons (default 365)")
+    p.add_argument("--window-days", type=_positive, help="inactivity window (default: from the data)")
+    p.add_argument("--reduction", type=float, default=0.01, help="churn cut for the break-even (0.01 = 1 point)")
     _filter_args(p)
 
     p = sub.add_parser("quadrants", help="profitability quadrants: profit vs cost to serve, profit vs CLV")
@@ -161,6 +169,19 @@ def _run(args: argparse.Namespace) -> int:
         _print(doc if args.json else {k: v for k, v in doc.items() if k != "holdout"}, args.json)
         if not args.json and doc["holdout"]:
             _print({"holdout": {k: v for k, v in doc["holdout"].items() if k != "by_frequency"}}, False)
+    elif args.command == "churn":
+        store = Store(args.db, busy_timeout=10)
+        filters = Filters.of(args.region, args.channel, args.customer_type)
+        as_of = args.as_of or overview.default_as_of(store)
+        doc = churn.summary(store, as_of, period_days=args.period_days, window_days=args.window_days,
+                            filters=filters, reduction_points=args.reduction)
+        if args.json:
+            _print(doc, True)
+        else:
+            _print({k: v for k, v in doc.items() if k != "reasons"}, False)
+            print("reasons:")
+            for row in doc["reasons"]:
+                print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
     elif args.command == "quadrants":
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)

@@ -26,6 +26,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "revenue", "gross_profit", "period_revenue", "period_gross_profit", "average_order_value",
     "first_purchase", "last_purchase", "loyalty_program", "gap",
     "quadrant", "purchases", "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "expected_value", "clv",
+    "churn_date", "reason", "reason_detail", "method", "return_date", "tenure_days", "annual_revenue", "annual_profit",
+    "value_at_risk", "days_overdue", "frequency_ratio", "complaints", "open_cases",
 )
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

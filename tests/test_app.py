@@ -115,7 +115,7 @@ def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
 
 @pytest.mark.parametrize(("page", "title_key", "charts"), [
     ("pages/segments.py", "page.segments", 2), ("pages/pyramid.py", "page.pyramid", 4), ("pages/micro.py", "page.micro", 3),
-    ("pages/clv.py", "page.clv", 1), ("pages/quadrants.py", "page.quadrants", 1)])
+    ("pages/clv.py", "page.clv", 1), ("pages/quadrants.py", "page.quadrants", 1), ("pages/churn.py", "page.churn", 6)])
 def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str,
                                             title_key: str, charts: int) -> None:
     at = run_app(monkeypatch, demo_db, lang="ko")

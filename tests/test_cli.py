@@ -28,7 +28,7 @@ def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
 def test_help_lists_the_commands() -> None:
     out = cli("--help")
     assert out.returncode == 0
-    for command in ("init", "demo", "info", "summary", "segments", "clv", "quadrants"):
+    for command in ("init", "demo", "info", "summary", "segments", "clv", "quadrants", "churn"):
         assert command in out.stdout
 
 
@@ -134,3 +134,18 @@ def test_quadrants_json(demo_db: Path) -> None:
     for chart in ("a", "b"):
         rows = doc[chart]["quadrants"]
         assert len(rows) == 4 and sum(r["customers"] for r in rows) == doc["customers"]
+
+
+def test_churn_json(demo_db: Path) -> None:
+    out = cli("churn", "--db", str(demo_db), "--as-of", "2026-06-30", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert {"as_of", "active", "churned", "churn_rate", "reasons", "lost_profit", "retention_break_even"} <= set(doc)
+    assert doc["as_of"] == "2026-06-30" and 0 < doc["churned"] <= doc["active"]
+    assert doc["churn_rate"] == doc["churned"] / doc["active"]
+    assert [r["reason"] for r in doc["reasons"]] == ["price", "product", "service", "market", "technology", "social",
+                                                    "other", "unknown"]
+    assert abs(sum(r["share"] for r in doc["reasons"]) - 1) < 1e-9
+    assert set(doc["reasons"][0]) == {"reason", "customers", "share", "lost_revenue"}
+    bad = cli("churn", "--db", str(demo_db), "--window-days", "3")
+    assert bad.returncode == 1 and "window" in one_line_error(bad)

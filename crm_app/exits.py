@@ -1,0 +1,66 @@
+"""Cached data and controls of the Churn page (keyed on the data version, never on time)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from crm_core import churn, clv, risk
+from crm_core.filters import Filters
+from crm_core.store import Store
+
+from .context import PageContext, persist
+
+__all__ = ["default_window", "churn_data", "controls", "at_risk"]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def default_window(path: str, version: int, as_of: date) -> int:
+    return churn.default_window(Store(path), as_of)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def churn_data(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
+               years: float | None) -> churn.ChurnData:
+    """Shared, never copied: callers must not modify it."""
+    return churn.churn_data(Store(path), as_of, period_days=period_days, window_days=window_days, filters=filters,
+                            years=years)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def at_risk(path: str, version: int, as_of: date, filters: Filters, window_days: int):  # -> DataFrame | tuple
+    """Active customers by value at risk; or (message key, params) when the CLV models
+    cannot be fitted. Uses the Lifetime value page's cached fit (weeks, margin from data)."""
+    from .value import fitted
+
+    fit = fitted(path, version, as_of, filters, "week", None)
+    if fit.model is None:
+        return fit.error
+    scores = clv.score(fit.model, fit.summary, horizon=365.25 / 7, groups=fit.groups)
+    d = churn_data(path, version, as_of, filters, 365, window_days, None)
+    ev = d.events
+    gone = set(ev.loc[ev["return_date"].isna(), "customer_id"].astype(str))
+    return risk.at_risk(scores, risk.signals(Store(path), as_of, filters), time_unit="week", churned=gone)
+
+
+def controls(ctx: PageContext, derived: int) -> tuple[int, float | None]:
+    """Inactivity window (default: derived from the data) and expected remaining years
+    (default: 1 / annual churn rate). Persistent keys ``churn_window``, ``churn_years``."""
+    t, ss = ctx.tr, st.session_state
+    c1, c2 = st.columns(2)
+    auto = c1.toggle(t.t("churn.window_auto", days=t.number(derived)), value=bool(ss.get("churn_window_auto", True)),
+                     key="w_churn_window_auto", on_change=persist, args=("churn_window_auto",),
+                     help=t.t("churn.window_help"))
+    window = derived
+    if not auto:
+        window = int(c1.number_input(t.t("churn.window"), 7, 3650, int(ss.get("churn_window", derived)), 1,
+                                     key="w_churn_window", on_change=persist, args=("churn_window",)))
+    years_auto = c2.toggle(t.t("churn.years_auto"), value=bool(ss.get("churn_years_auto", True)),
+                           key="w_churn_years_auto", on_change=persist, args=("churn_years_auto",),
+                           help=t.t("churn.years_help"))
+    years = None
+    if not years_auto:
+        years = float(c2.number_input(t.t("churn.years"), 0.5, 20.0, float(ss.get("churn_years", 3.0)), 0.5,
+                                      key="w_churn_years", on_change=persist, args=("churn_years",)))
+    return window, years

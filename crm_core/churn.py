@@ -1,0 +1,394 @@
+"""Exit management: who left, when and why, what it cost, and what keeping them is worth.
+
+Definitions (also in the README and on the Churn page):
+- A customer with explicit churn events (cancellations, contracts not renewed) is judged
+  by those events only: churned at their first event, with its reason.
+- Everyone else is judged by inactivity: churned when ``window_days`` pass after a purchase
+  with no further purchase (a *lapse*, reason ``unknown``); a later transaction brings
+  them back (active again), and a later lapse counts again. The default window is a high
+  quantile (90%) of the gaps between customers' consecutive transaction days.
+- Active at a date: first purchase on or before it, not churned at it.
+- Churn rate of a period: customers churned in the period / customers active at its start.
+- Lost revenue (profit) of a churned customer: their average annual revenue (gross profit)
+  over their life up to the churn; profit lost to churn = annual profit x expected
+  remaining years, where a customer staying at an annual churn rate c stays 1 / c years
+  on average (capped to 0.5..20 years; a setting).
+- Retention break-even: cutting churn by r points keeps r x active customers, each worth
+  the average lost profit; that saving is the most retention may cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidParameterError, NoDataError
+from .filters import Filters
+from .store import Store, load_sql
+
+__all__ = ["REASONS", "DIMENSIONS", "default_window", "churn_events", "churn_rates", "reason_summary",
+           "reasons_over_time", "by_dimension", "annual_churn_rate", "remaining_years", "lost_value",
+           "break_even", "retention_spend", "complaints_vs_churn", "summary", "ChurnData", "churn_data"]
+
+REASONS: tuple[str, ...] = ("price", "product", "service", "market", "technology", "social", "other", "unknown")
+DIMENSIONS: tuple[str, ...] = ("region", "channel", "customer_type")
+RESPONSE_BUCKETS: tuple[str, ...] = ("none", "within_1d", "1_3d", "3_7d", "over_7d", "unresolved")
+DEFAULT_QUANTILE = 0.9
+FALLBACK_WINDOW = 180
+SAMPLE_ABOVE_ROWS = 2_000_000   # customer_days rows: above this, gaps come from a 5% sample
+
+
+def _check_window(window_days: int) -> None:
+    if not isinstance(window_days, (int, np.integer)) or not 7 <= window_days <= 3650:
+        raise InvalidParameterError("the inactivity window must be 7..3650 days", name="window_days",
+                                    value=window_days)
+
+
+def default_window(store: Store, as_of: date, quantile: float = DEFAULT_QUANTILE) -> int:
+    """The data's own long silence: the ``quantile`` of gaps between consecutive transaction
+    days after a purchase, in whole days (14..730; 180 when there are no repeat customers)."""
+    if not 0.5 <= quantile < 1:
+        raise InvalidParameterError("quantile must be in [0.5, 1)", name="quantile", value=quantile)
+    rows = int(store.scalar("SELECT count(*) FROM customer_days") or 0)
+    sample = frozenset({"sample"}) if rows > SAMPLE_ABOVE_ROWS else frozenset()
+    gap, n = store.rows(load_sql("churn_gaps", False, sample), {"quantile": quantile, "as_of": as_of})[0]
+    if not n or gap is None:
+        return FALLBACK_WINDOW
+    return int(min(max(np.ceil(gap), 14), 730))
+
+
+def _customers(store: Store, filters: Filters) -> pd.DataFrame:
+    """The filtered customers by code (row i has code i): id, first purchase, attributes."""
+    df = store.query("churn_customers", filters.params(), filtered=filters.active)
+    for col in DIMENSIONS:
+        df[col] = df[col].astype("category")
+    return df
+
+
+def churn_events(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
+                 customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every churn up to ``as_of``: customer_id, code, churn_date, reason, reason_detail,
+    method (explicit / inactivity), return_date (NaT unless they came back), region,
+    channel, customer_type, tenure_days, annual_revenue and annual_profit at the churn."""
+    _check_window(window_days)
+    params = {"as_of": as_of, "window_days": int(window_days), **filters.params()}
+    cust = _customers(store, filters) if customers is None else customers
+    explicit = store.query("churn_explicit", params, filtered=filters.active)
+    lapses = store.query("churn_lapses", params, filtered=filters.active)
+    n_exp, n_lap = len(explicit), len(lapses)
+    code = np.concatenate([explicit["code"].to_numpy(np.int64), lapses["code"].to_numpy(np.int64)])
+
+    def coded(values: pd.Series, categories: list[str], lapse_code: int) -> pd.Categorical:
+        """Explicit events' values, then the lapses' (one code), as a categorical: no per-row strings."""
+        head = pd.Categorical(values.astype(object), categories=categories).codes
+        return pd.Categorical.from_codes(np.concatenate([head, np.full(n_lap, lapse_code, head.dtype)]), categories)
+
+    details = sorted({str(v) for v in explicit["reason_detail"].dropna()})
+    df = pd.DataFrame({
+        "customer_id": pd.Categorical.from_codes(code, categories=pd.Index(cust["customer_id"].astype(object))),
+        "code": code,
+        "churn_date": pd.to_datetime(np.concatenate([explicit["churn_date"].to_numpy(),
+                                                      lapses["churn_date"].to_numpy()]).astype("datetime64[ns]")),
+        "reason": coded(explicit["reason"].where(explicit["reason"].isin(REASONS), "unknown"), list(REASONS),
+                        REASONS.index("unknown")),
+        "reason_detail": coded(explicit["reason_detail"], details, -1),
+        "method": pd.Categorical.from_codes(np.repeat(np.array([0, 1], np.int8), [n_exp, n_lap]),
+                                            ["explicit", "inactivity"]),
+        "return_date": pd.to_datetime(np.concatenate([np.full(n_exp, np.datetime64("NaT"), "datetime64[ns]"),
+                                                       lapses["return_date"].to_numpy().astype("datetime64[ns]")])),
+    })
+    for col in DIMENSIONS:
+        df[col] = pd.Categorical.from_codes(cust[col].cat.codes.to_numpy()[code], cust[col].cat.categories)
+    first = pd.to_datetime(cust["first_purchase"]).to_numpy()[code]
+    tenure = np.nan_to_num((df["churn_date"].to_numpy() - first) / np.timedelta64(1, "D"), nan=0.0).clip(min=0)
+    years = np.maximum(tenure, 30.0) / 365.25
+    revenue = np.concatenate([explicit["revenue"].to_numpy(float), lapses["revenue"].to_numpy(float)])
+    profit = np.concatenate([explicit["gross_profit"].to_numpy(float), lapses["gross_profit"].to_numpy(float)])
+    df["tenure_days"] = tenure.astype(np.int64)
+    df["annual_revenue"] = revenue / years
+    df["annual_profit"] = profit / years
+    return df
+
+
+def _firsts(store: Store, filters: Filters, customers: pd.DataFrame | None = None) -> np.ndarray:
+    """First purchase (datetime64[D], NaT: never) of each filtered customer, by code."""
+    df = _customers(store, filters) if customers is None else customers
+    return pd.to_datetime(df["first_purchase"]).to_numpy().astype("datetime64[D]")
+
+
+_NEVER = np.iinfo(np.int64).max // 2       # "no such date" as a day number, later than any
+
+
+def _days(values: Any) -> np.ndarray:
+    """Dates as int64 day numbers; missing dates become _NEVER."""
+    d = np.asarray(values).astype("datetime64[D]")
+    out = d.view(np.int64).copy()
+    out[np.isnat(d)] = _NEVER
+    return out
+
+
+class _Coded:
+    """Churn counts per period in numpy over customer codes and day numbers. A churn in
+    (start, end] counts when its customer was active at ``start`` (bought by then; not
+    churned, or back since) and it is the customer's first churn in the period; both
+    follow from the customer's previous churn, so a period only looks at its own churns."""
+
+    def __init__(self, events: pd.DataFrame, first: np.ndarray) -> None:
+        code = events["code"].to_numpy(np.int64)
+        churn, back = _days(events["churn_date"].to_numpy()), _days(events["return_date"].to_numpy())
+        self.first, self.code, self.churn_raw, self.back_raw = _days(first), code, churn, back
+        by_customer = np.argsort(code, kind="stable")   # near-linear: the queries return runs sorted by code, date
+        c_sorted, d_sorted = code[by_customer], churn[by_customer]
+        if np.any((c_sorted[1:] == c_sorted[:-1]) & (d_sorted[1:] < d_sorted[:-1])):
+            by_customer = np.lexsort((churn, code))
+        prev_churn = np.full(len(code), -_NEVER, dtype=np.int64)   # no previous churn: "long ago"
+        prev_back = prev_churn.copy()
+        later = np.flatnonzero(code[by_customer][1:] == code[by_customer][:-1]) + 1
+        prev_churn[by_customer[later]] = churn[by_customer[later - 1]]
+        prev_back[by_customer[later]] = back[by_customer[later - 1]]
+        span = int(churn.max() - churn.min()) if len(churn) else 0
+        order = (np.argsort((churn - churn.min()).astype(np.uint16), kind="stable") if span < 65_535   # radix sort
+                 else np.argsort(churn, kind="stable"))
+        self.churn = churn[order]
+        self.ev_first = self.first[code[order]]
+        self.prev_churn, self.prev_back = prev_churn[order], prev_back[order]
+        self.firsts = np.sort(self.first[self.first < _NEVER])
+        self.backs = np.sort(back[back < _NEVER])
+
+    def period(self, start: int, end: int) -> tuple[int, int]:
+        """(customers active at day ``start``, how many of them churned in (start, end])."""
+        started = np.searchsorted(self.firsts, start, side="right")
+        gone = np.searchsorted(self.churn, start, side="right") - np.searchsorted(self.backs, start, side="right")
+        lo, hi = np.searchsorted(self.churn, [start, end], side="right")
+        fresh = (self.prev_churn[lo:hi] <= start) & (self.prev_back[lo:hi] <= start)
+        return int(started - gone), int(((self.ev_first[lo:hi] <= start) & fresh).sum())
+
+    def base(self, start: int) -> np.ndarray:
+        """Mask of customers active at day ``start``."""
+        gone = np.zeros(len(self.first), bool)
+        gone[self.code[(self.churn_raw <= start) & (self.back_raw > start)]] = True
+        return (self.first <= start) & ~gone
+
+    def churned(self, start: int, end: int) -> np.ndarray:
+        """Mask of customers with a churn in (start, end]."""
+        hit = np.zeros(len(self.first), bool)
+        hit[self.code[(self.churn_raw > start) & (self.churn_raw <= end)]] = True
+        return hit
+
+
+def _day(d: date | pd.Timestamp) -> int:
+    return int(np.datetime64(pd.Timestamp(d).date(), "D").astype(np.int64))
+
+
+def churn_rates(store: Store, as_of: date, window_days: int, filters: Filters = Filters(), *, freq: str = "month",
+                periods: int = 24, events: pd.DataFrame | None = None,
+                coded: _Coded | None = None) -> pd.DataFrame:
+    """Churn rate per calendar month or quarter (the last, partial one included) for the
+    ``periods`` periods up to ``as_of``: start, end, active at start, churned of those, rate."""
+    if freq not in ("month", "quarter"):
+        raise InvalidParameterError("freq must be month or quarter", name="freq", value=freq)
+    if coded is None:
+        ev = churn_events(store, as_of, window_days, filters) if events is None else events
+        coded = _Coded(ev, _firsts(store, filters))
+    first = pd.Timestamp(as_of).to_period("M" if freq == "month" else "Q").start_time
+    begins = pd.date_range(end=first, periods=periods, freq="MS" if freq == "month" else "QS")
+    natural = [b + (pd.offsets.MonthEnd(0) if freq == "month" else pd.offsets.QuarterEnd(0)) for b in begins]
+    ends = [min(n, pd.Timestamp(as_of)) for n in natural]
+    rows = [coded.period(_day(b - pd.Timedelta(days=1)), _day(e)) for b, e in zip(begins, ends)]
+    active = np.array([r[0] for r in rows])
+    churned = np.array([r[1] for r in rows])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(active > 0, churned / np.maximum(active, 1), np.nan)
+    return pd.DataFrame({"start": begins, "end": pd.to_datetime(ends), "active": active, "churned": churned,
+                         "churn_rate": rate, "partial": [e < n for e, n in zip(ends, natural)]})
+
+
+def _in_period(events: pd.DataFrame, start: date, end: date, columns: list[str] | None = None) -> pd.DataFrame:
+    d = events["churn_date"]
+    mask = ((d > pd.Timestamp(start)) & (d <= pd.Timestamp(end))).to_numpy()
+    return events.loc[mask, columns] if columns else events[mask]
+
+
+def reason_summary(events: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Per reason (every reason listed, unknown included): customers who churned in
+    (start, end] (each once, at their last churn there), share, and the annual revenue and
+    profit they took with them."""
+    ev = _in_period(events, start, end, ["code", "churn_date", "reason", "annual_revenue", "annual_profit"])
+    ev = ev.sort_values("churn_date", kind="stable").drop_duplicates("code", keep="last")
+    g = ev.groupby("reason", observed=False)[["annual_revenue", "annual_profit"]].sum().reindex(list(REASONS),
+                                                                                                 fill_value=0.0)
+    g.insert(0, "customers", ev["reason"].value_counts().reindex(list(REASONS), fill_value=0).to_numpy())
+    total = int(g["customers"].sum())
+    g.insert(1, "share", g["customers"] / total if total else 0.0)
+    return g.rename(columns={"annual_revenue": "lost_revenue", "annual_profit": "lost_annual_profit"}) \
+        .rename_axis("reason").reset_index()
+
+
+def reasons_over_time(events: pd.DataFrame, as_of: date, months: int = 24) -> pd.DataFrame:
+    """Churned customers per month (rows) and reason (columns, every reason)."""
+    start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time
+    ev = events[(events["churn_date"] >= start) & (events["churn_date"] <= pd.Timestamp(as_of))]
+    table = pd.crosstab(ev["churn_date"].dt.to_period("M").dt.start_time, ev["reason"])
+    index = pd.date_range(start, periods=months, freq="MS")
+    return table.reindex(index=index, columns=list(REASONS), fill_value=0).rename_axis("month")
+
+
+def by_dimension(events: pd.DataFrame, start: date, end: date, dimension: str) -> pd.DataFrame:
+    """Churned customers in (start, end] by ``dimension`` (region, channel or customer type)
+    and reason; missing values are their own row."""
+    if dimension not in DIMENSIONS:
+        raise InvalidParameterError("unknown dimension", name="dimension", value=dimension)
+    ev = _in_period(events, start, end, [dimension, "reason"])
+    table = pd.crosstab(ev[dimension].astype(object).fillna("—"), ev["reason"], dropna=False)
+    return table.reindex(columns=list(REASONS), fill_value=0)
+
+
+def annual_churn_rate(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
+                      events: pd.DataFrame | None = None) -> float | None:
+    """Share of customers active a year before ``as_of`` who churned within the year."""
+    ev = churn_events(store, as_of, window_days, filters) if events is None else events
+    active, churned = _Coded(ev, _firsts(store, filters)).period(_day(as_of - timedelta(days=365)), _day(as_of))
+    return churned / active if active else None
+
+
+def remaining_years(annual_rate: float | None) -> float:
+    """Expected remaining years of a customer at a constant annual churn rate (1 / rate)."""
+    if not annual_rate or annual_rate <= 0:
+        return 20.0
+    return float(min(max(1.0 / annual_rate, 0.5), 20.0))
+
+
+def lost_value(customers: int, churn_rate: float, value_per_customer: float) -> tuple[int, float]:
+    """Customers lost and the value they take: e.g. 6,600 customers at 5% churn, each worth
+    10,000 of revenue, lose 330 customers and 3,300,000."""
+    if customers < 0 or not 0 <= churn_rate <= 1:
+        raise InvalidParameterError("need customers >= 0 and a churn rate in [0, 1]", name="churn_rate",
+                                    value=churn_rate)
+    lost = int(round(customers * churn_rate))
+    return lost, lost * float(value_per_customer)
+
+
+def break_even(active: int, reduction_points: float, value_per_customer: float) -> dict[str, float]:
+    """Keeping ``reduction_points`` (0.01 = one point) more of ``active`` customers: how many
+    stay and the profit they keep, which is the most retention may cost."""
+    if not 0 <= reduction_points <= 1:
+        raise InvalidParameterError("reduction must be between 0 and 1", name="reduction", value=reduction_points)
+    kept = active * reduction_points
+    return {"customers_kept": kept, "profit_saved": kept * value_per_customer,
+            "break_even_budget": kept * value_per_customer}
+
+
+def retention_spend(store: Store, start: date, end: date) -> float:
+    """What retention and win-back campaigns that started in (start, end] cost."""
+    value = store.scalar("SELECT coalesce(sum(CAST(cost AS DOUBLE)), 0) FROM campaigns "
+                         "WHERE kind IN ('retention', 'win-back', 'winback') AND start_date > ? AND start_date <= ?",
+                         [start, end])
+    return float(value or 0.0)
+
+
+def complaints_vs_churn(store: Store, as_of: date, period_days: int, events: pd.DataFrame,
+                        filters: Filters = Filters(), coded: _Coded | None = None) -> pd.DataFrame:
+    """Churn rate over the period for customers active at its start, by whether they
+    complained in it and how fast their complaints were answered (mean hours)."""
+    start = as_of - timedelta(days=period_days)
+    coded = coded or _Coded(events, _firsts(store, filters))
+    base = coded.base(_day(start))
+    churned = coded.churned(_day(start), _day(as_of))
+    svc = store.query("churn_service", {"start": start, "as_of": as_of, **filters.params()}, filtered=filters.active)
+    n = len(base)
+    complaints = np.zeros(n)
+    unresolved = np.zeros(n)
+    hours = np.full(n, np.nan)
+    codes = svc["code"].to_numpy(np.int64)
+    complaints[codes] = svc["complaints"].to_numpy(float)
+    unresolved[codes] = svc["unresolved"].to_numpy(float)
+    hours[codes] = svc["response_hours"].to_numpy(float)
+    bucket = np.select([complaints == 0, unresolved > 0, hours <= 24, hours <= 72, hours <= 168],
+                       ["none", "unresolved", "within_1d", "1_3d", "3_7d"], "over_7d")
+    df = pd.DataFrame({"bucket": bucket[base], "churned": churned[base]})
+    g = df.groupby("bucket")["churned"].agg(["size", "sum"]).reindex(list(RESPONSE_BUCKETS), fill_value=0)
+    g.columns = ["customers", "churned"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g["churn_rate"] = np.where(g["customers"] > 0, g["churned"] / g["customers"].clip(lower=1), np.nan)
+    return g.rename_axis("bucket").reset_index()
+
+
+@dataclass(frozen=True)
+class ChurnData:
+    """Everything the Churn page shows for one setting (see :func:`churn_data`)."""
+
+    as_of: date
+    window_days: int
+    period_days: int
+    events: pd.DataFrame
+    monthly: pd.DataFrame
+    quarterly: pd.DataFrame
+    reasons: pd.DataFrame
+    active: int
+    churned: int
+    churn_rate: float | None
+    annual_rate: float | None
+    years: float
+    lost_profit: float
+    lost_profit_by_reason: pd.DataFrame
+    complaints: pd.DataFrame
+    retention_spend: float
+
+
+def churn_data(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
+               filters: Filters = Filters(), years: float | None = None) -> ChurnData:
+    """Rates, reasons, lost profit and complaints for churns in the ``period_days`` up to
+    ``as_of``. ``window_days`` defaults to :func:`default_window`; ``years`` (expected
+    remaining years of a kept customer) to 1 / the annual churn rate."""
+    if not isinstance(period_days, int) or not 7 <= period_days <= 3660:
+        raise InvalidParameterError("period_days must be between 7 and 3660", name="period_days", value=period_days)
+    with store.cursor():      # one connection for all the queries below (opening costs ~50 ms each)
+        return _churn_data(store, as_of, period_days, window_days, filters, years)
+
+
+def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | None, filters: Filters,
+                years: float | None) -> ChurnData:
+    window = default_window(store, as_of) if window_days is None else window_days
+    customers = _customers(store, filters)
+    events = churn_events(store, as_of, window, filters, customers)
+    start = as_of - timedelta(days=period_days)
+    coded = _Coded(events, _firsts(store, filters, customers))
+    if not len(coded.firsts) or coded.firsts[0] > _day(as_of):
+        raise NoDataError("no customer has bought by this date", kind="transactions")
+    active, churned = coded.period(_day(start), _day(as_of))
+    annual_active, annual_churned = coded.period(_day(as_of - timedelta(days=365)), _day(as_of))
+    annual = annual_churned / annual_active if annual_active else None
+    yrs = remaining_years(annual) if years is None else float(years)
+    reasons = reason_summary(events, start, as_of)
+    reasons["lost_profit"] = reasons["lost_annual_profit"] * yrs
+    return ChurnData(
+        as_of=as_of, window_days=int(window), period_days=period_days, events=events,
+        monthly=churn_rates(store, as_of, window, filters, freq="month", coded=coded),
+        quarterly=churn_rates(store, as_of, window, filters, freq="quarter", periods=8, coded=coded),
+        reasons=reasons, active=active, churned=churned,
+        churn_rate=churned / active if active else None, annual_rate=annual, years=yrs,
+        lost_profit=float(reasons["lost_profit"].sum()), lost_profit_by_reason=reasons[["reason", "lost_profit"]],
+        complaints=complaints_vs_churn(store, as_of, period_days, events, filters, coded),
+        retention_spend=retention_spend(store, start, as_of))
+
+
+def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
+            filters: Filters = Filters(), reduction_points: float = 0.01) -> dict[str, Any]:
+    """The CLI's ``churn --json`` document."""
+    d = churn_data(store, as_of, period_days=period_days, window_days=window_days, filters=filters)
+    lost_customers = int(d.reasons["customers"].sum())
+    per_customer = d.lost_profit / lost_customers if lost_customers else 0.0
+    be = break_even(d.active, reduction_points, per_customer)
+    return {
+        "as_of": as_of.isoformat(), "period_days": period_days, "window_days": d.window_days,
+        "active": d.active, "churned": d.churned, "churn_rate": d.churn_rate,
+        "reasons": [{"reason": r.reason, "customers": int(r.customers), "share": float(r.share),
+                     "lost_revenue": float(r.lost_revenue)} for r in d.reasons.itertuples()],
+        "lost_profit": d.lost_profit, "remaining_years": d.years,
+        "retention_break_even": be["break_even_budget"], "retention_reduction_points": reduction_points,
+        "retention_spend": d.retention_spend,
+    }

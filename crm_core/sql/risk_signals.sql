@@ -1,0 +1,35 @@
+-- Grain: one row per customer (passing the filters) who bought by $as_of: the signals
+-- behind a customer at risk of leaving.
+--   recent_purchases = purchase days in the last $recent_days; purchase_days = lifetime;
+--   complaints = complaints opened in the last $recent_days; open_cases = service cases
+--   still unresolved at $as_of (any type, any age).
+WITH fc AS (
+    {filtered_customers}
+),
+now AS (
+    SELECT customer_id, purchase_days FROM customer_days
+    WHERE next_day > $as_of AND day <= $as_of {customer_filter}
+),
+before AS (
+    SELECT customer_id, purchase_days FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) - CAST($recent_days AS INTEGER)
+      AND day <= CAST($as_of AS DATE) - CAST($recent_days AS INTEGER) {customer_filter}
+),
+service AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE type = 'complaint'
+                            AND CAST(opened_at AS DATE) > CAST($as_of AS DATE) - CAST($recent_days AS INTEGER)) AS complaints,
+           count(*) FILTER (WHERE resolved_at IS NULL OR CAST(resolved_at AS DATE) > $as_of)  AS open_cases
+    FROM service_interactions
+    WHERE CAST(opened_at AS DATE) <= $as_of {customer_filter}
+    GROUP BY customer_id
+)
+SELECT fc.customer_id, fc.region, fc.channel, fc.customer_type,
+       now.purchase_days,
+       now.purchase_days - coalesce(before.purchase_days, 0) AS recent_purchases,
+       coalesce(service.complaints, 0)                       AS complaints,
+       coalesce(service.open_cases, 0)                       AS open_cases
+FROM now
+JOIN fc USING (customer_id)
+LEFT JOIN before USING (customer_id)
+LEFT JOIN service USING (customer_id)

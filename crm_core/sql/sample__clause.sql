@@ -1,0 +1,1 @@
+USING SAMPLE 5 PERCENT (bernoulli, 7)

@@ -1,0 +1,150 @@
+"""Exit management: hand-made histories with known churns, the worked example, the demo's
+planted reason shares, and the fast period counts against a plain computation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_core import churn, demo
+from crm_core.errors import InvalidParameterError
+from crm_core.filters import Filters
+from crm_core.store import Store
+
+AS_OF = date(2024, 12, 31)
+
+
+def tx(cid: str, day: str, amount: float = 100.0) -> dict:
+    return {"transaction_id": f"{cid}-{day}", "customer_id": cid, "tx_date": day, "amount": amount,
+            "cost": amount * 0.6}
+
+
+@pytest.fixture()
+def hand(store_factory):
+    return store_factory(
+        customers=[{"customer_id": c, "region": "North" if c in "AB" else "South"} for c in "ABCDE"],
+        transactions=[tx("A", "2024-01-10", 100), tx("A", "2024-02-01", 50),
+                      tx("B", "2024-01-05"), tx("B", "2024-05-01"), tx("B", "2024-06-01"), tx("B", "2024-12-20"),
+                      tx("C", "2024-03-01"), tx("D", "2024-11-15"), tx("D", "2024-12-01")],
+        churn_events=[{"customer_id": "C", "churn_date": "2024-06-15", "reason": "price"}],
+        service_interactions=[{"customer_id": "B", "opened_at": "2024-07-10 09:00", "resolved_at": "2024-07-11 08:00",
+                               "type": "complaint"}],
+    )
+
+
+def test_churn_events_by_hand(hand) -> None:
+    ev = churn.churn_events(hand, AS_OF, 60).sort_values(["customer_id", "churn_date"])
+    got = [(r.customer_id, str(r.churn_date.date()), r.reason, r.method,
+            None if pd.isna(r.return_date) else str(r.return_date.date())) for r in ev.itertuples()]
+    assert got == [("A", "2024-04-01", "unknown", "inactivity", None),
+                   ("B", "2024-03-05", "unknown", "inactivity", "2024-05-01"),
+                   ("B", "2024-07-31", "unknown", "inactivity", "2024-12-20"),
+                   ("C", "2024-06-15", "price", "explicit", None)]      # C: judged by its event only
+    a = ev[ev["customer_id"] == "A"].iloc[0]
+    assert a["annual_revenue"] == pytest.approx(150 / 82 * 365.25)       # lifetime revenue / tenure
+    assert a["annual_profit"] == pytest.approx(60 / 82 * 365.25)
+
+
+def test_default_window_is_the_quantile_of_gaps(hand) -> None:
+    # Gaps after purchases: A 22; B 117, 31, 202; D 16 -> 90% quantile 117 + 0.6 x 85 = 168.
+    assert churn.default_window(hand, AS_OF) == 168
+    with pytest.raises(InvalidParameterError):
+        churn.churn_events(hand, AS_OF, 3)
+
+
+def test_monthly_rates_by_hand(hand) -> None:
+    m = churn.churn_rates(hand, AS_OF, 60, periods=12).set_index("start")
+    april, june, july = (m.loc[pd.Timestamp(d)] for d in ("2024-04-01", "2024-06-01", "2024-07-01"))
+    assert (april["active"], april["churned"], april["churn_rate"]) == (2, 1, 0.5)   # A, C active; A lapses
+    assert (june["active"], june["churned"], june["churn_rate"]) == (2, 1, 0.5)      # B back, C leaves
+    assert (july["active"], july["churned"], july["churn_rate"]) == (1, 1, 1.0)      # B lapses again
+    assert not m["partial"].any()
+
+
+def test_period_figures_reasons_and_complaints(hand) -> None:
+    d = churn.churn_data(hand, AS_OF, period_days=180, window_days=60, years=2.0)
+    assert (d.active, d.churned, d.churn_rate) == (1, 1, 1.0)        # B active on 4 July, lapses 31 July
+    r = d.reasons.set_index("reason")
+    assert list(d.reasons["reason"]) == list(churn.REASONS)           # every reason listed, unknown included
+    assert r.loc["unknown", "customers"] == 1 and r["customers"].sum() == 1
+    year = churn.reason_summary(d.events, date(2023, 12, 31), AS_OF).set_index("reason")
+    assert (year.loc["price", "customers"], year.loc["unknown", "customers"]) == (1, 2)   # C; A and B once each
+    assert year.loc["price", "share"] == pytest.approx(1 / 3)
+    assert d.lost_profit == pytest.approx(float(r["lost_annual_profit"].sum()) * 2.0)
+    c = d.complaints.set_index("bucket")
+    assert (c.loc["within_1d", "customers"], c.loc["within_1d", "churned"]) == (1, 1)
+    assert c["customers"].sum() == d.active
+    north = churn.churn_events(hand, AS_OF, 60, Filters.of(regions=["North"]))
+    assert set(north["customer_id"]) == {"A", "B"}
+
+
+def test_worked_example_and_break_even() -> None:
+    assert churn.lost_value(6600, 0.05, 10_000) == (330, 3_300_000)
+    be = churn.break_even(6600, 0.01, 10_000)
+    assert be["customers_kept"] == pytest.approx(66) and be["break_even_budget"] == pytest.approx(660_000)
+    assert churn.remaining_years(0.25) == 4.0 and churn.remaining_years(None) == 20.0
+    with pytest.raises(InvalidParameterError):
+        churn.lost_value(10, 1.5, 1)
+
+
+def test_demo_reasons_recover_the_planted_shares(demo_db) -> None:
+    store = Store(demo_db)
+    ev = churn.churn_events(store, demo.DEMO_END, 120)
+    explicit = ev[ev["method"] == "explicit"]
+    summary = churn.reason_summary(explicit, date(2000, 1, 1), demo.DEMO_END).set_index("reason")
+    expected = demo._exact_counts(demo.PLANTED_CHURN_REASON_SHARES, len(explicit))
+    assert {k: int(summary.loc[k, "customers"]) for k in expected} == expected
+    assert summary.loc["unknown", "customers"] == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 400), st.one_of(st.none(), st.integers(1, 200))),
+                min_size=1, max_size=40), st.integers(0, 500), st.integers(1, 200), st.integers(0, 10_000))
+def test_fast_period_counts_equal_the_plain_definition(rows, start, length, seed) -> None:
+    rng = np.random.default_rng(seed)
+    n = 31
+    first = np.array(rng.integers(0, 300, n), dtype="datetime64[D]")
+    events = []
+    last: dict[int, int] = {}
+    for code, day, back in rows:      # a customer's churns come after their first purchase and previous return
+        lo = max(int(first[code].astype(int)), last.get(code, -1) + 1)
+        churn_day = lo + day
+        back_day = None if back is None else churn_day + back
+        events.append((code, churn_day, back_day))
+        last[code] = back_day if back_day is not None else 10**6
+        if back_day is None:
+            last[code] = 10**6
+    events = [e for e in events if e[1] < 10**5]
+    df = pd.DataFrame({"code": [e[0] for e in events],
+                       "churn_date": pd.to_datetime([np.datetime64(e[1], "D") for e in events]),
+                       "return_date": pd.to_datetime([None if e[2] is None else np.datetime64(e[2], "D")
+                                                      for e in events])})
+    coded = churn._Coded(df, first)
+    active, churned = coded.period(start, start + length)
+    base = coded.base(start)
+    assert active == int(base.sum())
+    assert churned == int((base & coded.churned(start, start + length)).sum())
+
+
+def test_at_risk_ranks_active_customers_by_value_at_risk() -> None:
+    from crm_core import risk
+
+    scores = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "p_alive": [0.9, 0.5, 0.2, 0.1],
+                           "clv": [1000.0, 1000.0, 100.0, -50.0], "x": [4.0, 2.0, 0.0, 3.0],
+                           "t_x": [40.0, 10.0, 0.0, 30.0], "T": [50.0, 30.0, 20.0, 60.0]})
+    sig = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "region": "N", "channel": "web",
+                        "customer_type": "consumer", "purchase_days": [5, 3, 1, 4], "recent_purchases": [0, 1, 0, 0],
+                        "complaints": [0, 2, 0, 0], "open_cases": [0, 1, 0, 0]})
+    r = risk.at_risk(scores, sig, time_unit="week", churned={"c"})
+    assert list(r["customer_id"]) == ["b", "a", "d"]                   # c has churned: not "at risk" any more
+    assert list(r["value_at_risk"]) == pytest.approx([500.0, 100.0, 0.0])   # negative CLV: nothing at risk
+    b = r.iloc[0]
+    assert b["recency_days"] == 140 and b["days_overdue"] == 140 - 35  # mean gap 10 weeks / 2 = 35 days
+    # 3 purchase days over 210 days -> 1.29 expected in 90 days; 1 bought: ratio 0.78
+    assert b["frequency_ratio"] == pytest.approx(1 / (3 * 90 / 210))
+    assert (b["complaints"], b["open_cases"]) == (2, 1)
