@@ -192,10 +192,10 @@ def simulate_summary(n: int, seed: int = 11) -> dict[str, Any]:
 
     from tests.clv_data import simulate_bgnbd, simulate_spend
     x, t_x, T = simulate_bgnbd(n, 0.5, 6.0, 0.7, 3.0, T_min=30, T_max=156, seed=seed)
-    t_x, T = np.floor(t_x * 7) / 7, np.floor(T * 7) / 7
+    t_days, T_days = np.floor(t_x * 7).astype(np.int64), np.floor(T * 7).astype(np.int64)   # as the store has them
     m = np.round(simulate_spend(x, 4.0, 3.0, 20.0, seed=seed + 1), 2)
-    return {"customer_id": np.arange(n), "x": x, "t_x": t_x, "T": T, "m": m, "revenue": np.nan_to_num(m) * (x + 1),
-            "gross_profit": np.nan_to_num(m) * (x + 1) * 0.3}
+    return {"customer_id": np.arange(n), "x": x, "t_x": t_days / 7, "T": T_days / 7, "t_x_days": t_days,
+            "T_days": T_days, "m": m, "revenue": np.nan_to_num(m) * (x + 1), "gross_profit": np.nan_to_num(m) * (x + 1) * 0.3}
 
 
 def compare_lifetimes(python: str) -> bool:

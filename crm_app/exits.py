@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ from crm_core.store import Store
 
 from .context import PageContext, persist
 
-__all__ = ["default_window", "churn_data", "controls", "at_risk"]
+__all__ = ["default_window", "churn_data", "controls", "at_risk", "breakdowns"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -26,6 +26,20 @@ def churn_data(path: str, version: int, as_of: date, filters: Filters, period_da
     """Shared, never copied: callers must not modify it."""
     return churn.churn_data(Store(path), as_of, period_days=period_days, window_days=window_days, filters=filters,
                             years=years)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
+               years: float | None, dimension: str) -> dict:
+    """The per-month and per-group reason tables and the period's churned customers
+    (computed once per setting: the events can number millions)."""
+    d = churn_data(path, version, as_of, filters, period_days, window_days, years)
+    start = as_of - timedelta(days=period_days)
+    ev = d.events
+    period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
+    return {"over_time": churn.reasons_over_time(ev, as_of),
+            "by_dimension": churn.by_dimension(ev, start, as_of, dimension),
+            "churned": period.sort_values("annual_revenue", ascending=False, kind="stable")}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -56,8 +56,8 @@ def clv_summary(store: Store, calibration_end: date, *, holdout_end: date | None
     df = store.query("clv_summary", {"calibration_end": calibration_end, "holdout_end": holdout_end,
                                      **filters.params()}, filtered=filters.active)
     x = df["x"].to_numpy(float)
-    df["t_x"] = df.pop("t_x_days").to_numpy(float) / days
-    df["T"] = df.pop("T_days").to_numpy(float) / days
+    df["t_x"] = df["t_x_days"].to_numpy(float) / days   # the day counts stay: exact keys for grouping
+    df["T"] = df["T_days"].to_numpy(float) / days
     with np.errstate(divide="ignore", invalid="ignore"):
         df["m"] = np.where(x > 0, df["repeat_revenue"].to_numpy(float) / np.maximum(x, 1), np.nan)
     if holdout_end is not None:
@@ -102,6 +102,13 @@ class Groups:
 
     @classmethod
     def of(cls, summary: pd.DataFrame) -> Groups:
+        if {"t_x_days", "T_days"} <= set(summary.columns) and len(summary):
+            x = summary["x"].to_numpy(np.int64)
+            t, T = summary["t_x_days"].to_numpy(np.int64), summary["T_days"].to_numpy(np.int64)
+            span = int(T.max()) + 1
+            if float(x.max() + 1) * span * span < 2.0 ** 62:     # integer keys, no coding pass needed
+                xT = x * span + T
+                return cls(*_first_rows(xT * span + t), *_first_rows(xT))
         x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
         (cx, _), (ct, nt), (cT, nT) = _codes(x), _codes(t_x), _codes(T)
         xT = cx * nT + cT             # < customers * distinct T: no overflow

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
 from crm_app import exits
@@ -47,12 +45,11 @@ with left:
     st.plotly_chart(reason_bars(d.reasons, t, value, ctx.currency, ctx.rate), width="stretch", key="churn_bars")
 with right:
     st.plotly_chart(reason_donut(d.reasons, t), width="stretch", key="churn_donut")
-st.plotly_chart(reason_area(churn.reasons_over_time(d.events, as_of), t), width="stretch", key="churn_area")
 dim = st.segmented_control(t.t("churn.by_group"), list(churn.DIMENSIONS), default="region", key="churn_dim",
                            required=True, format_func=lambda x: t.t(f"dim.{x}")) or "region"
-start = as_of - timedelta(days=ctx.period_days)
-st.plotly_chart(dimension_bars(churn.by_dimension(d.events, start, as_of, dim), t, dim), width="stretch",
-                key="churn_dim_chart")
+tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim)
+st.plotly_chart(reason_area(tables["over_time"], t), width="stretch", key="churn_area")
+st.plotly_chart(dimension_bars(tables["by_dimension"], t, dim), width="stretch", key="churn_dim_chart")
 st.caption(t.t("churn.reasons_definition"))
 
 st.subheader(t.t("churn.retention"))
@@ -81,6 +78,4 @@ else:
     customer_list(ctx, risky, f"at-risk-{as_of.isoformat()}", "churn_risk_list")
 
 st.subheader(t.t("churn.list"))
-period_events = d.events[(d.events["churn_date"] > str(start)) & (d.events["churn_date"] <= str(as_of))]
-listed = period_events.sort_values("annual_revenue", ascending=False, kind="stable")
-customer_list(ctx, listed, f"churned-{as_of.isoformat()}", "churn_list")
+customer_list(ctx, tables["churned"], f"churned-{as_of.isoformat()}", "churn_list")

@@ -160,3 +160,12 @@ def test_groups_hold_identical_histories_only() -> None:
     assert np.array_equal(triples.to_numpy()[g.first][g.inverse], triples.to_numpy())
     assert len(g.first_xT) == len(triples[["x", "T"]].drop_duplicates())
     assert np.array_equal(triples[["x", "T"]].to_numpy()[g.first_xT][g.inverse_xT], triples[["x", "T"]].to_numpy())
+
+
+def test_integer_day_keys_group_like_the_float_columns(store) -> None:
+    summary = clv.clv_summary(store, CAL)
+    by_days = clv.Groups.of(summary)
+    by_floats = clv.Groups.of(summary.drop(columns=["t_x_days", "T_days"]))
+    assert len(by_days.first) == len(by_floats.first) and len(by_days.first_xT) == len(by_floats.first_xT)
+    cols = summary[["x", "t_x", "T"]].to_numpy()
+    assert np.array_equal(cols[by_days.first][by_days.inverse], cols)
