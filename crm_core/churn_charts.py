@@ -46,7 +46,7 @@ def reason_donut(reasons: pd.DataFrame, tr: Translator) -> go.Figure:
     df = reasons[reasons["customers"] > 0]
     fig = go.Figure(go.Pie(labels=[tr.t(f"reason.{r}") for r in df["reason"]], values=df["customers"], hole=0.5,
                            marker={"colors": [CHURN_REASON_COLORS[r] for r in df["reason"]]}, sort=False,
-                           texttemplate="%{percent:.1%}", hovertemplate="%{label}: %{value:,}<extra></extra>"))
+                           texttemplate="%{percent:.1%}", textposition="inside", hovertemplate="%{label}: %{value:,}<extra></extra>"))
     fig = base_layout(fig, tr.t("churn.donut_title"))
     fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.02, "xanchor": "center", "x": 0.5})
     return fig

@@ -23,13 +23,13 @@ d = exits.churn_data(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period
 st.caption(t.t("churn.caption", period=t.t(f"period.{ctx.period_days}"), as_of=t.date(as_of),
                window=t.number(d.window_days)))
 
-k = st.columns(5)
+k = st.columns(4)
 k[0].metric(t.t("churn.kpi.active"), t.number(d.active), border=True)
 k[1].metric(t.t("churn.kpi.churned"), t.number(d.churned), border=True)
 k[2].metric(t.t("kpi.churn_rate"), t.percent(d.churn_rate), border=True)
 k[3].metric(t.t("churn.kpi.lost_profit"), ctx.money(d.lost_profit, compact=True), border=True,
             help=t.t("churn.kpi.lost_profit_help", years=t.number(d.years, 1)))
-k[4].metric(t.t("churn.kpi.annual_rate"), t.percent(d.annual_rate), border=True)
+st.caption(t.t("churn.annual_caption", rate=t.percent(d.annual_rate), years=t.number(d.years, 1)))
 
 freq = st.segmented_control(t.t("churn.freq"), ["month", "quarter"], default="month", key="churn_freq",
                             required=True, format_func=lambda f: t.t(f"churn.freq.{f}")) or "month"

@@ -123,3 +123,17 @@ def test_unknown_placeholder_or_key_never_crashes() -> None:
     assert tr.t("no.such.key") == "no.such.key"
     with pytest.raises(KeyError):
         Translator("ko", strict=True).t("no.such.key")
+
+
+def test_no_text_starts_like_a_markdown_list() -> None:
+    """Korean dates read "2026. 9. 30.": a caption starting with one would render as a
+    numbered list item. No message may start with a number followed by ". " or ") "."""
+    import string as _string
+
+    for lang in LANGUAGES:
+        tr = Translator(lang)
+        sample = tr.date(date(2026, 9, 30))
+        for key, text in catalogue(lang).items():
+            names = {n for _, n, _, _ in _string.Formatter().parse(text) if n}
+            filled = text.format(**{n: sample if n in ("as_of", "start", "end", "date") else 7 for n in names})
+            assert not re.match(r"^\d+[.)]\s", filled), (lang, key, filled[:40])
