@@ -44,7 +44,7 @@ class ValueSettings:
 
     @property
     def horizon(self) -> float:
-        return self.horizon_months * clv._MONTH_DAYS / clv.UNIT_DAYS[self.time_unit]
+        return self.horizon_months * clv.MONTH_DAYS / clv.UNIT_DAYS[self.time_unit]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from .filters import Filters
 from .store import Store, load_sql
 
 __all__ = ["REASONS", "DIMENSIONS", "default_window", "churn_events", "churn_rates", "reason_summary",
-           "reasons_over_time", "by_dimension", "annual_churn_rate", "remaining_years", "lost_value",
+           "reasons_over_time", "by_dimension", "remaining_years", "lost_value",
            "break_even", "retention_spend", "complaints_vs_churn", "summary", "ChurnData", "churn_data"]
 
 REASONS: tuple[str, ...] = ("price", "product", "service", "market", "technology", "social", "other", "unknown")
@@ -245,14 +245,6 @@ def by_dimension(events: pd.DataFrame, start: date, end: date, dimension: str) -
     ev = _in_period(events, start, end, [dimension, "reason"])
     table = pd.crosstab(ev[dimension].astype(object).fillna("—"), ev["reason"], dropna=False)
     return table.reindex(columns=list(REASONS), fill_value=0)
-
-
-def annual_churn_rate(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
-                      events: pd.DataFrame | None = None) -> float | None:
-    """Share of customers active a year before ``as_of`` who churned within the year."""
-    ev = churn_events(store, as_of, window_days, filters) if events is None else events
-    active, churned = _Coded(ev, _firsts(store, filters)).period(_day(as_of - timedelta(days=365)), _day(as_of))
-    return churned / active if active else None
 
 
 def remaining_years(annual_rate: float | None) -> float:

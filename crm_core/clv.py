@@ -29,14 +29,15 @@ from .filters import Filters
 from .gamma_gamma import GammaGammaFit, expected_average_value, fit_gamma_gamma
 from .store import Store
 
-__all__ = ["TimeUnit", "UNIT_DAYS", "Groups", "ClvModel", "ClvResult", "Holdout", "clv_summary", "fit_models", "score",
-           "holdout_report", "calibration_fit", "frequency_recency_matrix", "run_clv", "to_json", "MIN_CUSTOMERS", "FREQUENCY_GROUPS"]
+__all__ = ["TimeUnit", "UNIT_DAYS", "MONTH_DAYS", "Groups", "ClvModel", "ClvResult", "Holdout", "clv_summary",
+           "fit_models", "score", "holdout_report", "calibration_fit", "frequency_recency_matrix", "run_clv", "to_json",
+           "MIN_CUSTOMERS", "FREQUENCY_GROUPS"]
 
 TimeUnit = Literal["day", "week"]
 UNIT_DAYS: dict[str, float] = {"day": 1.0, "week": 7.0}
 MIN_CUSTOMERS = 20
 FREQUENCY_GROUPS = 7          # holdout table: x = 0..6 and 7+
-_MONTH_DAYS = 365.25 / 12
+MONTH_DAYS = 365.25 / 12
 
 
 def _unit(time_unit: str) -> float:
@@ -165,7 +166,7 @@ def score(model: ClvModel, summary: pd.DataFrame, *, horizon: float, annual_disc
     first2, inverse2 = g.first_xT, g.inverse_xT      # E[Y(t)] / P(alive) needs (x, T) only
     gx, gT = x[first2], T[first2]
     unit_days = UNIT_DAYS[model.time_unit]
-    step = _MONTH_DAYS / unit_days
+    step = MONTH_DAYS / unit_days
     edges = np.append(np.arange(step, horizon, step), horizon)
     prev = np.zeros_like(gx)
     discounted = np.zeros_like(gx)
