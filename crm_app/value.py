@@ -107,14 +107,11 @@ def value_data(path: str, version: int, s: ValueSettings) -> ValueData:
     fit = fitted(path, version, s.as_of, s.filters, s.time_unit, s.margin)
     if fit.model is None:
         return ValueData(frame.assign(clv=float("nan"), p_alive=float("nan")), None, fit.error)
-    per_purchase = costs.cost_per_purchase(frame[["customer_id", "cost_to_serve"]],
-                                           frame.set_index("customer_id")["purchases"])
-    cost = per_purchase.reindex(fit.summary["customer_id"]).fillna(0).to_numpy(float)
-    scores = clv.score(fit.model, fit.summary, horizon=s.horizon, annual_discount=s.annual_discount,
-                       cost_per_purchase=cost, groups=fit.groups)
+    framed, scores = quadrants.score_with_costs(frame, fit.summary, fit.model, horizon=s.horizon,
+                                                annual_discount=s.annual_discount, groups=fit.groups)
     result = clv.ClvResult(fit.model, scores, clv.calibration_fit(fit.model, fit.summary),
                            settings={"horizon": s.horizon, "annual_discount": s.annual_discount})
-    return ValueData(quadrants.with_clv(frame, scores), result, None)
+    return ValueData(framed, result, None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -27,9 +27,9 @@ from .errors import InvalidParameterError, ModelFitError
 from .filters import Filters
 from .store import Store
 
-__all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "ValueFrame", "value_frame", "report", "split_value",
-           "classify", "quadrant_summary", "select_region", "density", "slog",
-           "slog_inverse"]
+__all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "score_with_costs",
+           "ValueFrame", "value_frame", "report", "split_value", "classify", "quadrant_summary", "select_region",
+           "density", "slog", "slog_inverse"]
 
 QUADRANTS_A: tuple[str, ...] = ("most_profitable", "costly_to_serve", "profitable", "least_profitable")
 QUADRANTS_B: tuple[str, ...] = ("best", "keep", "invest", "worst")
@@ -88,6 +88,19 @@ class ValueFrame:
     error: ModelFitError | None                # why the CLV models could not be fitted
 
 
+def score_with_costs(frame: pd.DataFrame, summary: pd.DataFrame, model: clv_model.ClvModel, *, horizon: float,
+                     annual_discount: float = 0.10,
+                     groups: clv_model.Groups | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CLV scores net of each customer's cost to serve per purchase in the window, and
+    ``frame`` with them attached (``with_clv``)."""
+    per_purchase = cost_per_purchase(frame[["customer_id", "cost_to_serve"]],
+                                     frame.set_index("customer_id")["purchases"])
+    cost = per_purchase.reindex(summary["customer_id"]).fillna(0).to_numpy(float)
+    scores = clv_model.score(model, summary, horizon=horizon, annual_discount=annual_discount,
+                             cost_per_purchase=cost, groups=groups)
+    return with_clv(frame, scores), scores
+
+
 def value_frame(store: Store, as_of: date, period_days: int, filters: Filters = Filters(),
                 assumptions: CostAssumptions = CostAssumptions(), *, time_unit: clv_model.TimeUnit = "week",
                 horizon: float | None = None, annual_discount: float = 0.10,
@@ -96,14 +109,19 @@ def value_frame(store: Store, as_of: date, period_days: int, filters: Filters = 
     from models fitted on everything up to ``as_of``, net of each customer's cost to
     serve per purchase in the window."""
     frame = quadrant_frame(store, as_of, period_days, filters, assumptions)
-    per_purchase = cost_per_purchase(frame[["customer_id", "cost_to_serve"]],
-                                     frame.set_index("customer_id")["purchases"])
+    summary = clv_model.clv_summary(store, as_of, filters=filters, time_unit=time_unit)
+    groups = clv_model.Groups.of(summary) if len(summary) else None
     try:
-        result = clv_model.run_clv(store, as_of, filters=filters, time_unit=time_unit, horizon=horizon,
-                                   annual_discount=annual_discount, margin=margin, cost_per_purchase=per_purchase)
+        model = clv_model.fit_models(summary, time_unit=time_unit, calibration_end=as_of, margin=margin,
+                                     groups=groups)
     except ModelFitError as err:
         return ValueFrame(frame.assign(clv=np.nan, p_alive=np.nan), None, err)
-    return ValueFrame(with_clv(frame, result.scores), result, None)
+    horizon = horizon if horizon is not None else 365.25 / clv_model.UNIT_DAYS[time_unit]
+    framed, scores = score_with_costs(frame, summary, model, horizon=horizon, annual_discount=annual_discount,
+                                      groups=groups)
+    result = clv_model.ClvResult(model, scores, clv_model.calibration_fit(model, summary),
+                                 settings={"horizon": horizon, "annual_discount": annual_discount})
+    return ValueFrame(framed, result, None)
 
 
 def report(store: Store, as_of: date, period_days: int = 365, filters: Filters = Filters(),
