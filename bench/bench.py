@@ -65,6 +65,7 @@ def generate(path: Path, transactions: int, customers: int) -> tuple[float, floa
                   FROM (SELECT i, 1 + CAST(floor(pow((hash(i, 5) % 1000000) / 1e6, 2.2) * $m) AS BIGINT) AS c
                         FROM range(1, $n + 1) r(i)))
             ORDER BY d""", {"n": transactions, "m": customers})
+        add_loyalty(cur)
         t_refresh = time.perf_counter()
         Store.refresh_derived(cur)
         t_refresh = time.perf_counter() - t_refresh
@@ -86,6 +87,32 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def add_loyalty(cur: Any) -> None:
+    """Three programs; members join at one of their purchases after launch, busier buyers
+    more often (about 100,000 memberships for 500,000 customers); monthly cost bookings."""
+    cur.execute("""INSERT INTO loyalty_programs VALUES ('PTS', 'Points', 'points', NULL, DATE '2022-03-01', NULL),
+                   ('CLUB', 'Club', 'club', 49, DATE '2023-01-01', NULL), ('VIP', 'VIP', 'vip', NULL, DATE '2023-07-01', NULL)""")
+    cur.execute("""
+        INSERT INTO loyalty_members (customer_id, program_id, enrolled_at, tier, fee_paid)
+        WITH p AS (SELECT * FROM (VALUES ('PTS', DATE '2022-03-01', 0.05), ('CLUB', DATE '2023-01-01', 0.016),
+                                         ('VIP', DATE '2023-07-01', 0.007)) v(program_id, launch, share)),
+        tx AS (SELECT t.customer_id, t.tx_date, p.program_id, p.share,
+                      row_number() OVER (PARTITION BY t.customer_id, p.program_id ORDER BY t.tx_date, t.transaction_id) AS k,
+                      count(*) OVER (PARTITION BY t.customer_id, p.program_id) AS n
+               FROM transactions t, p WHERE t.tx_date >= p.launch AND t.amount > 0)
+        SELECT customer_id, program_id, tx_date, CASE WHEN program_id = 'VIP' THEN 'Black' END,
+               CASE WHEN program_id = 'CLUB' THEN 49 END
+        FROM tx
+        WHERE k = 1 + hash(customer_id, program_id) % n
+          AND (hash(customer_id, program_id, 'join') % 10000) / 10000.0 < least(1.0, share * ln(1 + n))""")
+    cur.execute("""
+        INSERT INTO loyalty_costs (program_id, cost_date, amount, cost_type)
+        SELECT program_id, CAST(month AS DATE), 20000 + hash(program_id, month) % 5000, kind
+        FROM (SELECT program_id, unnest(generate_series(date_trunc('month', start_date), DATE '2026-09-01',
+                                                        INTERVAL 1 MONTH)) AS month
+              FROM loyalty_programs), (VALUES ('rewards'), ('operations')) k(kind)""")
+
+
 def measure(step: str, db: str) -> dict[str, Any]:
     """Run one step cold, then (where the app caches it) once more through the cache."""
     import warnings
@@ -95,7 +122,9 @@ def measure(step: str, db: str) -> dict[str, Any]:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from crm_app import data, value
+    from crm_app import loyalty as loyalty_app
     from crm_core import clv, customers, overview, quadrants
+    from crm_core.loyalty import Design
     from crm_core.filters import Filters
 
     store = Store(db)
@@ -170,6 +199,12 @@ def measure(step: str, db: str) -> dict[str, Any]:
         t1 = time.perf_counter()
         exits.default_window(db, version, as_of)
         exits.churn_data(db, version, as_of, f, 365, window, None)
+        out["cached_s"] = time.perf_counter() - t1
+    elif step == "loyalty":
+        rep = loyalty_app.report(db, version, as_of, f, Design())
+        out["cold_s"], out["rows"] = time.perf_counter() - t0, sum(p.money.members for p in rep.programs)
+        t1 = time.perf_counter()
+        loyalty_app.report(db, version, as_of, f, Design())
         out["cached_s"] = time.perf_counter() - t1
     elif step == "demo_default":
         from crm_core import demo
@@ -255,6 +290,7 @@ STEPS = [  # (step, target cold seconds, target cached seconds, target peak MB)
     ("clv_500k", None, None, 2048),    # CLV from the store: summary SQL, fit, scoring (500k customers)
     ("value_500k", None, 0.1, 2048),   # quadrant A + B data: both of the above, as the page caches them
     ("churn", 1.5, 0.1, 2048),         # all Churn page data: window, events, rates, reasons, complaints
+    ("loyalty", 3.0, 0.1, 2048),       # every program: panel, matched DiD, money (~100k members)
     ("demo_default", 10.0, None, None),
     ("demo_500k", None, None, None),
 ]

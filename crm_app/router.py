@@ -43,6 +43,8 @@ def _pages() -> dict[str, list]:
         t.t("nav.section.exit"): [
             st.Page(str(REPO / "pages/churn.py"), title=t.t("page.churn"), icon=":material/logout:",
                     url_path="churn"),
+            st.Page(str(REPO / "pages/loyalty.py"), title=t.t("page.loyalty"), icon=":material/loyalty:",
+                    url_path="loyalty"),
         ],
         t.t("nav.section.data"): [
             st.Page(str(REPO / "pages/data_status.py"), title=t.t("page.data"), icon=":material/database:",

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from . import __version__, churn, clv, costs, demo, overview, pyramid, quadrants, segments
+from . import __version__, churn, clv, costs, demo, loyalty_report, overview, pyramid, quadrants, segments
+from .loyalty import Design
 from .errors import CrmError
 from .filters import Filters
 from .store import Store, latest_version
@@ -88,6 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-days", type=_positive, default=365, help="period for rate and reasons (default 365)")
     p.add_argument("--window-days", type=_positive, help="inactivity window (default: from the data)")
     p.add_argument("--reduction", type=float, default=0.01, help="churn cut for the break-even (0.01 = 1 point)")
+    _filter_args(p)
+
+    p = sub.add_parser("loyalty", help="loyalty programs: matched lift, naive lift, costs, fees, ROI")
+    p.add_argument("--db", required=True)
+    p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
+    p.add_argument("--pre-months", type=_positive, default=6, help="months before enrolment (default 6)")
+    p.add_argument("--post-months", type=_positive, default=6, help="months after enrolment (default 6)")
+    p.add_argument("--neighbours", type=_positive, default=1, help="matched controls per member (default 1)")
+    p.add_argument("--caliper", type=float, default=0.2, help="max distance in SD of the logit score (default 0.2)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the control sampling (default 0)")
     _filter_args(p)
 
     p = sub.add_parser("quadrants", help="profitability quadrants: profit vs cost to serve, profit vs CLV")
@@ -181,6 +192,21 @@ def _run(args: argparse.Namespace) -> int:
             _print({k: v for k, v in doc.items() if k != "reasons"}, False)
             print("reasons:")
             for row in doc["reasons"]:
+                print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+    elif args.command == "loyalty":
+        store = Store(args.db, busy_timeout=10)
+        filters = Filters.of(args.region, args.channel, args.customer_type)
+        as_of = args.as_of or overview.default_as_of(store)
+        design = Design(pre_months=args.pre_months, post_months=args.post_months, neighbours=args.neighbours,
+                        caliper=args.caliper, seed=args.seed,
+                        lapse_months=min(Design.lapse_months, args.post_months))
+        doc = loyalty_report.to_json(loyalty_report.analyse(store, as_of, design, filters))
+        if args.json:
+            _print(doc, True)
+        else:
+            _print({k: v for k, v in doc.items() if k != "programs"}, False)
+            print("programs:")
+            for row in doc["programs"]:
                 print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
     elif args.command == "quadrants":
         store = Store(args.db, busy_timeout=10)

@@ -101,19 +101,6 @@ def _choice(rng: np.random.Generator, options: dict[str, float] | list[str], n: 
     return np.asarray(options, dtype=object)[rng.integers(0, len(options), n)]
 
 
-def _sigmoid_calibrated(rng: np.random.Generator, score: np.ndarray, eligible: np.ndarray,
-                        slope: float, share: float) -> np.ndarray:
-    """Draw joiners with P(join) = sigmoid(a + slope*score), ``a`` set so E[share] holds."""
-    lo, hi = -30.0, 30.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        p = 1 / (1 + np.exp(-(mid + slope * score[eligible])))
-        lo, hi = (mid, hi) if p.mean() < share else (lo, mid)
-    p_all = np.zeros(len(score))
-    p_all[eligible] = 1 / (1 + np.exp(-(lo + slope * score[eligible])))
-    return rng.random(len(score)) < p_all
-
-
 def _customers(rng: np.random.Generator, n: int, cal: _Calendar) -> pd.DataFrame:
     types = _choice(rng, {k: v[0] for k, v in ref.CUSTOMER_TYPES.items()}, n)
     regions = _choice(rng, {k: v[0] for k, v in ref.REGIONS.items()}, n)
@@ -190,42 +177,19 @@ def generate(path: str | os.PathLike[str], *, customers: int = DEFAULT_CUSTOMERS
     alive_end = np.minimum(last, first + (rng.exponential(spec["life"]) * 365).astype(np.int64))
     alive_end = np.maximum(alive_end, first)
 
-    report(0.2, "demo.step.loyalty")
+    report(0.2, "demo.step.transactions")
+    b = np.flatnonzero(buyer)
+    base_n = rng.poisson(lam[b] * (alive_end[b] - first[b]) / 365.0)
+    base_owner = np.concatenate([b, np.repeat(b, base_n)])
+    base_day = np.concatenate([first[b], cal.sample(rng, np.repeat(first[b] + 1, base_n).clip(max=last),
+                                                    np.repeat(alive_end[b], base_n))])
+    report(0.3, "demo.step.loyalty")
     z = np.log(lam * value)
     spread = z.std()
     z = (z - z.mean()) / (spread if spread > 0 else 1.0)
-    enrol_day: dict[str, np.ndarray] = {}
-    member_rows = []
-    for pid, (_name, kind, fee, pstart, _lift, share) in ref.PROGRAMS.items():
-        p0 = (date.fromisoformat(pstart) - start).days
-        lo = np.maximum(first + 30, p0)
-        eligible = buyer & (alive_end - lo > 60)
-        if kind == "points":
-            eligible &= cust.customer_type.to_numpy() != "enterprise"
-            joined = _sigmoid_calibrated(rng, z + 1.0 * deal, eligible, 1.2, share)
-        elif kind == "club":
-            eligible &= cust.customer_type.to_numpy() == "consumer"
-            joined = _sigmoid_calibrated(rng, z, eligible, 1.0, share)
-        else:
-            joined = _sigmoid_calibrated(rng, z, eligible, 3.0, share)
-        day = np.full(n, np.iinfo(np.int64).max)
-        idx = np.flatnonzero(joined)
-        day[idx] = lo[idx] + (rng.random(len(idx)) * (alive_end[idx] - 60 - lo[idx])).astype(np.int64)
-        enrol_day[pid] = day
-        left = np.where(alive_end[idx] < last - 30, np.minimum(alive_end[idx] + 30, last), -1)
-        years = (np.where(left >= 0, left, last) - day[idx]) / 365.0
-        tiers = np.where(z[idx] > 1.2, "Platinum", np.where(z[idx] > 0.2, "Gold", "Silver")) if kind != "club" else None
-        member_rows.append(pd.DataFrame({
-            "customer_id": cust.customer_id.to_numpy()[idx], "program_id": pid, "enrol_day": day[idx],
-            "tier": tiers, "left_day": left, "fee_paid": np.ceil(np.maximum(years, 0.01)) * fee if fee else None,
-        }))
-
-    report(0.35, "demo.step.transactions")
-    owners, days = [], []
-    b = np.flatnonzero(buyer)
-    base_n = rng.poisson(lam[b] * (alive_end[b] - first[b]) / 365.0)
-    owners += [b, np.repeat(b, base_n)]
-    days += [first[b], cal.sample(rng, np.repeat(first[b] + 1, base_n).clip(max=last), np.repeat(alive_end[b], base_n))]
+    enrol_day, member_rows = _enrolments(rng, cust, z, deal, buyer, first, alive_end, base_owner, base_day,
+                                         start, last)
+    owners, days = [base_owner], [base_day]
     for pid, day in enrol_day.items():
         m = np.flatnonzero(day < np.iinfo(np.int64).max)
         extra = rng.poisson(lam[m] * PLANTED_LIFT[pid] * (alive_end[m] - day[m]) / 365.0)
@@ -264,6 +228,57 @@ def generate(path: str | os.PathLike[str], *, customers: int = DEFAULT_CUSTOMERS
             p.unlink(missing_ok=True)
     report(1.0, "demo.step.done")
     return DemoResult(str(target), customers, len(tx), time.perf_counter() - t0)
+
+
+def _enrolments(rng: np.random.Generator, cust: pd.DataFrame, z: np.ndarray, deal: np.ndarray, buyer: np.ndarray,
+                first: np.ndarray, alive_end: np.ndarray, base_owner: np.ndarray, base_day: np.ndarray,
+                start: date, last: int) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
+    """Customers join at a purchase (sign-up at checkout). At each eligible purchase they join
+    with probability sigmoid(a + slope * log(1 + purchases in the previous 180 days)) (plus a
+    deal-seeker bonus for points), ``a`` set so the program reaches its share. Busy buyers
+    join far more often (self-selection), but on what they *did*, not on hidden traits:
+    the assumption under which a matched comparison can recover :data:`PLANTED_LIFT`."""
+    n = len(cust)
+    order = np.lexsort((base_day, base_owner))
+    o, d = base_owner[order], base_day[order]
+    key = o * np.int64(1 << 20) + d
+    prior = np.arange(len(key)) - np.searchsorted(key, key - 180)      # purchases in the previous 180 days
+    activity = np.log1p(prior)
+    enrol_day: dict[str, np.ndarray] = {}
+    rows = []
+    ctype = cust.customer_type.to_numpy()
+    for pid, (_name, kind, fee, pstart, _lift, share) in ref.PROGRAMS.items():
+        p0 = (date.fromisoformat(pstart) - start).days
+        lo = np.maximum(first + 30, p0)
+        eligible = buyer.copy()
+        if kind == "points":
+            eligible &= ctype != "enterprise"
+        elif kind == "club":
+            eligible &= ctype == "consumer"
+        ok = np.flatnonzero(eligible[o] & (d >= lo[o]))
+        slope = {"points": 1.0, "club": 1.0, "vip": 3.0}[kind]
+        score = slope * activity[ok] + (1.0 * deal[o[ok]] if kind == "points" else 0.0)
+        target = share * eligible.sum()
+        a_lo, a_hi = -30.0, 30.0
+        for _ in range(40):
+            mid = (a_lo + a_hi) / 2
+            log_stay = np.bincount(o[ok], weights=-np.logaddexp(0.0, mid + score), minlength=n)
+            a_lo, a_hi = (mid, a_hi) if (1 - np.exp(log_stay)).sum() < target else (a_lo, mid)
+        q = 1 / (1 + np.exp(-(a_lo + score)))
+        success = ok[rng.random(len(ok)) < q]
+        firsts = success[np.r_[True, o[success][1:] != o[success][:-1]]] if len(success) else success
+        day = np.full(n, np.iinfo(np.int64).max)
+        day[o[firsts]] = d[firsts]
+        enrol_day[pid] = day
+        idx = np.flatnonzero(day < np.iinfo(np.int64).max)
+        left = np.where(alive_end[idx] < last - 30, np.minimum(alive_end[idx] + 30, last), -1)
+        years = (np.where(left >= 0, left, last) - day[idx]) / 365.0
+        tiers = np.where(z[idx] > 1.2, "Platinum", np.where(z[idx] > 0.2, "Gold", "Silver")) if kind != "club" else None
+        rows.append(pd.DataFrame({
+            "customer_id": cust.customer_id.to_numpy()[idx], "program_id": pid, "enrol_day": day[idx],
+            "tier": tiers, "left_day": left, "fee_paid": np.ceil(np.maximum(years, 0.01)) * fee if fee else None,
+        }))
+    return enrol_day, rows
 
 
 def _orders(rng: np.random.Generator, owner: np.ndarray, day: np.ndarray, value: np.ndarray,

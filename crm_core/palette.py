@@ -33,7 +33,8 @@ KIND_COLORS: dict[str, str] = {"points": "#E69F00", "club": "#009E73", "vip": "#
 
 #: Colours for generic series: current vs previous, revenue vs profit, members vs control.
 SERIES: dict[str, str] = {"revenue": BRAND, "gross_profit": "#2ca02c", "active": "#E69F00", "previous": "#9aa5b1",
-                          "reference": "#9aa5b1", "highlight": "#D55E00"}
+                          "reference": "#9aa5b1", "highlight": "#D55E00", "primary": BRAND, "muted": "#7f8c99",
+                          "positive": "#1a9850", "negative": "#d73027"}
 
 #: Profitability quadrants (both charts): good, promising, watch, poor.
 QUADRANT_COLORS: dict[str, str] = {

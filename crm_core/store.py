@@ -98,6 +98,7 @@ _COMMENT = re.compile(r"--[^\n]*")
 #: ``{customer_filter}`` in a query becomes this when filters are active, else nothing,
 #: so unfiltered queries skip the semi-join. Values are still bound (see filters.py).
 _CUSTOMER_FILTER = "AND customer_id IN (SELECT customer_id FROM fc)"
+_KEY_FILTER = "AND customer_key IN (SELECT customer_key FROM fc)"   # the same, by customers.customer_key
 
 
 @lru_cache(maxsize=None)
@@ -117,6 +118,8 @@ def load_sql(name: str, filtered: bool = True, options: frozenset[str] = frozens
         part = m.group(1)
         if part == "customer_filter":
             return _CUSTOMER_FILTER if filtered else ""
+        if part == "key_filter":
+            return _KEY_FILTER if filtered else ""
         if "__" in part and part.split("__")[0] not in options:
             return ""
         return load_sql(part, filtered, options).rstrip("\n")
@@ -365,10 +368,11 @@ class Store:
 
     @staticmethod
     def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
-        """Recompute the derived data (migrations 3-4) after a write.
+        """Recompute the derived data (migrations 3-5) after a write.
 
-        Transaction flags, customers' first purchase, and the ``customer_days`` running
-        totals of every customer with a transaction on or after ``since``.
+        Transaction flags, customers' first purchase and key, the ``customer_days`` running
+        totals of every customer with a transaction on or after ``since``, and their
+        ``customer_months`` from the month of ``since`` on.
 
         Call inside the writing transaction, with ``since`` = the earliest transaction
         date written (None: everything).
@@ -376,9 +380,11 @@ class Store:
         since = since or date(1, 1, 1)
         cur.execute(load_sql("refresh_transaction_flags"), {"since": since})
         cur.execute(load_sql("refresh_customer_firsts"))
-        for statement in load_sql("refresh_customer_days").split(";"):
-            if statement.strip():
-                cur.execute(statement, {"since": since} if "$since" in statement else None)
+        cur.execute(load_sql("refresh_customer_keys"))
+        for name in ("refresh_customer_days", "refresh_customer_months"):
+            for statement in load_sql(name).split(";"):
+                if statement.strip():
+                    cur.execute(statement, {"since": since} if "$since" in statement else None)
 
     def fingerprint(self) -> tuple[int, ...]:
         """Stat of the file and its WAL: changes whenever any process writes."""

@@ -189,3 +189,40 @@ def test_clv_model_and_holdout_sections(monkeypatch: pytest.MonkeyPatch, demo_db
     if section == "check":
         labels = [m.label for m in at.metric]
         assert catalogue("ko")["clv.check.mae"] in labels
+
+
+def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """One card per program with crm_core's figures; the four charts; the what-if moves
+    the ROI as the money module says."""
+    from crm_core import loyalty_report
+    from crm_core.i18n import Translator
+    from crm_core.loyalty_roi import what_if
+
+    at = run_app(monkeypatch, demo_db, lang="zh_Hant")
+    at.switch_page("pages/loyalty.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    cat, tr = catalogue("zh_Hant"), Translator("zh_Hant")
+    assert at.title[0].value == cat["page.loyalty"]
+    assert len(at.get("plotly_chart")) == 4
+    rep = loyalty_report.analyse(Store(demo_db), overview.default_as_of(Store(demo_db)))
+    members = [m.value for m in at.metric if m.label == cat["loyalty.members"]]
+    assert members == [tr.number(p.money.members) for p in rep.programs]
+    lifts = [m.value for m in at.metric if m.label == cat["loyalty.lift"]]
+    assert lifts == [tr.signed_percent(p.estimate.lift) for p in rep.programs]
+    pts = next(p for p in rep.programs if p.program_id == "PTS")
+    at.session_state["loy_program"] = "PTS"
+    at.run()
+    at.slider(key="loy_share_PTS").set_value(200).run()
+    roi = [m.value for m in at.metric if m.label == cat["loyalty.roi"]][-1]
+    assert roi == tr.signed_percent(what_if(pts.money, participation=2.0).roi)
+
+
+def test_loyalty_page_without_programs_says_what_to_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.conftest import make_store
+
+    db = tmp_path / "noprog.duckdb"
+    make_store(db, transactions=[{"transaction_id": "T1", "customer_id": "A", "tx_date": "2024-06-30", "amount": 10}])
+    at = run_app(monkeypatch, db, lang="ko")
+    at.switch_page("pages/loyalty.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [i.value for i in at.info] == [catalogue("ko")["loyalty.empty"]]

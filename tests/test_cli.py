@@ -28,7 +28,7 @@ def one_line_error(out: subprocess.CompletedProcess[str]) -> str:
 def test_help_lists_the_commands() -> None:
     out = cli("--help")
     assert out.returncode == 0
-    for command in ("init", "demo", "info", "summary", "segments", "clv", "quadrants", "churn"):
+    for command in ("init", "demo", "info", "summary", "segments", "clv", "quadrants", "churn", "loyalty"):
         assert command in out.stdout
 
 
@@ -149,3 +149,29 @@ def test_churn_json(demo_db: Path) -> None:
     assert set(doc["reasons"][0]) == {"reason", "customers", "share", "lost_revenue"}
     bad = cli("churn", "--db", str(demo_db), "--window-days", "3")
     assert bad.returncode == 1 and "window" in one_line_error(bad)
+
+
+def test_loyalty_json(demo_db: Path) -> None:
+    """Every demo program, with the documented keys; the naive gap above the matched
+    lift's interval (self-selection is planted); the same figures as crm_core computes."""
+    out = cli("loyalty", "--db", str(demo_db), "--as-of", "2026-09-30", "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["as_of"] == "2026-09-30" and [p["program_id"] for p in doc["programs"]] == ["CLUB", "PTS", "VIP"]
+    keys = {"program_id", "kind", "members", "lift", "lift_ci", "naive_lift", "incremental_revenue",
+            "incremental_profit", "fees", "costs", "roi"}
+    for p in doc["programs"]:
+        assert keys <= set(p)
+        assert p["lift_ci"][0] <= p["lift"] <= p["lift_ci"][1]
+    big = {p["program_id"]: p for p in doc["programs"]}
+    for pid in ("PTS", "VIP"):   # the clear cases (the club is small: its interval is wide)
+        assert big[pid]["naive_lift"] > big[pid]["lift_ci"][1]
+    from datetime import date
+
+    from crm_core import loyalty_report
+    direct = loyalty_report.to_json(loyalty_report.analyse(Store(demo_db), date(2026, 9, 30)))
+    assert direct == doc
+    bad = cli("loyalty", "--db", str(demo_db), "--caliper", "9")
+    assert bad.returncode == 1 and "caliper" in one_line_error(bad)
+    usage = cli("loyalty", "--db", str(demo_db), "--pre-months", "zero")
+    assert usage.returncode == 2

@@ -215,7 +215,7 @@ def test_sql_files_are_fixed_names_only() -> None:
 def test_refresh_derived_flags_match_distinct_days_and_months(tmp_path_factory, first, second) -> None:
     """After an initial load and an incremental one, the flags count exactly the distinct
     purchase (customer, day) and (customer, month) pairs; first_purchase is the earliest;
-    the customer_days state as of any date equals a brute-force sum of the rows."""
+    the customer_days state as of any date, and customer_months, equal brute-force sums."""
     store = Store(tmp_path_factory.mktemp("flags") / "f.duckdb", create=True)
     base = date(2024, 1, 1)
     rows: list[tuple[str, date, int]] = []
@@ -251,3 +251,15 @@ def test_refresh_derived_flags_match_distinct_days_and_months(tmp_path_factory, 
         got = store.rows("""SELECT customer_id, last_purchase, purchase_days, orders, revenue, returns
                             FROM customer_days WHERE next_day > ? AND day <= ?""", [as_of, as_of])
         assert {c: tuple(v) for c, *v in got} == expect
+    monthly: dict[tuple[str, date], list[float]] = {}
+    for c, d, a in rows:  # customer_months after both loads equals a brute-force monthly sum
+        m = monthly.setdefault((c, d.replace(day=1)), [0.0, 0, 0])
+        m[0] += a
+        m[2] += a >= 0
+    for (c, month), m in monthly.items():
+        m[1] = len({d for cc, d, a in rows if cc == c and d.replace(day=1) == month and a >= 0})
+    got_months = store.rows("SELECT customer_id, month, revenue, purchase_days, orders FROM customer_months")
+    assert {(c, m): [r, p, o] for c, m, r, p, o in got_months} == monthly
+    keys = dict(store.rows("SELECT customer_id, customer_key FROM customers"))
+    assert sorted(keys.values()) == list(range(len(keys)))        # dense, unique, given at each load
+    assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_months"))

@@ -1,0 +1,128 @@
+"""Every loyalty program at once: the matched lift, the money, tiers; JSON for the CLI.
+
+Grain: one :class:`ProgramReport` per program in ``loyalty_programs``. Reads the monthly
+panel once and analyses each program against it (see :mod:`crm_core.loyalty` for the
+method and :mod:`crm_core.loyalty_roi` for the money).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import NoDataError
+from .filters import Filters
+from .loyalty import LEVELS, MIN_MEMBERS, Design, Estimate, category_codes, estimate
+from .loyalty_roi import Money, money
+from .panel import Panel, load_panel, month_start
+from .store import Store
+
+__all__ = ["ProgramReport", "LoyaltyReport", "analyse", "to_json", "tiers"]
+
+
+@dataclass
+class ProgramReport:
+    program_id: str
+    name: str
+    kind: str
+    annual_fee: float | None
+    start_date: date | None
+    estimate: Estimate | None     # None: fewer than MIN_MEMBERS members could be analysed
+    money: Money
+    tiers: pd.DataFrame = field(repr=False)
+
+    @property
+    def lift(self) -> float | None:
+        return None if self.estimate is None else self.estimate.lift
+
+
+@dataclass
+class LoyaltyReport:
+    as_of: date
+    design: Design
+    last_month: date              # the last complete month the analysis uses
+    programs: list[ProgramReport]
+
+
+def tiers(panel: Panel, members: pd.DataFrame) -> pd.DataFrame:
+    """Current members (not left) by tier: members, share, average monthly spend over the
+    last 12 complete months."""
+    current = members[members["left_at"].isna()]
+    if current.empty:
+        return pd.DataFrame({"tier": pd.Series(dtype=str), "members": pd.Series(dtype=int),
+                             "share": pd.Series(dtype=float), "monthly_spend": pd.Series(dtype=float)})
+    codes = current["code"].to_numpy(np.int64)
+    spend = panel.window(codes, panel.last_m - 11, panel.last_m, ("revenue",))["revenue"] / 12
+    df = pd.DataFrame({"tier": current["tier"].fillna("(none)").astype(str).to_numpy(), "spend": spend})
+    out = df.groupby("tier", as_index=False).agg(members=("spend", "size"), monthly_spend=("spend", "mean"))
+    out["share"] = out["members"] / out["members"].sum()
+    return out.sort_values("monthly_spend", ascending=False, ignore_index=True)[
+        ["tier", "members", "share", "monthly_spend"]]
+
+
+def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filters = Filters()) -> LoyaltyReport:
+    """Analyse every program as of ``as_of`` for the customers passing ``filters``."""
+    design.check()
+    with store.cursor():   # one connection for every query below (and DuckDB's cache kept warm)
+        programs = store.query("loyalty_programs", {"as_of": as_of})
+        if programs.empty:
+            raise NoDataError("no loyalty programs in this database", kind="loyalty_programs")
+        start = store.scalar("SELECT min(tx_date) FROM transactions WHERE tx_date <= ?", [as_of])
+        if start is None:
+            raise NoDataError(f"no transactions on or before {as_of}", kind="transactions")
+        params = {"as_of": as_of, **filters.params()}
+        levels = store.query("loyalty_customers", {"levels": LEVELS, **filters.params()}, filtered=filters.active)
+        n_keys = int(store.scalar("SELECT coalesce(max(customer_key), -1) + 1 FROM customers"))
+        panel = load_panel(store, start, as_of, n_keys, filters)
+        members = store.query("loyalty_members", params, filtered=filters.active)
+        costs = store.query("loyalty_costs", {"as_of": as_of})
+    cats = category_codes(levels, n_keys)
+
+    def one(row: Any) -> ProgramReport:
+        mine = members[members["program_id"] == row.program_id]
+        first = mine.sort_values("enrolled_at", kind="stable").drop_duplicates("code")
+        est = estimate(panel, cats, first[["code", "enrolled_at"]], design) if len(first) >= MIN_MEMBERS else None
+        share = mine["code"].nunique() / row.all_members if row.all_members else 0.0
+        prog_costs = costs[costs["program_id"] == row.program_id].assign(
+            amount=lambda d: d["amount"] * (share if filters.active else 1.0))
+        fee = None if pd.isna(row.annual_fee) else float(row.annual_fee)
+        launch = None if pd.isna(row.start_date) else pd.Timestamp(row.start_date).date()
+        m = money(panel, mine, fee, prog_costs,
+                  None if est is None else est.att_revenue, None if est is None else est.att_profit,
+                  None if est is None else est.cf_profit, launch)
+        return ProgramReport(row.program_id, row.name, row.kind, fee, launch, est, m, tiers(panel, mine))
+
+    # Programs are independent and numpy releases the GIL in the heavy loops: two threads.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        out = list(pool.map(one, programs.itertuples(index=False)))
+    return LoyaltyReport(as_of, design, month_start(start, panel.last_m), out)
+
+
+def _num(value: float | None, digits: int = 6) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), digits)
+
+
+def to_json(report: LoyaltyReport) -> dict[str, Any]:
+    """The CLI's ``loyalty --json`` document (keys documented in README.md)."""
+    programs = []
+    for p in report.programs:
+        e, m = p.estimate, p.money
+        programs.append({
+            "program_id": p.program_id, "name": p.name, "kind": p.kind, "members": m.members,
+            "members_analysed": e.members_analysed if e else 0,
+            "lift": _num(e.lift) if e else None,
+            "lift_ci": [_num(e.lift_ci[0]), _num(e.lift_ci[1])] if e else None,
+            "naive_lift": _num(e.naive_lift) if e else None,
+            "incremental_revenue": _num(m.incremental_revenue, 2), "incremental_profit": _num(m.incremental_profit, 2),
+            "fees": _num(m.fees, 2), "costs": _num(m.total_costs, 2), "roi": _num(m.roi),
+            "payback_months": m.payback_months, "break_even_lift": _num(m.break_even_lift),
+            "member_churn": _num(e.member_churn) if e else None, "control_churn": _num(e.control_churn) if e else None,
+        })
+    return {"as_of": report.as_of.isoformat(), "last_month": report.last_month.isoformat(), "programs": programs}

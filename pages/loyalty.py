@@ -1,0 +1,117 @@
+"""Loyalty programs: incremental effect against a matched control, costs, fees, ROI, quality."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from crm_app import loyalty as app
+from crm_app.context import page_context, require_data
+from crm_app.router import ensure_router
+from crm_core.loyalty_charts import balance_figure, event_figure, roi_figure, waterfall_figure
+from crm_core.loyalty_roi import what_if
+
+ensure_router()
+ctx = page_context()
+t = ctx.tr
+st.title(t.t("page.loyalty"))
+as_of = require_data(ctx)
+design = app.design_controls(ctx)
+rep = app.report(ctx.store.path, ctx.version, as_of, ctx.filters, design)
+if isinstance(rep, tuple):
+    if rep[0] == "error.no_data":
+        st.info(t.t("loyalty.empty"), icon=":material/loyalty:")
+    else:
+        st.error(t.t(rep[0], **rep[1]), icon=":material/error:")
+    st.stop()
+st.caption(t.t("loyalty.caption", last=t.month(rep.last_month), pre=t.number(design.pre_months),
+               post=t.number(design.post_months)))
+
+cards = st.columns(min(len(rep.programs), 3))
+for i, p in enumerate(rep.programs):
+    with cards[i % len(cards)]:
+        app.program_card(ctx, p)
+
+names = {p.program_id: p.name for p in rep.programs}
+chosen = st.segmented_control(t.t("loyalty.program"), list(names), default=rep.programs[0].program_id,
+                              format_func=lambda pid: str(names[pid]), key="loy_program", required=True)
+p = next(x for x in rep.programs if x.program_id == (chosen or rep.programs[0].program_id))
+e, m = p.estimate, p.money
+
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(waterfall_figure(m, t, ctx.currency, ctx.rate), width="stretch", key="loy_waterfall")
+with right:
+    st.plotly_chart(roi_figure(m.yearly, m.monthly, t, ctx.currency, ctx.rate), width="stretch", key="loy_roi")
+st.caption(t.t("loyalty.money_definition"))
+
+if e is None:
+    st.warning(t.t("loyalty.no_estimate", n=t.number(m.members)), icon=":material/warning:")
+else:
+    st.subheader(t.t("loyalty.effect"))
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(event_figure(e.event, t, ctx.currency, ctx.rate), width="stretch", key="loy_event")
+    with right:
+        st.plotly_chart(balance_figure(e.balance, t), width="stretch", key="loy_balance")
+    k = st.columns(4)
+    k[0].metric(t.t("loyalty.analysed"), t.number(e.members_analysed),
+                help=t.t("loyalty.analysed_help", excluded=t.number(e.members_excluded),
+                         unmatched=t.number(e.members_unmatched), controls=t.number(e.controls_used)))
+    k[1].metric(t.t("loyalty.att"), ctx.money(e.att_revenue),
+                help=t.t("loyalty.att_help", profit=ctx.money(e.att_profit)))
+    k[2].metric(t.t("loyalty.counterfactual"), ctx.money(e.cf_revenue))
+    k[3].metric(t.t("loyalty.break_even"), "—" if m.break_even_lift is None else t.percent(m.break_even_lift),
+                help=t.t("loyalty.break_even_help"))
+    table = pd.DataFrame({
+        t.t("loyalty.col.covariate"): [t.t(f"loyalty.cov.{c}") for c in e.balance["covariate"]],
+        t.t("loyalty.col.members"): [t.number(v, 2) for v in e.balance["member_mean"]],
+        t.t("loyalty.col.control_before"): [t.number(v, 2) for v in e.balance["control_mean_before"]],
+        t.t("loyalty.col.control_after"): [t.number(v, 2) for v in e.balance["control_mean_after"]],
+        t.t("loyalty.col.smd_before"): [t.number(v, 2) for v in e.balance["before"]],
+        t.t("loyalty.col.smd_after"): [t.number(v, 2) for v in e.balance["after"]],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t.t("loyalty.method"))
+
+    st.subheader(t.t("loyalty.quality"))
+    q = st.columns(4)
+    q[0].metric(t.t("loyalty.member_churn"), t.percent(e.member_churn),
+                delta=t.t("loyalty.vs_control", value=t.percent(e.control_churn)), delta_color="off", delta_arrow="off")
+    q[1].metric(t.t("loyalty.repeat"), t.percent(e.member_repeat),
+                delta=t.t("loyalty.vs_control", value=t.percent(e.control_repeat)), delta_color="off", delta_arrow="off")
+    q[2].metric(t.t("loyalty.deal_seekers"), t.percent(e.deal_seekers), help=t.t("loyalty.deal_help"))
+    q[3].metric(t.t("loyalty.deal_churn"), t.percent(e.deal_seeker_churn),
+                delta=t.t("loyalty.vs_others", value=t.percent(e.other_churn)), delta_color="off", delta_arrow="off")
+    st.caption(t.t("loyalty.quality_definition", lapse=t.number(design.lapse_months)))
+
+if len(p.tiers):
+    st.dataframe(pd.DataFrame({
+        t.t("loyalty.col.tier"): p.tiers["tier"].astype(str),
+        t.t("loyalty.col.members"): [t.number(v) for v in p.tiers["members"]],
+        t.t("loyalty.col.share"): [t.percent(v) for v in p.tiers["share"]],
+        t.t("loyalty.col.monthly_spend"): [ctx.money(v) for v in p.tiers["monthly_spend"]],
+    }), hide_index=True, width="stretch")
+    st.caption(t.t("loyalty.tiers_definition"))
+
+st.subheader(t.t("loyalty.what_if"))
+w = st.columns(3)
+base_rate = (m.reward_rate or 0.0) * 100
+new_rate = w[0].slider(t.t("loyalty.reward_rate"), 0.0, max(10.0, round(base_rate * 2, 1)), round(base_rate, 1), 0.1,
+                       format="%.1f%%", key=f"loy_rate_{p.program_id}")
+new_fee = w[1].number_input(t.t("loyalty.annual_fee", currency=ctx.currency), 0.0, 100000.0,
+                            float((p.annual_fee or 0.0) * ctx.rate), 1.0, key=f"loy_fee_{p.program_id}")
+share = w[2].slider(t.t("loyalty.participation"), 0, 300, 100, 5, format="%d%%", key=f"loy_share_{p.program_id}")
+fee_changed = abs(new_fee - (p.annual_fee or 0.0) * ctx.rate) > 1e-9
+rate_changed = abs(new_rate - round(base_rate, 1)) > 1e-9
+res = what_if(m, reward_rate=new_rate / 100 if rate_changed else None,
+              annual_fee=new_fee / ctx.rate if fee_changed else None,
+              participation=share / 100)
+r = st.columns(4)
+r[0].metric(t.t("loyalty.wf.incremental"), ctx.money(res.incremental_profit, compact=True))
+r[1].metric(t.t("loyalty.wf.fees"), ctx.money(res.fees, compact=True))
+r[2].metric(t.t("loyalty.costs"), ctx.money(res.costs, compact=True))
+r[3].metric(t.t("loyalty.roi"), "—" if res.roi is None else t.signed_percent(res.roi),
+            delta=None if res.roi is None or m.roi is None else t.t("loyalty.vs_now", value=t.signed_percent(m.roi)),
+            delta_color="off", delta_arrow="off")
+st.caption(t.t("loyalty.what_if_definition"))

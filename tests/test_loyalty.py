@@ -1,0 +1,211 @@
+"""Loyalty programs: the monthly panel, matching, the matched difference-in-differences
+against planted truths, the money (fees, costs, ROI, payback) and bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_core import loyalty_report
+from crm_core.errors import InvalidParameterError, ModelFitError, NoDataError
+from crm_core.loyalty import Design
+from crm_core.loyalty_roi import money, what_if
+from crm_core.matching import fit_logit, nearest
+from crm_core.panel import Panel
+
+from .conftest import make_store
+from .loyalty_data import simulate_program
+
+AS_OF = date(2024, 12, 31)
+
+
+# -- the panel -------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 6), st.integers(-2, 14), st.floats(-50, 500), st.integers(0, 4)),
+                     max_size=60),
+       queries=st.lists(st.tuples(st.integers(0, 6), st.integers(-3, 15), st.integers(-3, 15)), min_size=1, max_size=20))
+def test_panel_windows_equal_brute_force_sums(rows, queries) -> None:
+    """Window totals, last active month and first month equal plain sums over the rows,
+    whatever the order the rows arrive in (months outside 0..last_m are ignored)."""
+    last_m = 11
+    df = pd.DataFrame(rows, columns=["code", "m", "revenue", "purchase_days"]).drop_duplicates(["code", "m"])
+    df = df.assign(profit=df.revenue * 0.3, orders=df.purchase_days, discounted=0)
+    panel = Panel(df.sample(frac=1.0, random_state=1), 7, date(2024, 1, 1), last_m)
+    inside = df[(df.m >= 0) & (df.m <= last_m)]
+    codes = np.array([q[0] for q in queries])
+    lo, hi = np.array([q[1] for q in queries]), np.array([q[2] for q in queries])
+    got = panel.window(codes, lo, hi)
+    for i, (c, a, b) in enumerate(queries):
+        sel = inside[(inside.code == c) & (inside.m >= a) & (inside.m <= b)]
+        assert got["revenue"][i] == pytest.approx(sel.revenue.sum(), abs=1e-6)
+        assert got["purchase_days"][i] == sel.purchase_days.sum()
+        before = inside[(inside.code == c) & (inside.m < b)]
+        assert panel.last_active_before(np.array([c]), b)[0] == (before.m.max() if len(before) else -1)
+    for c in range(7):
+        mine = inside[inside.code == c]
+        assert panel.first_m[c] == (mine.m.min() if len(mine) else np.iinfo(np.int32).max)
+    for m in range(last_m + 1):
+        expect = sorted(inside[(inside.m == m) & (inside.purchase_days > 0)].code)
+        assert panel.buyers_in(m).tolist() == expect
+
+
+# -- matching --------------------------------------------------------------------------
+def test_logit_recovers_planted_coefficients() -> None:
+    rng = np.random.default_rng(3)
+    x = np.column_stack([np.ones(40_000), rng.normal(size=40_000), rng.normal(size=40_000)])
+    beta = np.array([-1.0, 0.8, -0.5])
+    y = rng.random(40_000) < 1 / (1 + np.exp(-x @ beta))
+    assert fit_logit(x, y, ridge=0.0) == pytest.approx(beta, abs=0.05)
+    with pytest.raises(ModelFitError):
+        fit_logit(x, np.zeros(40_000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(control=st.lists(st.floats(-5, 5), max_size=30), treated=st.lists(st.floats(-5, 5), min_size=1, max_size=10),
+       k=st.integers(1, 4), caliper=st.floats(0.01, 3))
+def test_nearest_equals_brute_force(control, treated, k, caliper) -> None:
+    """The k nearest controls within the caliper: the same distances as sorting them all."""
+    c, t = np.array(control), np.array(treated)
+    idx, w = nearest(c, t, k, caliper)
+    for i, v in enumerate(t):
+        d = np.sort(np.abs(c - v))[:k]
+        want = d[d <= caliper]
+        got = np.sort(np.abs(c[idx[i][idx[i] >= 0]] - v))
+        assert got == pytest.approx(want)
+        assert w[i].sum() == pytest.approx(1.0 if len(want) else 0.0)
+
+
+# -- the estimate against planted truths ----------------------------------------------
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("loyalty") / "planted.duckdb"
+    simulate_program(path, customers=6000, lift=0.2, seed=0, fee=30.0)
+    return path
+
+
+def test_matched_did_recovers_planted_lift_where_naive_is_biased(planted: Path) -> None:
+    """Big spenders join (self-selection): the naive member vs non-member gap is several
+    times the truth; the matched difference-in-differences recovers the planted +20%
+    within its 95% interval, and matching balances what members looked like before."""
+    rep = loyalty_report.analyse(make_store_path(planted), AS_OF)
+    e = rep.programs[0].estimate
+    assert e is not None and e.members_analysed > 1000
+    assert e.naive_lift > 1.0                                   # clearly biased (truth 0.2)
+    assert e.lift_ci[0] <= 0.2 <= e.lift_ci[1]
+    assert abs(e.lift - 0.2) < 0.1 and e.lift_ci[1] - e.lift_ci[0] < 0.3
+    balance = e.balance.set_index("covariate")
+    assert (balance["before"].abs() > 0.3).sum() >= 3           # members differed before joining...
+    assert (balance["after"].abs() < 0.1).all()                 # ...their matches do not
+    ev = e.event.set_index("k")
+    post, pre = ev.loc[1:], ev.loc[:-1]
+    assert (post["members"] / post["control"]).mean() > (pre["members"] / pre["control"]).mean()
+
+
+def test_no_effect_is_not_reported_as_one(tmp_path: Path) -> None:
+    """With no planted effect the interval contains zero, though the naive gap is huge."""
+    simulate_program(tmp_path / "zero.duckdb", customers=6000, lift=0.0, seed=2)
+    e = loyalty_report.analyse(make_store_path(tmp_path / "zero.duckdb"), AS_OF).programs[0].estimate
+    assert e is not None and e.lift_ci[0] <= 0.0 <= e.lift_ci[1] and e.naive_lift > 1.0
+
+
+def make_store_path(path: Path):  # -> Store
+    from crm_core.store import Store
+    return Store(path)
+
+
+def test_money_of_the_planted_program(planted: Path) -> None:
+    """Fees as paid, costs as booked, ROI and break-even from the same figures."""
+    store = make_store_path(planted)
+    p = loyalty_report.analyse(store, AS_OF).programs[0]
+    m, e = p.money, p.estimate
+    fees = store.scalar("SELECT sum(fee_paid) FROM loyalty_members")
+    costs = store.scalar("SELECT sum(amount) FROM loyalty_costs WHERE cost_date <= ?", [AS_OF])
+    assert m.fees == pytest.approx(float(fees)) and m.total_costs == pytest.approx(float(costs))
+    assert m.incremental_profit == pytest.approx(e.att_profit * m.member_months, rel=1e-9)
+    assert m.roi == pytest.approx((m.incremental_profit + m.fees - m.total_costs) / m.total_costs)
+    assert m.break_even_lift == pytest.approx(max(m.total_costs - m.fees, 0) / (m.member_months * e.cf_profit))
+    doc = loyalty_report.to_json(loyalty_report.analyse(store, AS_OF))
+    row = doc["programs"][0]
+    assert set(row) >= {"program_id", "kind", "members", "lift", "lift_ci", "naive_lift", "incremental_revenue",
+                        "incremental_profit", "fees", "costs", "roi"}
+    assert row["kind"] == "club" and row["lift"] == pytest.approx(e.lift, abs=1e-6)
+
+
+# -- money, by hand --------------------------------------------------------------------
+def test_money_by_hand() -> None:
+    """Two members over 12 months, one leaving; a fee of 120 a year; 100 of costs a month.
+    Effect +10 of profit per member-month."""
+    monthly = pd.DataFrame({"code": [0, 1], "m": [0, 0], "revenue": [100.0, 100.0], "profit": [40.0, 40.0],
+                            "purchase_days": [1, 1], "orders": [1, 1], "discounted": [0, 0]})
+    panel = Panel(monthly, 2, date(2024, 1, 1), 11)
+    members = pd.DataFrame({"code": [0, 1], "enrolled_at": pd.to_datetime(["2024-01-15", "2024-03-10"]),
+                            "left_at": pd.to_datetime([None, "2024-08-31"]), "fee_paid": [np.nan, 120.0]})
+    costs = pd.DataFrame({"month": pd.date_range("2024-01-01", periods=12, freq="MS"), "cost_type": "operations",
+                          "amount": 100.0})
+    m = money(panel, members, 120.0, costs, att_revenue=25.0, att_profit=10.0, cf_profit=50.0, launch=date(2024, 1, 1))
+    # member 0: Feb..Dec = 11 months; member 1: Apr..Aug = 5 months
+    assert m.member_months == 16 and m.incremental_profit == pytest.approx(160.0)
+    assert m.incremental_revenue == pytest.approx(400.0)
+    assert m.fees == pytest.approx(240.0)             # one started year each
+    assert m.total_costs == pytest.approx(1200.0) and m.roi == pytest.approx((160 + 240 - 1200) / 1200)
+    assert m.payback_months is None                    # still negative at the end
+    assert m.break_even_lift == pytest.approx((1200 - 240) / (16 * 50.0))
+    assert m.members == 2 and m.active_members == 1
+    w = what_if(m, participation=2.0)
+    assert w.incremental_profit == pytest.approx(320.0) and w.fees == pytest.approx(480.0)
+    assert w.costs == pytest.approx(1200.0)            # operations are fixed
+    w = what_if(m, annual_fee=600.0)
+    assert w.fees == pytest.approx(600.0 * 16 / 12)
+    with pytest.raises(InvalidParameterError):
+        what_if(m, reward_rate=1.5)
+
+
+# -- bad input -------------------------------------------------------------------------
+def test_no_programs_is_a_clear_error(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "n.duckdb", transactions=[
+        {"transaction_id": "T1", "customer_id": "A", "tx_date": "2024-01-05", "amount": 10}])
+    with pytest.raises(NoDataError, match="no loyalty programs"):
+        loyalty_report.analyse(store, AS_OF)
+
+
+def test_program_without_enough_members_still_reports_money(tmp_path: Path) -> None:
+    """Too few members for an estimate: no lift (None in JSON, never a made-up number),
+    but fees and costs are still counted."""
+    store = make_store(tmp_path / "few.duckdb", transactions=[
+        {"transaction_id": f"T{i}", "customer_id": f"C{i % 5}", "tx_date": f"2024-0{1 + i % 9}-10", "amount": 10}
+        for i in range(30)],
+        loyalty_programs=[{"program_id": "X", "name": "<b>Tiny</b>", "kind": "club", "annual_fee": 10}],
+        loyalty_members=[{"customer_id": "C1", "program_id": "X", "enrolled_at": "2024-03-01"}],
+        loyalty_costs=[{"program_id": "X", "cost_date": "2024-05-01", "amount": 50, "cost_type": "marketing"}])
+    p = loyalty_report.analyse(store, AS_OF).programs[0]
+    assert p.estimate is None and p.name == "<b>Tiny</b>"
+    assert p.money.fees == pytest.approx(10.0) and p.money.total_costs == pytest.approx(50.0)
+    assert p.money.roi is None and p.money.incremental_profit is None
+    row = loyalty_report.to_json(loyalty_report.analyse(store, AS_OF))["programs"][0]
+    assert row["lift"] is None and row["roi"] is None and row["costs"] == 50.0
+
+
+@pytest.mark.parametrize("bad", [dict(pre_months=0), dict(post_months=40), dict(neighbours=0), dict(caliper=0),
+                                 dict(lapse_months=9), dict(deal_share=0)])
+def test_bad_settings_are_refused(bad: dict) -> None:
+    with pytest.raises(InvalidParameterError):
+        Design(**bad).check()
+
+
+def test_filters_share_costs_and_keep_members_apart(planted: Path) -> None:
+    """With a region filter only that region's members are analysed, and program costs
+    are shared pro rata to them."""
+    from crm_core.filters import Filters
+    store = make_store_path(planted)
+    full = loyalty_report.analyse(store, AS_OF).programs[0]
+    north = loyalty_report.analyse(store, AS_OF, filters=Filters.of(regions=["North"])).programs[0]
+    n_north = store.scalar("""SELECT count(DISTINCT m.customer_id) FROM loyalty_members m JOIN customers c
+                              USING (customer_id) WHERE c.region = 'North'""")
+    assert north.money.members == n_north < full.money.members
+    assert north.money.total_costs == pytest.approx(full.money.total_costs * n_north / full.money.members)
