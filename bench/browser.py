@@ -38,7 +38,7 @@ DONE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PAGES = [("page.segments", "segments.table", 3.0, "segments"), ("page.pyramid", "pyramid.whatif", 3.0, "pyramid"),
          ("page.micro", "micro.dims", 3.0, "micro"), ("page.overview", "kpi.churn_rate", 3.0, ""),
          ("page.clv", "clv.kpi.total", None, "clv"), ("page.quadrants", "quad.select_hint", None, "quadrants"),
-         ("page.churn", "churn.reasons", None, "churn")]
+         ("page.churn", "churn.reasons", None, "churn"), ("page.loyalty", "loyalty.effect", None, "loyalty")]
 STARTUP: list[float] = []
 NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
 

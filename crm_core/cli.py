@@ -10,12 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from . import __version__, churn, clv, costs, demo, loyalty_report, overview, pyramid, quadrants, segments
+from . import __version__, churn, clv, costs, demo, ingest, loyalty_report, overview, pyramid, quadrants, segments
 from .loyalty import Design
-from .errors import CrmError
+from .errors import CrmError, IngestError, InputFileError
+from .ingest_schema import KINDS
 from .filters import Filters
 from .store import Store, latest_version
 
@@ -100,6 +101,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--caliper", type=float, default=0.2, help="max distance in SD of the logit score (default 0.2)")
     p.add_argument("--seed", type=int, default=0, help="seed of the control sampling (default 0)")
     _filter_args(p)
+
+    p = sub.add_parser("ingest", help="load a file (CSV/TSV/Excel/Parquet, gz/zip) of one kind, all or nothing")
+    p.add_argument("--db", required=True)
+    p.add_argument("--kind", required=True, choices=list(KINDS), help="what the file holds")
+    p.add_argument("file", help="the file to load")
+    p.add_argument("--map", action="append", default=[], metavar="SOURCE=column",
+                   help="map a source header to a canonical column (repeatable; SOURCE= drops nothing, keeps it aside)")
+    p.add_argument("--encoding", help="text encoding (default: detected)")
+    p.add_argument("--sheet", help="Excel sheet (default: the first)")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--day-first", dest="day_first", action="store_const", const=True, help="dates like 05/03/2024 are 5 March")
+    order.add_argument("--month-first", dest="day_first", action="store_const", const=False, help="... are May 3")
+    p.add_argument("--accept-rejects", action="store_true", help="load the good rows and set the rejected ones aside")
+    p.add_argument("--drop-extra", action="store_true", help="drop columns the kind does not know (default: keep aside)")
+    p.add_argument("--user", default="cli", help="recorded in the load history")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ingest-history", help="every load: who, when, file, hash, rows read / loaded / rejected")
+    p.add_argument("--db", required=True)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("ingest-rollback", help="remove the rows a load added")
+    p.add_argument("--db", required=True)
+    p.add_argument("ingest_id", type=_positive)
 
     p = sub.add_parser("quadrants", help="profitability quadrants: profit vs cost to serve, profit vs CLV")
     p.add_argument("--db", required=True)
@@ -208,6 +233,17 @@ def _run(args: argparse.Namespace) -> int:
             print("programs:")
             for row in doc["programs"]:
                 print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+    elif args.command == "ingest":
+        return _ingest(args)
+    elif args.command == "ingest-history":
+        df = ingest.history(Store(args.db, busy_timeout=10))
+        if args.json:
+            print(df.to_json(orient="records", date_format="iso", force_ascii=False))
+        else:
+            print(df.to_string(index=False))
+    elif args.command == "ingest-rollback":
+        removed = ingest.rollback(Store(args.db, busy_timeout=10), args.ingest_id)
+        print(f"load {args.ingest_id} rolled back: {removed} rows removed")
     elif args.command == "quadrants":
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
@@ -216,6 +252,37 @@ def _run(args: argparse.Namespace) -> int:
                                costs.CostAssumptions(return_cost=args.return_cost), time_unit=args.time_unit)
         _print(rep, args.json)
     return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    """Exit 0 loaded or duplicate, 1 rejected (the reasons on stdout with --json)."""
+    mapping = {}
+    for item in args.map:
+        source, sep, target = item.partition("=")
+        if not sep:
+            raise SystemExit(f"error: --map needs SOURCE=column, got {item!r}")
+        mapping[source] = target
+    store = Store(args.db, busy_timeout=10)
+    try:
+        res = ingest.load_file(store, args.file, args.kind, now=datetime.now(), mapping=mapping, drop_extra=args.drop_extra,
+                               encoding=args.encoding, sheet=args.sheet, day_first=args.day_first,
+                               accept_rejects=args.accept_rejects, user=args.user)
+    except (IngestError, InputFileError) as exc:
+        if not args.json:
+            raise
+        print(json.dumps({"status": "rejected", "kind": args.kind, "file": args.file, "rows_read": 0, "rows_loaded": 0,
+                          "rows_rejected": 0, "errors": [{"row": None, "column": exc.params.get("column"),
+                                                          "problem": exc.params.get("problem")}],
+                          "message": str(exc)}, ensure_ascii=False))
+        return 1
+    doc = res.to_json()
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False, default=str))
+    else:
+        _print({k: v for k, v in doc.items() if k not in ("errors", "mapping")}, False)
+        for e in res.errors[:20]:
+            print(f"  row {e['row']}: {e['column']} {e['problem']}")
+    return 1 if res.status == "rejected" else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

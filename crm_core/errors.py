@@ -22,6 +22,8 @@ __all__ = [
     "InvalidParameterError",
     "NoDataError",
     "ModelFitError",
+    "InputFileError",
+    "IngestError",
 ]
 
 
@@ -97,3 +99,20 @@ class ModelFitError(CrmError, ValueError):
     """
 
     message_key = "error.model_fit"
+
+
+class InputFileError(CrmError, ValueError):
+    """An uploaded file cannot be read (empty, binary, damaged, unknown encoding, ...).
+
+    ``problem`` is a short code (``empty``, ``binary``, ``encoding``...) the app turns into
+    a specific, translated message.
+    """
+
+    message_key = "error.input_file"
+
+
+class IngestError(CrmError, ValueError):
+    """A readable file that cannot be loaded as asked: wrong kind, missing required
+    columns, ambiguous dates, a bad mapping. ``problem`` names which."""
+
+    message_key = "error.ingest"

@@ -1,0 +1,403 @@
+"""Load an analyst's file: map its columns, parse and validate every row in DuckDB, and
+write all of it or nothing.
+
+Steps (the CLI and the Upload page share them):
+1. Same bytes already loaded for this kind (SHA-256)? -> ``duplicate``, nothing written.
+2. Read (:mod:`crm_core.ingest_read`); columns become ``c1..cN`` by position, so no header
+   from the file ever reaches SQL; headers map to canonical columns (proposed by
+   :func:`crm_core.ingest_schema.propose_mapping`, overridable).
+3. Parse in SQL: dates in ISO, ``2024.03.05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``,
+   ``2024년 3월 5일``, day-first or month-first (asked when the file does not tell), Excel
+   serials; amounts with separators, currency signs, full-width digits, ``(12.50)``.
+4. Validate in SQL: missing required values, unparsable values, unknown references,
+   duplicates within the file and against stored rows, dates in the future or before
+   1970, out-of-range scores. Every problem is listed with its row (1 = first data row).
+5. Write in one transaction: good rows (and, if the caller accepts, rejected rows to the
+   quarantine), extra columns kept aside, the load recorded. Rejected rows without
+   acceptance: nothing is loaded; the rows and reasons are kept for download.
+A crash or kill at any point leaves the database as it was (DuckDB's transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import IngestError, InputFileError, InvalidParameterError
+from .ingest_read import fingerprint, open_source
+from .ingest_schema import KINDS, REASON_WORDS, Kind, propose_mapping
+from .store import Store
+
+__all__ = ["IngestResult", "load_file", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
+
+MAX_ERRORS = 200
+_FW = ("０１２３４５６７８９．，－（）／：　", "0123456789.,-()/: ")
+
+
+@dataclass
+class IngestResult:
+    status: str                    # loaded | duplicate | rejected
+    kind: str
+    file: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    errors_total: int = 0
+    ingest_id: int | None = None
+    mapping: dict[str, str | None] = field(default_factory=dict)
+    encoding: str | None = None
+    format: str | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "kind": self.kind, "file": self.file, "rows_read": self.rows_read,
+                "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected, "errors": self.errors,
+                "errors_truncated": max(self.errors_total - len(self.errors), 0), "ingest_id": self.ingest_id,
+                "format": self.format, "encoding": self.encoding,
+                "mapping": {k: v for k, v in self.mapping.items()}}
+
+
+def _text(c: str) -> str:
+    return f"NULLIF(trim(translate(CAST({c} AS VARCHAR), '{_FW[0]}', '{_FW[1]}')), '')"
+
+
+def _date_text(c: str) -> str:
+    """Korean/Chinese date words and separators to ``-``: 2024년 3월 5일 -> 2024-3-5."""
+    t = _text(c)
+    t = f"regexp_replace({t}, '\\s*(년|年|월|月)\\s*', '-', 'g')"
+    t = f"regexp_replace({t}, '\\s*(일|日)', '', 'g')"
+    t = f"regexp_replace({t}, '^(\\d{{1,4}})[./](\\d{{1,2}})[./](\\d{{1,4}})', '\\1-\\2-\\3')"
+    return f"rtrim({t}, '-')"
+
+
+def _date_expr(c: str, day_first: bool) -> str:
+    s = _date_text(c)
+    first = "'%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y'"
+    second = "'%m-%d-%Y %H:%M:%S', '%m-%d-%Y %H:%M', '%m-%d-%Y'"
+    return (f"coalesce(TRY_CAST({s} AS TIMESTAMP), "
+            f"CASE WHEN regexp_full_match({s}, '\\d{{8}}') THEN try_strptime({s}, '%Y%m%d') END, "
+            f"CASE WHEN regexp_full_match({s}, '\\d{{5}}(\\.\\d+)?') THEN TIMESTAMP '1899-12-30' "
+            f"+ to_microseconds(CAST(CAST({s} AS DOUBLE) * 86400000000 AS BIGINT)) END, "
+            f"try_strptime({s}, [{first if day_first else second}]))")
+
+
+def _money_expr(c: str) -> str:
+    s = _text(c)
+    clean = f"regexp_replace({s}, '[^0-9.\\-]', '', 'g')"
+    return (f"(TRY_CAST(CASE WHEN {clean} IN ('', '-', '.') THEN NULL ELSE {clean} END AS DECIMAL(18, 2)) "
+            f"* CASE WHEN {s} LIKE '(%)' THEN -1 ELSE 1 END)")
+
+
+def _day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> bool:
+    """Decide day/month order from the values, or refuse to guess."""
+    decided: bool | None = given
+    for name, c in cols.items():
+        s = _date_text(c)
+        n, day_ev, month_ev, example = cur.execute(f"""
+            WITH v AS (SELECT {s} AS s FROM {src} WHERE regexp_full_match({s}, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}.*'))
+            SELECT count(*), count(*) FILTER (WHERE CAST(split_part(s, '-', 1) AS INTEGER) > 12),
+                   count(*) FILTER (WHERE CAST(split_part(s, '-', 2) AS INTEGER) > 12), min(s) FROM v""").fetchone()
+        if not n or given is not None:
+            continue
+        if day_ev and month_ev:
+            raise IngestError(f"column {name} mixes day-first and month-first dates", problem="mixed_dates", column=name)
+        if not day_ev and not month_ev:
+            raise IngestError(f"dates like {example} in column {name} could be day-first or month-first: "
+                              "say which (--day-first or --month-first)", problem="ambiguous_dates", column=name,
+                              example=str(example))
+        this = bool(day_ev)
+        if decided is not None and decided != this:
+            raise IngestError("date columns disagree on day/month order", problem="mixed_dates", column=name)
+        decided = this
+    return bool(decided)
+
+
+def _typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, list[str]]:
+    """SELECT _row, one typed column per mapped canonical column, and the row's problems."""
+    exprs, problems = [], []
+    for col in kind.columns:
+        c = cols.get(col.name)
+        if c is None:
+            exprs.append(f"NULL AS {col.name}")
+            if col.required:
+                problems.append(f"'{col.name}:missing'")
+            continue
+        raw = _text(c)
+        if col.type in ("id", "text"):
+            e, bad = raw, "FALSE"
+        elif col.type in ("date", "timestamp"):
+            e = _date_expr(c, day_first)
+            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+            problems.append(f"CASE WHEN {e} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{col.name}:future_date' END")
+            problems.append(f"CASE WHEN {e} < TIMESTAMP '1970-01-01' THEN '{col.name}:before_1970' END")
+            if col.type == "date":
+                e = f"CAST({e} AS DATE)"
+        elif col.type == "money":
+            e = _money_expr(c)
+            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+        elif col.type == "int":
+            e = f"TRY_CAST(regexp_replace({raw}, '[,\\s]', '', 'g') AS INTEGER)"
+            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+            if col.name == "satisfaction":
+                problems.append(f"CASE WHEN {e} NOT BETWEEN 1 AND 5 THEN '{col.name}:out_of_range' END")
+        elif col.type == "reason":
+            e = f"list_extract($reason_values, list_position($reason_keys, lower({raw})))"
+            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+        else:  # enum
+            e = f"CASE WHEN list_contains($choices_{col.name}, lower({raw})) THEN lower({raw}) END"
+            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+        exprs.append(f"{e} AS {col.name}")
+        problems.append(f"CASE WHEN {bad} THEN '{col.name}:invalid' END")
+        if col.required:
+            problems.append(f"CASE WHEN {raw} IS NULL THEN '{col.name}:missing' END")
+    extra = [c for name, c in cols.items() if name.startswith("_extra:")]
+    sql = (f"SELECT _row, {', '.join(exprs)}, "
+           f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems"
+           + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}")
+    return sql, extra
+
+
+def _checks_sql(kind: Kind, mapped: set[str]) -> str:
+    """Problems that need other rows or tables: references, duplicates."""
+    parts = []
+    for column, table, target in kind.references:
+        if column in mapped:
+            parts.append(f"CASE WHEN t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {target} FROM {table}) "
+                         f"THEN '{column}:unknown_reference' END")
+    key = [k for k in kind.key if k in mapped] if kind.key and all(k in mapped for k in kind.key) else []
+    cols = key or [c.name for c in kind.columns if c.name in mapped]
+    part = ", ".join(f"t.{c}" for c in cols)
+    parts.append(f"CASE WHEN row_number() OVER (PARTITION BY {part} ORDER BY t._row) > 1 THEN 'row:duplicate_in_file' END")
+    if kind.name not in ("customers", "loyalty_programs"):   # those two update stored rows instead
+        cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+        stored = {"transactions": {"date": "tx_date"}, "loyalty_costs": {"date": "cost_date"}}.get(kind.name, {})
+        for a, b in stored.items():
+            cond = cond.replace(f"s.{a} ", f"s.{b} ")
+        if kind.name == "transactions" and not key:
+            cond = cond.replace("s.tx_date IS NOT DISTINCT FROM t.date", "s.tx_date = CAST(t.date AS DATE)")
+        parts.append(f"CASE WHEN EXISTS (SELECT 1 FROM {kind.table} s WHERE {cond}) THEN 'row:duplicate_stored' END")
+    return f"list_concat(t.problems, list_filter([{', '.join(parts)}], lambda p: p IS NOT NULL))"
+
+
+# Target columns per kind: canonical name -> (table column, SQL over the typed row t).
+_TARGETS: dict[str, list[tuple[str, str]]] = {
+    "transactions": [("transaction_id", "coalesce(t.transaction_id, 'U' || CAST($ingest_id AS VARCHAR) || '-' || CAST(t._row AS VARCHAR))"),
+                     ("customer_id", "t.customer_id"), ("tx_date", "CAST(t.date AS DATE)"),
+                     ("tx_ts", "CASE WHEN t.date <> CAST(CAST(t.date AS DATE) AS TIMESTAMP) THEN t.date END"),
+                     ("amount", "t.amount"), ("cost", "t.cost"), ("quantity", "t.quantity"), ("product_id", "t.product_id"),
+                     ("product_category", "t.product_category"), ("channel", "t.channel"), ("store_id", "t.store_id"),
+                     ("discount", "t.discount"), ("currency", "t.currency")],
+    "churn_events": [("customer_id", "t.customer_id"), ("churn_date", "t.churn_date"), ("reason", "t.reason"),
+                     ("reason_detail", "t.reason_detail")],
+    "loyalty_members": [("customer_id", "t.customer_id"), ("program_id", "t.program_id"), ("enrolled_at", "t.enrolled_at"),
+                        ("tier", "t.tier"), ("left_at", "t.left_at"), ("fee_paid", "t.fee_paid")],
+    "loyalty_costs": [("program_id", "t.program_id"), ("cost_date", "t.date"), ("amount", "t.amount"),
+                      ("cost_type", "coalesce(t.cost_type, 'other')")],
+    "service_interactions": [("customer_id", "t.customer_id"), ("opened_at", "t.opened_at"), ("type", "t.type"),
+                             ("resolved_at", "t.resolved_at"), ("channel", "t.channel"), ("satisfaction", "t.satisfaction"),
+                             ("cost", "t.cost")],
+}
+_UPSERT = {"customers": "customer_id", "loyalty_programs": "program_id"}
+
+
+def _insert_sql(kind: Kind, mapped: set[str]) -> str:
+    if kind.name in _UPSERT:
+        cols = [c.name for c in kind.columns]
+        key = _UPSERT[kind.name]
+        sets = ", ".join(f"{c} = coalesce(EXCLUDED.{c}, {kind.table}.{c})" for c in cols if c != key and c in mapped)
+        ingest = ", ingest_id" if kind.name == "customers" else ""
+        conflict = f"DO UPDATE SET {sets}" if sets else "DO NOTHING"
+        return (f"INSERT INTO {kind.table} ({', '.join(cols)}{ingest}) SELECT {', '.join('t.' + c for c in cols)}"
+                f"{', $ingest_id' if ingest else ''} FROM _typed t WHERE len(t.problems) = 0 "
+                f"ON CONFLICT ({key}) {conflict}")
+    pairs = _TARGETS[kind.name]
+    return (f"INSERT INTO {kind.table} ({', '.join(p[0] for p in pairs)}, ingest_id) "
+            f"SELECT {', '.join(p[1] for p in pairs)}, $ingest_id FROM _typed t WHERE len(t.problems) = 0")
+
+
+def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, str] | None,
+                     drop_extra: bool) -> tuple[dict[str, str | None], dict[str, str]]:
+    """(source header -> canonical or None, canonical -> positional column c<i>)."""
+    proposed = propose_mapping(kind, list(headers))
+    for source, target in (mapping or {}).items():
+        if source not in headers:
+            raise IngestError(f"no column {source!r} in the file", problem="unknown_source", column=source)
+        if target not in {c.name for c in kind.columns} and target != "":
+            raise IngestError(f"{target!r} is not a column of {kind.name}", problem="unknown_target", column=target)
+        for h, t in proposed.items():   # a canonical column is taken once: the explicit choice wins
+            if t == target and h != source:
+                proposed[h] = None
+        proposed[source] = target or None
+    positions: dict[str, str] = {}
+    for i, h in enumerate(headers, start=1):
+        target = proposed.get(h)
+        if target:
+            positions[target] = f"c{i}"
+        elif not drop_extra:
+            positions[f"_extra:{i}"] = f"c{i}"
+    missing = [c for c in kind.required if c not in positions]
+    if not mapping:   # a file that fits another kind better was probably uploaded as the wrong kind
+        mine = sum(1 for t in proposed.values() if t)
+        for other in KINDS.values():
+            if other.name == kind.name:
+                continue
+            theirs = propose_mapping(other, list(headers))
+            hit = {t for t in theirs.values() if t}
+            if set(other.required) <= hit and len(hit) > mine + (0 if missing else 1):
+                raise IngestError(f"this looks like a {other.name} file, not {kind.name} (its columns match "
+                                  f"{other.name})", problem="wrong_kind", kind=kind.name, detected=other.name)
+    if missing:
+        found = ", ".join(headers[:8])
+        raise IngestError(f"required column(s) {', '.join(missing)} not found for {kind.name} (the file has: {found}); "
+                          "map them with --map SOURCE=column", problem="missing_columns", columns=", ".join(missing),
+                          kind=kind.name)
+    return proposed, positions
+
+
+def max_upload_bytes() -> int:
+    """The upload size limit: ``CRM_UPLOAD_MAX_MB`` (default 2048 MB)."""
+    import os
+
+    try:
+        return int(float(os.environ.get("CRM_UPLOAD_MAX_MB", "2048")) * 1024 * 1024)
+    except ValueError:
+        return 2048 * 1024 * 1024
+
+
+def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mapping: dict[str, str] | None = None,
+              drop_extra: bool = False, encoding: str | None = None, sheet: str | None = None,
+              day_first: bool | None = None, accept_rejects: bool = False, user: str = "cli",
+              file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None) -> IngestResult:
+    """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates."""
+    t0 = time.perf_counter()
+    if kind not in KINDS:
+        raise InvalidParameterError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})", name="kind", value=kind)
+    spec = KINDS[kind]
+    path = Path(path)
+    name = file_name or path.name
+    limit = max_upload_bytes() if max_bytes is None else max_bytes
+    if path.is_file() and path.stat().st_size > limit:
+        raise InputFileError(f"the file is {path.stat().st_size / 2**20:,.0f} MB; the limit is {limit / 2**20:,.0f} MB "
+                             "(CRM_UPLOAD_MAX_MB)", problem="too_large", limit_mb=round(limit / 2**20))
+    digest, _size = fingerprint(path) if path.is_file() else ("", 0)
+    res = IngestResult("loaded", kind, name)
+    if digest and store.scalar("SELECT count(*) FROM ingest_log WHERE content_hash = ? AND kind = ? AND status = 'loaded'",
+                               [digest, kind]):
+        res.status, res.seconds = "duplicate", time.perf_counter() - t0
+        return res
+    with store.transaction() as cur:
+        with open_source(path, encoding=encoding, sheet=sheet, cur=cur) as source:
+            res.format, res.encoding = source.format, source.encoding
+            headers = source.headers
+            proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra)
+            res.mapping = proposed
+            positional = ", ".join(f"#{i} AS c{i}" for i in range(1, len(headers) + 1))
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT row_number() OVER () AS _row, {positional} "
+                        f"FROM ({source.sql})")
+        res.rows_read = int(cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
+        if res.rows_read == 0:
+            raise IngestError("the file has a header but no rows", problem="no_rows")
+        dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols}
+        first = _day_first(cur, "_raw", dates, day_first)
+        typed, extra = _typed_sql(spec, cols, "_raw", first)
+        params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
+        for col in spec.columns:
+            if col.type == "enum":
+                params[f"choices_{col.name}"] = list(col.choices)
+        code = typed
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS {code}",
+                    {k: v for k, v in params.items() if f"${k}" in code})
+        mapped = {c for c in cols if not c.startswith("_extra:")}
+        checks = _checks_sql(spec, mapped)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* REPLACE ({checks} AS problems) FROM _typed0 t")
+        res.rows_rejected = int(cur.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchone()[0])
+        res.errors_total = int(cur.execute("SELECT coalesce(sum(len(problems)), 0) FROM _typed").fetchone()[0])
+        res.errors = [{"row": int(r), "column": p.split(":")[0], "problem": p.split(":")[1]} for r, p in cur.execute(
+            "SELECT _row, unnest(problems) FROM _typed WHERE len(problems) > 0 ORDER BY _row LIMIT ?",
+            [max_errors]).fetchall()]
+        ingest_id = int(cur.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()[0])
+        res.ingest_id = ingest_id
+        loading = res.rows_rejected == 0 or accept_rejects
+        values = ", ".join(f"CAST(r.c{i} AS VARCHAR)" for i in range(1, len(headers) + 1))   # headers are kept in the log, never in SQL
+        if res.rows_rejected:
+            cur.execute(f"""INSERT INTO ingest_quarantine SELECT $id, t._row, to_json(t.problems), to_json([{values}])
+                            FROM _typed t JOIN _raw r USING (_row) WHERE len(t.problems) > 0""", {"id": ingest_id})
+        if loading:
+            cur.execute(_insert_sql(spec, mapped), {"ingest_id": ingest_id})
+            res.rows_loaded = res.rows_read - res.rows_rejected
+            if extra and not drop_extra:
+                cur.execute(f"INSERT INTO ingest_extra SELECT $id, t._row, to_json([{', '.join(f'CAST(t.{c} AS VARCHAR)' for c in extra)}]) "
+                            "FROM _typed t WHERE len(t.problems) = 0", {"id": ingest_id})
+            since = None
+            if kind == "transactions":
+                since = cur.execute("SELECT min(CAST(date AS DATE)) FROM _typed WHERE len(problems) = 0").fetchone()[0]
+            Store.refresh_derived(cur, since or date(9999, 12, 31))
+            Store.bump_data_version(cur)
+        res.status = "loaded" if loading else "rejected"
+        cur.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [ingest_id, kind, name, digest, user, now, datetime.now(), res.status, res.rows_read,
+                     res.rows_loaded, res.rows_rejected,
+                     json.dumps({"headers": list(headers), "extra": [headers[int(c[1:]) - 1] for c in extra],
+                                 "errors": res.errors[:20]}, ensure_ascii=False)])
+        for t in ("_raw", "_typed0", "_typed"):
+            cur.execute(f"DROP TABLE IF EXISTS {t}")
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def history(store: Store) -> pd.DataFrame:
+    """Every load, newest first."""
+    return store.df("""SELECT ingest_id, kind, file_name, content_hash, user_name, started_at, finished_at, status,
+                              rows_read, rows_loaded, rows_rejected FROM ingest_log ORDER BY ingest_id DESC""")
+
+
+def quarantine(store: Store, ingest_id: int) -> pd.DataFrame:
+    """The rejected rows of a load as read (the file's own headers), with their row number
+    and problems: ready to download, fix and upload again."""
+    msg = store.scalar("SELECT message FROM ingest_log WHERE ingest_id = ?", [ingest_id])
+    headers = json.loads(msg).get("headers", []) if msg else []
+    rows = store.rows("SELECT row_number, problems, data FROM ingest_quarantine WHERE ingest_id = ? ORDER BY row_number",
+                      [ingest_id])
+    out = pd.DataFrame([json.loads(d) for _, _, d in rows], columns=headers or None)
+    out.insert(0, "problems", ["; ".join(json.loads(p)) for _, p, _ in rows])
+    out.insert(0, "row", [r for r, _, _ in rows])
+    return out
+
+
+def rollback(store: Store, ingest_id: int, *, user: str = "cli") -> int:
+    """Remove the rows a load added (customers only when nothing else refers to them);
+    the load is marked ``rolled_back``. Returns the rows removed."""
+    row = store.rows("SELECT kind, status FROM ingest_log WHERE ingest_id = ?", [ingest_id])
+    if not row:
+        raise InvalidParameterError(f"no load {ingest_id}", name="ingest_id", value=ingest_id)
+    kind, status = row[0]
+    if status != "loaded" or kind not in KINDS:
+        raise InvalidParameterError(f"load {ingest_id} is {status}, not a loaded file", name="ingest_id", value=ingest_id)
+    table = KINDS[kind].table
+    removed = 0
+    with store.transaction() as cur:
+        since = None
+        if kind == "transactions":
+            since = cur.execute("SELECT min(tx_date) FROM transactions WHERE ingest_id = ?", [ingest_id]).fetchone()[0]
+        if kind == "customers":
+            cond = ("ingest_id = ? AND customer_id NOT IN (SELECT customer_id FROM transactions UNION "
+                    "SELECT customer_id FROM loyalty_members UNION SELECT customer_id FROM churn_events)")
+        elif kind == "loyalty_programs":
+            raise InvalidParameterError("program loads cannot be rolled back (members may refer to them)",
+                                        name="ingest_id", value=ingest_id)
+        else:
+            cond = "ingest_id = ?"
+        removed = int(cur.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [ingest_id]).fetchone()[0])
+        cur.execute(f"DELETE FROM {table} WHERE {cond}", [ingest_id])
+        cur.execute("UPDATE ingest_log SET status = 'rolled_back', message = ? WHERE ingest_id = ?",
+                    [f"rolled back by {user}", ingest_id])
+        Store.refresh_derived(cur, since or date(9999, 12, 31))
+        Store.bump_data_version(cur)
+    return removed

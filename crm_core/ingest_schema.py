@@ -1,0 +1,179 @@
+"""What each kind of upload file holds: canonical columns, their types, which are required,
+and the headers (English, Korean, Chinese) recognised for each.
+
+The allow-list for every identifier an upload can name: a source header only ever maps to
+one of these canonical names, and the SQL that loads a kind is built from them alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Column", "Kind", "KINDS", "REASON_WORDS", "normalise_header", "propose_mapping"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str                 # id, text, date, timestamp, money, int, reason, enum
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    table: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]      # duplicate key (besides all columns when absent)
+    references: tuple[tuple[str, str, str], ...] = ()   # (column, table, table column) that must exist
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+_CUSTOMER_ID = Column("customer_id", "id", True, (
+    "customer", "customer id", "customer no", "customer number", "client id", "member id", "cust id", "custid",
+    "고객번호", "고객id", "고객 id", "고객코드", "회원번호", "회원id", "고객", "客户编号", "客户id", "客户代码", "客户",
+    "会员编号", "客戶編號", "客戶id", "客戶代碼", "客戶", "會員編號"))
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("transactions", "transactions", (
+        _CUSTOMER_ID,
+        Column("date", "timestamp", True, (
+            "tx date", "transaction date", "order date", "purchase date", "invoice date", "datetime", "timestamp",
+            "거래일자", "거래일", "주문일", "주문일자", "구매일", "구매일자", "결제일", "일자", "날짜", "交易日期",
+            "订单日期", "下单日期", "购买日期", "日期", "訂單日期", "購買日期", "交易時間", "交易时间")),
+        Column("amount", "money", True, (
+            "sales", "revenue", "total", "net amount", "value", "price", "금액", "매출", "매출액", "결제금액",
+            "거래금액", "판매금액", "金额", "金額", "销售额", "銷售額", "交易金额", "交易金額", "实付金额", "實付金額")),
+        Column("transaction_id", "id", False, (
+            "order id", "order no", "order number", "invoice", "invoice no", "receipt no", "tx id", "거래번호",
+            "주문번호", "영수증번호", "交易编号", "订单编号", "订单号", "交易編號", "訂單編號", "單號")),
+        Column("cost", "money", False, ("cogs", "cost of goods", "원가", "매입원가", "成本", "进货成本", "進貨成本")),
+        Column("quantity", "int", False, ("qty", "units", "수량", "数量", "數量")),
+        Column("product_id", "text", False, ("sku", "item id", "product code", "상품코드", "상품번호", "商品编号",
+                                             "商品編號", "产品编号", "產品編號")),
+        Column("product_category", "text", False, ("category", "product type", "카테고리", "상품분류", "분류", "品类",
+                                                   "类别", "類別", "商品类别", "商品類別")),
+        Column("channel", "text", False, ("sales channel", "채널", "판매채널", "渠道", "销售渠道", "通路", "銷售通路")),
+        Column("store_id", "text", False, ("store", "shop", "branch", "매장", "점포", "门店", "門市", "店铺", "店鋪")),
+        Column("discount", "money", False, ("discount amount", "할인", "할인금액", "折扣", "优惠金额", "優惠金額")),
+        Column("currency", "text", False, ("통화", "货币", "貨幣", "币种", "幣別")),
+    ), key=("transaction_id",), references=(("customer_id", "customers", "customer_id"),)),
+    Kind("customers", "customers", (
+        _CUSTOMER_ID,
+        Column("name", "text", False, ("customer name", "full name", "이름", "고객명", "성명", "姓名", "客户名称",
+                                       "客戶名稱", "名称", "名稱")),
+        Column("email", "text", False, ("e-mail", "mail", "이메일", "电子邮件", "電子郵件", "邮箱", "郵箱")),
+        Column("phone", "text", False, ("telephone", "mobile", "tel", "전화번호", "휴대폰", "연락처", "电话", "手机",
+                                        "電話", "手機")),
+        Column("address", "text", False, ("주소", "地址")),
+        Column("city", "text", False, ("도시", "시", "城市")),
+        Column("region", "text", False, ("state", "province", "area", "지역", "시도", "地区", "地區", "省份", "区域",
+                                         "區域")),
+        Column("country", "text", False, ("국가", "国家", "國家")),
+        Column("customer_type", "text", False, ("type", "segment", "고객유형", "고객구분", "客户类型", "客戶類型")),
+        Column("industry", "text", False, ("업종", "산업", "行业", "行業")),
+        Column("acquisition_channel", "text", False, ("source", "acquisition", "유입경로", "가입경로", "获客渠道",
+                                                      "獲客渠道", "来源", "來源")),
+        Column("signup_date", "date", False, ("signup", "joined", "registration date", "가입일", "가입일자", "注册日期",
+                                              "註冊日期")),
+        Column("account_manager", "text", False, ("manager", "rm", "담당자", "담당 매니저", "客户经理", "客戶經理")),
+    ), key=("customer_id",)),
+    Kind("churn_events", "churn_events", (
+        _CUSTOMER_ID,
+        Column("churn_date", "date", True, ("date", "exit date", "cancel date", "cancellation date", "해지일",
+                                            "이탈일", "해지일자", "流失日期", "解约日期", "解約日期")),
+        Column("reason", "reason", True, ("churn reason", "exit reason", "해지사유", "이탈사유", "사유", "流失原因",
+                                          "原因")),
+        Column("reason_detail", "text", False, ("detail", "comment", "상세", "상세사유", "备注", "備註", "说明", "說明")),
+    ), key=("customer_id", "churn_date"), references=(("customer_id", "customers", "customer_id"),)),
+    Kind("loyalty_programs", "loyalty_programs", (
+        Column("program_id", "id", True, ("program", "program code", "프로그램", "프로그램코드", "计划编号", "計劃編號")),
+        Column("name", "text", True, ("program name", "프로그램명", "计划名称", "計劃名稱")),
+        Column("kind", "enum", True, ("type", "program type", "유형", "类型", "類型"), ("points", "club", "vip")),
+        Column("annual_fee", "money", False, ("fee", "연회비", "年费", "年費")),
+        Column("start_date", "date", False, ("start", "시작일", "开始日期", "開始日期")),
+        Column("end_date", "date", False, ("end", "종료일", "结束日期", "結束日期")),
+    ), key=("program_id",)),
+    Kind("loyalty_members", "loyalty_members", (
+        _CUSTOMER_ID,
+        Column("program_id", "id", True, ("program", "프로그램", "计划编号", "計劃編號")),
+        Column("enrolled_at", "date", True, ("enrolled", "enrollment date", "join date", "joined", "가입일", "등록일",
+                                             "入会日期", "入會日期")),
+        Column("tier", "text", False, ("level", "등급", "等级", "等級")),
+        Column("left_at", "date", False, ("left", "leave date", "탈퇴일", "退出日期")),
+        Column("fee_paid", "money", False, ("fee", "paid fee", "납부회비", "会费", "會費")),
+    ), key=("customer_id", "program_id", "enrolled_at"),
+        references=(("customer_id", "customers", "customer_id"), ("program_id", "loyalty_programs", "program_id"))),
+    Kind("loyalty_costs", "loyalty_costs", (
+        Column("program_id", "id", True, ("program", "프로그램", "计划编号", "計劃編號")),
+        Column("date", "date", True, ("cost date", "비용일자", "일자", "日期", "费用日期", "費用日期")),
+        Column("amount", "money", True, ("cost", "금액", "비용", "金额", "金額", "费用", "費用")),
+        Column("cost_type", "enum", False, ("type", "비용유형", "费用类型", "費用類型"),
+               ("rewards", "operations", "marketing", "other")),
+    ), key=(), references=(("program_id", "loyalty_programs", "program_id"),)),
+    Kind("service_interactions", "service_interactions", (
+        _CUSTOMER_ID,
+        Column("opened_at", "timestamp", True, ("opened", "created", "date", "접수일시", "접수일", "受理时间", "受理時間",
+                                                "创建时间", "建立時間")),
+        Column("type", "text", False, ("category", "유형", "类型", "類型")),
+        Column("resolved_at", "timestamp", False, ("resolved", "closed", "처리일시", "완료일시", "解决时间", "解決時間")),
+        Column("channel", "text", False, ("채널", "渠道", "通路")),
+        Column("satisfaction", "int", False, ("csat", "score", "만족도", "满意度", "滿意度")),
+        Column("cost", "money", False, ("비용", "成本", "费用", "費用")),
+    ), key=(), references=(("customer_id", "customers", "customer_id"),)),
+)}
+
+#: Words for churn reasons in English, Korean and Chinese (simplified and traditional).
+REASON_WORDS: dict[str, str] = {
+    **{r: r for r in ("price", "product", "service", "market", "technology", "social", "other")},
+    "pricing": "price", "cost": "price", "too expensive": "price", "moved": "market", "relocation": "market",
+    "tech": "technology", "substitute": "technology", "political": "social", "ethics": "social",
+    "가격": "price", "비용": "price", "제품": "product", "상품": "product", "품질": "product", "서비스": "service",
+    "불친절": "service", "시장": "market", "이사": "market", "이전": "market", "기술": "technology", "사회": "social",
+    "정치": "social", "기타": "other",
+    "价格": "price", "價格": "price", "产品": "product", "產品": "product", "服务": "service", "服務": "service",
+    "市场": "market", "市場": "market", "搬迁": "market", "搬遷": "market", "技术": "technology", "技術": "technology",
+    "社会": "social", "社會": "social", "政治": "social", "其他": "other", "其它": "other",
+}
+
+
+def normalise_header(text: str) -> str:
+    """Case-, width- and spacing-insensitive form of a header (full-width letters folded)."""
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    text = text.lstrip("\ufeff")
+    return re.sub(r"[\s_\-./()]+", " ", text).strip()
+
+
+def propose_mapping(kind: Kind, headers: list[str]) -> dict[str, str | None]:
+    """Source header -> canonical column (None: an extra column, kept aside). A canonical
+    name matches first, then synonyms; each canonical column is taken at most once."""
+    lookup: dict[str, str] = {}
+    for col in kind.columns:
+        for word in (col.name, col.name.replace("_", " "), *col.synonyms):
+            lookup.setdefault(normalise_header(word), col.name)
+    out: dict[str, str | None] = {}
+    taken: set[str] = set()
+    for exact in (True, False):
+        for h in headers:
+            if h in out and out[h] is not None:
+                continue
+            norm = normalise_header(h)
+            target = lookup.get(norm)
+            if target is None and not exact:
+                target = lookup.get(norm.replace(" ", ""))
+            if target is not None and target not in taken and (exact == (norm in lookup)):
+                out[h] = target
+                taken.add(target)
+            else:
+                out.setdefault(h, None)
+    return out
