@@ -131,13 +131,32 @@ def anchors(panel: Panel, code: np.ndarray, e: np.ndarray, design: Design) -> An
                    panel.between("purchase_days", p3, p4) == 0)
 
 
-def _continuous(a: Anchors) -> np.ndarray:
-    """The behaviour columns of the propensity model (logs tame the heavy tails of spend)."""
-    return np.column_stack([
-        np.log1p(np.maximum(a.x["pre_spend"], 0)), np.log1p(a.x["pre_days"]),
-        np.log1p(np.maximum(a.x["earlier_spend"], 0)), a.x["earlier_spend"] > 0,
-        np.log(np.maximum(a.x["recency"], 1)), np.log1p(a.x["tenure"]), np.log1p(a.x["anchor_days"]),
-        a.x["anchor_days"] > 0]).astype(np.float64)
+_FEATURES = 8
+
+
+def _feature(a: Anchors, j: int, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Behaviour column ``j`` of the propensity model (logs tame the heavy tails of spend),
+    one at a time: a full matrix over a million anchors would cost more memory than work."""
+    x = a.x
+    if j == 0:
+        return np.log1p(np.maximum(x["pre_spend"][rows], 0))
+    if j == 1:
+        return np.log1p(x["pre_days"][rows])
+    if j == 2:
+        return np.log1p(np.maximum(x["earlier_spend"][rows], 0))
+    if j == 3:
+        return (x["earlier_spend"][rows] > 0).astype(np.float64)
+    if j == 4:
+        return np.log(np.maximum(x["recency"][rows], 1))
+    if j == 5:
+        return np.log1p(x["tenure"][rows])
+    if j == 6:
+        return np.log1p(x["anchor_days"][rows].astype(np.float64))
+    return (x["anchor_days"][rows] > 0).astype(np.float64)
+
+
+def _continuous(a: Anchors, rows: np.ndarray) -> np.ndarray:
+    return np.column_stack([_feature(a, j, rows) for j in range(_FEATURES)])
 
 
 def _design(cont: np.ndarray, codes: np.ndarray, cats: list[np.ndarray]) -> np.ndarray:
@@ -156,14 +175,16 @@ def _design(cont: np.ndarray, codes: np.ndarray, cats: list[np.ndarray]) -> np.n
     return x
 
 
-def _scores(cont: np.ndarray, codes: np.ndarray, cats: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
-    """x @ beta without building x: behaviour part plus the coefficient of each level."""
-    score = beta[0] + cont @ beta[1:1 + cont.shape[1]]
-    j = 1 + cont.shape[1]
+def _scores(a: Anchors, cats: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
+    """x @ beta without building x: behaviour columns one by one, then each level's coefficient."""
+    score = np.full(len(a), beta[0])
+    for j in range(_FEATURES):
+        score += beta[1 + j] * _feature(a, j)
+    j = 1 + _FEATURES
     for c in cats:
         n_levels = int(c.max(initial=0))
         table = np.r_[0.0, beta[j:j + n_levels]]
-        score += table[c[codes]]
+        score += table[c[a.code]]
         j += n_levels
     return score
 
@@ -287,15 +308,17 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     if not c_code:
         return None
     c_code_all, c_e_all, ctl_weight = np.concatenate(c_code), np.concatenate(c_e), np.concatenate(c_w)
+    by_code = np.lexsort((c_e_all, c_code_all))   # customer order: the panel lookups then walk memory forwards
+    c_code_all, c_e_all, ctl_weight = c_code_all[by_code], c_e_all[by_code], ctl_weight[by_code]
     ctl = anchors(panel, c_code_all, c_e_all, design)
-    cm, cc = _continuous(mem), _continuous(ctl)
     fm = np.sort(rng.permutation(len(mem))[:_FIT_MEMBERS])
     fc = np.sort(rng.permutation(len(ctl))[:_FIT_CONTROLS])
     scale_m, scale_c = len(mem) / len(fm), len(ctl) / len(fc)
-    beta = fit_logit(np.vstack([_design(cm[fm], mem.code[fm], cats), _design(cc[fc], ctl.code[fc], cats)]),
+    beta = fit_logit(np.vstack([_design(_continuous(mem, fm), mem.code[fm], cats),
+                                _design(_continuous(ctl, fc), ctl.code[fc], cats)]),
                      np.r_[np.ones(len(fm)), np.zeros(len(fc))],
                      np.r_[np.full(len(fm), scale_m), ctl_weight[fc] * scale_c])
-    sm, sc = _scores(cm, mem.code, cats, beta), _scores(cc, ctl.code, cats, beta)
+    sm, sc = _scores(mem, cats, beta), _scores(ctl, cats, beta)
     caliper = design.caliper * float(np.std(np.r_[sm[fm], sc[fc]]))
     k = design.neighbours
     match_idx = np.full((len(mem), k), -1, dtype=np.int64)

@@ -69,7 +69,11 @@ class Panel:
                 values = values[keep]
             if order is not None:
                 values = values[order]
-            cum = np.empty(len(values) + 1, dtype=np.float64 if col in ("revenue", "profit") else np.int64)
+            if col in ("revenue", "profit"):
+                kind = np.float64
+            else:   # exact counts; 32 bits while the total fits (half the memory to touch)
+                kind = np.int32 if int(values.sum(dtype=np.int64)) < 2**31 - 1 else np.int64
+            cum = np.empty(len(values) + 1, dtype=kind)
             cum[0] = 0
             np.cumsum(values, out=cum[1:])
             self._cum[col] = cum
