@@ -35,19 +35,24 @@ def waterfall_figure(m: Money, tr: Translator, currency: str, rate: float = 1.0)
 
 
 def event_figure(event: pd.DataFrame, tr: Translator, currency: str, rate: float = 1.0) -> go.Figure:
-    """Average monthly spend of members and their matched controls by month relative to
-    enrolment (0 = the enrolment month, shaded)."""
+    """Monthly spend of members and their matched controls by month relative to enrolment
+    (0 = the enrolment month, shaded), each indexed to its own average before enrolment
+    (= 100): the groups can differ in level, the comparison is of their paths."""
     fig = go.Figure()
+    before = event["k"] < 0
     for col, color, dash in (("members", SERIES["primary"], "solid"), ("control", SERIES["muted"], "dash")):
-        y = event[col].to_numpy(float) * rate
+        money = event[col].to_numpy(float) * rate
+        base = float(np.nanmean(money[before.to_numpy()])) if before.any() else float("nan")
+        y = money / base * 100 if base and np.isfinite(base) else np.full(len(money), np.nan)
         fig.add_scatter(x=event["k"], y=y, name=tr.t(f"loyalty.event.{col}"), mode="lines+markers",
                         line={"color": color, "dash": dash},
-                        customdata=[tr.money(v, currency) for v in y],
+                        customdata=[tr.t("loyalty.event.hover_value", index=tr.number(i, 0), money=tr.money(v, currency))
+                                    for i, v in zip(y, money)],
                         hovertemplate=tr.t("loyalty.event.hover") + ": %{customdata}<extra>%{fullData.name}</extra>")
     fig.add_vrect(x0=-0.5, x1=0.5, fillcolor="#9aa5b1", opacity=0.2, line_width=0)
+    fig.add_hline(y=100, line={"color": "#9aa5b1", "width": 1, "dash": "dot"})
     fig.update_layout(xaxis={"title": {"text": tr.t("loyalty.axis.event_month")}, "dtick": 1, "zeroline": False},
-                      yaxis={"title": {"text": tr.t("loyalty.axis.monthly_spend", currency=currency)},
-                             "rangemode": "tozero"},
+                      yaxis={"title": {"text": tr.t("loyalty.axis.indexed_spend")}, "rangemode": "tozero"},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1})
     return base_layout(fig, tr.t("loyalty.event.title"))
 
