@@ -89,13 +89,13 @@ def _peak_mb() -> float:
 
 def add_loyalty(cur: Any) -> None:
     """Three programs; members join at one of their purchases after launch, busier buyers
-    more often (about 100,000 memberships for 500,000 customers); monthly cost bookings."""
+    more often (just over 100,000 memberships for 500,000 customers); monthly cost bookings."""
     cur.execute("""INSERT INTO loyalty_programs VALUES ('PTS', 'Points', 'points', NULL, DATE '2022-03-01', NULL),
                    ('CLUB', 'Club', 'club', 49, DATE '2023-01-01', NULL), ('VIP', 'VIP', 'vip', NULL, DATE '2023-07-01', NULL)""")
     cur.execute("""
         INSERT INTO loyalty_members (customer_id, program_id, enrolled_at, tier, fee_paid)
-        WITH p AS (SELECT * FROM (VALUES ('PTS', DATE '2022-03-01', 0.05), ('CLUB', DATE '2023-01-01', 0.016),
-                                         ('VIP', DATE '2023-07-01', 0.007)) v(program_id, launch, share)),
+        WITH p AS (SELECT * FROM (VALUES ('PTS', DATE '2022-03-01', 0.053), ('CLUB', DATE '2023-01-01', 0.017),
+                                         ('VIP', DATE '2023-07-01', 0.0075)) v(program_id, launch, share)),
         tx AS (SELECT t.customer_id, t.tx_date, p.program_id, p.share,
                       row_number() OVER (PARTITION BY t.customer_id, p.program_id ORDER BY t.tx_date, t.transaction_id) AS k,
                       count(*) OVER (PARTITION BY t.customer_id, p.program_id) AS n

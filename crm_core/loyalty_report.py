@@ -82,6 +82,7 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
         members = store.query("loyalty_members", params, filtered=filters.active)
         costs = store.query("loyalty_costs", {"as_of": as_of})
     cats = category_codes(levels, n_keys)
+    panel.prepare()
 
     def one(row: Any) -> ProgramReport:
         mine = members[members["program_id"] == row.program_id]

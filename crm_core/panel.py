@@ -99,6 +99,12 @@ class Panel:
         p_lo = np.minimum(self._pos(codes, lo - 1), p_hi)   # empty windows (hi < lo) sum to 0
         return {c: self._cum[c][p_hi] - self._cum[c][p_lo] for c in columns}
 
+    def prepare(self) -> None:
+        """Build the lookup indexes now (before threads share the panel, so none builds
+        them twice)."""
+        self.by_first_month()
+        self.buyers_in(0)
+
     def by_first_month(self) -> np.ndarray:
         """Customer codes ordered by their first active month (computed once)."""
         if self._by_first is None:
