@@ -47,6 +47,8 @@ def _pages() -> dict[str, list]:
                     url_path="loyalty"),
         ],
         t.t("nav.section.data"): [
+            st.Page(str(REPO / "pages/upload.py"), title=t.t("page.upload"), icon=":material/upload_file:",
+                    url_path="upload"),
             st.Page(str(REPO / "pages/data_status.py"), title=t.t("page.data"), icon=":material/database:",
                     url_path="data"),
         ],

@@ -34,9 +34,14 @@ from .ingest_read import fingerprint, open_source
 from .ingest_schema import KINDS, REASON_WORDS, Kind, propose_mapping
 from .store import Store
 
-__all__ = ["IngestResult", "load_file", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
+__all__ = ["IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
 
 MAX_ERRORS = 200
+#: What can be wrong with a row (``column:problem`` in ``errors``; ``row`` for whole-row problems).
+ROW_PROBLEMS: tuple[str, ...] = ("missing", "invalid", "unknown_reference", "duplicate_in_file", "duplicate_stored",
+                                 "future_date", "before_1970", "out_of_range")
+#: Load statuses in ``ingest_log``.
+STATUSES: tuple[str, ...] = ("loaded", "duplicate", "rejected", "rolled_back")
 _FW = ("０１２３４５６７８９．，－（）／：　", "0123456789.,-()/: ")
 
 
@@ -350,6 +355,41 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             cur.execute(f"DROP TABLE IF EXISTS {t}")
     res.seconds = time.perf_counter() - t0
     return res
+
+
+@dataclass
+class Preview:
+    """What the Upload page shows before anything is written."""
+
+    format: str
+    encoding: str | None
+    sheet: str | None
+    sheets: list[str]
+    headers: list[str]
+    mapping: dict[str, str | None]
+    rows: pd.DataFrame        # the first rows as text, the file's own headers
+
+
+def preview(path: str | Path, kind: str, *, encoding: str | None = None, sheet: str | None = None,
+            rows: int = 20) -> Preview:
+    """Read the first rows and propose a mapping (no database involved)."""
+    import duckdb
+
+    if kind not in KINDS:
+        raise InvalidParameterError(f"unknown kind {kind!r}", name="kind", value=kind)
+    con = duckdb.connect()
+    try:
+        with open_source(Path(path), encoding=encoding, sheet=sheet, cur=con) as source:
+            positional = ", ".join(f"CAST(#{i} AS VARCHAR) AS c{i}" for i in range(1, len(source.headers) + 1))
+            got = con.sql(f"SELECT {positional} FROM ({source.sql}) LIMIT {int(rows)}").fetchall()
+            sheets: list[str] = []
+            if source.format == "xlsx":
+                sheets = [str(n) for n in pd.ExcelFile(path, engine="openpyxl").sheet_names]
+            frame = pd.DataFrame(got, columns=list(source.headers), dtype=object)
+            return Preview(source.format, source.encoding, source.sheet, sheets, list(source.headers),
+                           propose_mapping(KINDS[kind], list(source.headers)), frame)
+    finally:
+        con.close()
 
 
 def history(store: Store) -> pd.DataFrame:

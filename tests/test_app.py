@@ -226,3 +226,26 @@ def test_loyalty_page_without_programs_says_what_to_load(monkeypatch: pytest.Mon
     at.switch_page("pages/loyalty.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [i.value for i in at.info] == [catalogue("ko")["loyalty.empty"]]
+
+
+def test_upload_page_previews_maps_loads_and_refuses(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """A Korean CP949 file: preview, proposed mapping, load; the new rows are stored and in
+    the history. A header-only file is refused in the user's language; nothing changes."""
+    files = REPO / "tests" / "data" / "ingest"
+    cat = catalogue("ko")
+    at = run_app(monkeypatch, demo_db, lang="ko")
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == cat["page.upload"]
+    before = Store(demo_db).table_counts()["transactions"]
+    at.file_uploader(key="up_file").set_value(("tx.csv", (files / "tx_ko_cp949.csv").read_bytes(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.dataframe) >= 1   # the preview
+    at.button(key="up_load").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.success][0].startswith(cat["upload.loaded"].split("{")[0])
+    assert Store(demo_db).table_counts()["transactions"] == before + 3
+    at.file_uploader(key="up_file").set_value(("h.csv", (files / "header_only.csv").read_bytes(), "text/csv")).run()
+    at.button(key="up_load").click().run()
+    assert any(cat["upload.problem.no_rows"] in e.value for e in at.error), [e.value for e in at.error]
+    assert Store(demo_db).table_counts()["transactions"] == before + 3

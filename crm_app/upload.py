@@ -1,0 +1,159 @@
+"""The Upload page's pieces: keep the uploaded file, preview it, edit the mapping, load it,
+and show what happened, every message translated."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from crm_core import ingest
+from crm_core.errors import CrmError, IngestError, InputFileError
+from crm_core.export import to_csv_bytes
+from crm_core.ingest_read import ENCODINGS
+from crm_core.ingest_schema import KINDS
+
+from .context import PageContext
+
+__all__ = ["saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options"]
+
+_DIR = Path(tempfile.gettempdir()) / "crm-uploads"
+KEEP, DROP = "keep", "drop"   # no canonical column has either name
+MAX_UPLOAD_OPTION = "server.maxUploadSize"
+
+
+def saved_file(uploaded: Any) -> Path:
+    """The uploaded bytes on disk (named by content, so reruns reuse it)."""
+    data = uploaded.getvalue()
+    _DIR.mkdir(parents=True, exist_ok=True)
+    suffix = "".join(Path(uploaded.name).suffixes[-2:])[:12]
+    path = _DIR / (hashlib.sha256(data).hexdigest()[:32] + suffix)
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def file_error(ctx: PageContext, exc: CrmError) -> None:
+    """A refused file: the specific reason in the user's language; nothing was written."""
+    t = ctx.tr
+    problem = str(exc.params.get("problem", "generic"))
+    params = {k: v for k, v in exc.params.items() if k != "problem"}
+    if "kind" in params:
+        params["kind"] = t.t(f"upload.kind.{params['kind']}")
+    if "detected" in params:
+        params["detected"] = t.t(f"upload.kind.{params['detected']}")
+    if isinstance(exc, (IngestError, InputFileError)):
+        st.error(t.t(f"upload.problem.{problem}", **params) + " " + t.t("upload.nothing_changed"), icon=":material/block:")
+    else:
+        st.error(t.t(exc.message_key, **params), icon=":material/error:")
+
+
+def options(ctx: PageContext, preview: ingest.Preview | None) -> dict[str, Any]:
+    """Encoding, sheet, day/month order, rejected rows, extra columns."""
+    t = ctx.tr
+    c = st.columns([1, 1, 1, 1.6])
+    enc = c[0].selectbox(t.t("upload.encoding"), ["auto", *ENCODINGS], key="up_encoding",
+                         format_func=lambda e: t.t("upload.auto") if e == "auto" else e)
+    sheet = None
+    if preview is not None and preview.sheets:
+        sheet = c[1].selectbox(t.t("upload.sheet"), preview.sheets, key="up_sheet")
+    order = c[2].selectbox(t.t("upload.date_order"), ["auto", "day", "month"], key="up_order",
+                           format_func=lambda o: t.t(f"upload.date_order.{o}"))
+    accept = c[3].toggle(t.t("upload.accept_rejects"), key="up_accept", help=t.t("upload.accept_rejects_help"))
+    return {"encoding": None if enc == "auto" else enc, "sheet": sheet, "accept_rejects": accept,
+            "day_first": {"auto": None, "day": True, "month": False}[order]}
+
+
+def mapping_editor(ctx: PageContext, kind: str, preview: ingest.Preview) -> tuple[dict[str, str], bool]:
+    """Each file column and what it becomes (a canonical column, kept aside, or dropped)."""
+    t = ctx.tr
+    spec = KINDS[kind]
+    choices = [c.name for c in spec.columns] + [KEEP, DROP]
+
+    def label(v: str) -> str:
+        if v in (KEEP, DROP):
+            return t.t(f"upload.map.{v}")
+        col = spec.column(v)
+        return t.t(f"upload.col.{v}") + (" *" if col.required else "")
+
+    table = pd.DataFrame({"file_column": preview.headers,
+                          "maps_to": [preview.mapping.get(h) or KEEP for h in preview.headers]})
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", key=f"up_map_{kind}_{'-'.join(preview.headers)[:60]}",
+        disabled=["file_column"],
+        column_config={"file_column": st.column_config.TextColumn(t.t("upload.file_column")),
+                       "maps_to": st.column_config.SelectboxColumn(t.t("upload.maps_to"), options=choices,
+                                                                   required=True, format_func=label)})
+    mapping: dict[str, str] = {}
+    drop = False
+    for h, target in zip(edited["file_column"], edited["maps_to"]):
+        if target == DROP:
+            drop = True
+        mapping[str(h)] = "" if target in (KEEP, DROP) else str(target)
+    return mapping, drop
+
+
+def show_result(ctx: PageContext, res: ingest.IngestResult) -> None:
+    t = ctx.tr
+    if res.status == "duplicate":
+        st.info(t.t("upload.duplicate"), icon=":material/content_copy:")
+        return
+    k = st.columns(3)
+    k[0].metric(t.t("upload.rows_read"), t.number(res.rows_read))
+    k[1].metric(t.t("upload.rows_loaded"), t.number(res.rows_loaded))
+    k[2].metric(t.t("upload.rows_rejected"), t.number(res.rows_rejected))
+    if res.status == "loaded":
+        st.success(t.t("upload.loaded", n=t.number(res.rows_loaded), id=res.ingest_id), icon=":material/check_circle:")
+    else:
+        st.error(t.t("upload.rejected", n=t.number(res.rows_rejected)), icon=":material/block:")
+    if res.errors:
+        st.dataframe(pd.DataFrame({
+            t.t("upload.err.row"): [t.number(e["row"]) for e in res.errors],
+            t.t("upload.err.column"): [t.t(f"upload.col.{e['column']}") if e["column"] != "row" else "—"
+                                       for e in res.errors],
+            t.t("upload.err.problem"): [t.t(f"upload.problem.{e['problem']}") for e in res.errors]}),
+            hide_index=True, width="stretch")
+        if res.errors_total > len(res.errors):
+            st.caption(t.t("upload.more_errors", n=t.number(res.errors_total - len(res.errors))))
+        st.download_button(t.t("upload.download_rejected"), to_csv_bytes(ingest.quarantine(ctx.store, res.ingest_id)),
+                           f"rejected-{res.ingest_id}.csv", "text/csv", key=f"up_rej_{res.ingest_id}")
+
+
+def history_section(ctx: PageContext) -> None:
+    """Every load; download what one set aside; roll one back."""
+    t = ctx.tr
+    hist = ingest.history(ctx.store)
+    if hist.empty:
+        return
+    st.dataframe(pd.DataFrame({
+        t.t("upload.h.id"): hist["ingest_id"], t.t("upload.h.kind"): [t.t(f"upload.kind.{k}") if k in KINDS else k
+                                                                     for k in hist["kind"]],
+        t.t("upload.h.file"): hist["file_name"].astype(str), t.t("upload.h.user"): hist["user_name"].astype(str),
+        t.t("upload.h.when"): [t.date(v.date()) if pd.notna(v) else "" for v in hist["started_at"]],
+        t.t("upload.h.status"): [t.t(f"upload.status.{s}") for s in hist["status"]],
+        t.t("upload.h.read"): [t.number(v) for v in hist["rows_read"].fillna(0)],
+        t.t("upload.h.loaded"): [t.number(v) for v in hist["rows_loaded"].fillna(0)],
+        t.t("upload.h.rejected"): [t.number(v) for v in hist["rows_rejected"].fillna(0)]}),
+        hide_index=True, width="stretch")
+    loaded = hist[(hist["status"] == "loaded") & hist["kind"].isin([k for k in KINDS if k != "loyalty_programs"])]
+    if loaded.empty:
+        return
+    c1, c2 = st.columns([3, 1])
+    chosen = c1.selectbox(t.t("upload.rollback_pick"), loaded["ingest_id"].tolist(), key="up_rollback_id",
+                          format_func=lambda i: f"#{i} · {loaded.set_index('ingest_id').loc[i, 'file_name']}")
+    if c2.button(t.t("upload.rollback"), key="up_rollback", type="secondary"):
+        try:
+            removed = ingest.rollback(ctx.store, int(chosen), user="app")
+            st.success(t.t("upload.rolled_back", id=chosen, n=t.number(removed)))
+        except CrmError as exc:
+            file_error(ctx, exc)
+
+
+def now() -> datetime:
+    """The wall clock at the app's edge (crm_core never reads it itself)."""
+    return datetime.now()

@@ -1,0 +1,62 @@
+"""Upload: load an analyst's file (transactions, customers, churn, loyalty, service) safely."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from crm_app import upload as up
+from crm_app.context import page_context
+from crm_app.router import ensure_router
+from crm_core import ingest
+from crm_core.errors import CrmError
+from crm_core.ingest_schema import KINDS
+
+ensure_router()
+ctx = page_context()
+t = ctx.tr
+st.title(t.t("page.upload"))
+st.caption(t.t("upload.caption"))
+
+kind = st.selectbox(t.t("upload.kind"), list(KINDS), key="up_kind", format_func=lambda k: t.t(f"upload.kind.{k}"))
+required = ", ".join(t.t(f"upload.col.{c}") for c in KINDS[kind].required)
+st.caption(t.t("upload.required", columns=required))
+limit_mb = min(ingest.max_upload_bytes() // 2**20, int(st.get_option(up.MAX_UPLOAD_OPTION)))
+uploaded = st.file_uploader(t.t("upload.file", mb=t.number(limit_mb)), key="up_file",
+                            type=["csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip"])
+if uploaded is not None:
+    if uploaded.size > limit_mb * 2**20:
+        st.error(t.t("upload.problem.too_large", limit_mb=t.number(limit_mb)) + " " + t.t("upload.nothing_changed"))
+    else:
+        path = up.saved_file(uploaded)
+        opts: dict = {"encoding": st.session_state.get("up_encoding") if st.session_state.get("up_encoding") != "auto"
+                      else None, "sheet": st.session_state.get("up_sheet")}
+        try:
+            prev = ingest.preview(path, kind, encoding=opts["encoding"], sheet=opts["sheet"])
+        except CrmError as exc:
+            prev = None
+            up.file_error(ctx, exc)
+        opts = up.options(ctx, prev)
+        if prev is not None:
+            st.caption(t.t("upload.detected", format=prev.format, encoding=prev.encoding or "—",
+                           rows=t.number(len(prev.rows))))
+            st.dataframe(prev.rows, hide_index=True, width="stretch")
+            st.subheader(t.t("upload.mapping"))
+            mapping, drop = up.mapping_editor(ctx, kind, prev)
+            if st.button(t.t("upload.load"), type="primary", key="up_load"):
+                with st.status(t.t("upload.loading"), expanded=False) as status:
+                    try:
+                        res = ingest.load_file(ctx.store, path, kind, now=up.now(), mapping=mapping, drop_extra=drop,
+                                               encoding=opts["encoding"], sheet=opts["sheet"],
+                                               day_first=opts["day_first"], accept_rejects=opts["accept_rejects"],
+                                               user="app", file_name=uploaded.name)
+                        status.update(label=t.t("upload.done"), state="complete")
+                        st.session_state["up_result"] = res
+                    except CrmError as exc:
+                        status.update(label=t.t("upload.failed"), state="error")
+                        st.session_state.pop("up_result", None)
+                        up.file_error(ctx, exc)
+            if st.session_state.get("up_result") is not None:
+                up.show_result(ctx, st.session_state["up_result"])
+
+st.subheader(t.t("upload.history"))
+up.history_section(ctx)
