@@ -124,49 +124,55 @@ def _day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> 
     return bool(decided)
 
 
-def _typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, list[str]]:
-    """SELECT _row, one typed column per mapped canonical column, and the row's problems."""
+def _plain(c: str) -> str:
+    """The cell as text, trimmed, empty -> NULL (text columns are stored as written)."""
+    return f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+
+
+def _typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, str, list[str]]:
+    """Two statements: (A) one typed column per mapped canonical column plus a flag for
+    empty cells, each value parsed once, the cheap exact parse first (``coalesce`` only
+    evaluates the slow, forgiving parse for cells the fast one rejects); (B) the row's
+    problems from the typed values."""
     exprs, problems = [], []
     for col in kind.columns:
         c = cols.get(col.name)
+        n = col.name
         if c is None:
-            exprs.append(f"NULL AS {col.name}")
+            exprs.append(f"NULL AS {n}")
             if col.required:
-                problems.append(f"'{col.name}:missing'")
+                problems.append(f"'{n}:missing'")
             continue
-        raw = _text(c)
+        plain = _plain(c)
         if col.type in ("id", "text"):
-            e, bad = raw, "FALSE"
+            e = plain
         elif col.type in ("date", "timestamp"):
-            e = _date_expr(c, day_first)
-            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
-            problems.append(f"CASE WHEN {e} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{col.name}:future_date' END")
-            problems.append(f"CASE WHEN {e} < TIMESTAMP '1970-01-01' THEN '{col.name}:before_1970' END")
+            e = f"coalesce(TRY_CAST({plain} AS TIMESTAMP), {_date_expr(c, day_first)})"
+            problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
+            problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
             if col.type == "date":
                 e = f"CAST({e} AS DATE)"
         elif col.type == "money":
-            e = _money_expr(c)
-            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+            e = f"coalesce(TRY_CAST({plain} AS DECIMAL(18, 2)), {_money_expr(c)})"
         elif col.type == "int":
-            e = f"TRY_CAST(regexp_replace({raw}, '[,\\s]', '', 'g') AS INTEGER)"
-            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
-            if col.name == "satisfaction":
-                problems.append(f"CASE WHEN {e} NOT BETWEEN 1 AND 5 THEN '{col.name}:out_of_range' END")
+            e = f"coalesce(TRY_CAST({plain} AS INTEGER), TRY_CAST(regexp_replace({_text(c)}, '[,\\s]', '', 'g') AS INTEGER))"
+            if n == "satisfaction":
+                problems.append(f"CASE WHEN {n} NOT BETWEEN 1 AND 5 THEN '{n}:out_of_range' END")
         elif col.type == "reason":
-            e = f"list_extract($reason_values, list_position($reason_keys, lower({raw})))"
-            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
+            e = f"list_extract($reason_values, list_position($reason_keys, lower({_text(c)})))"
         else:  # enum
-            e = f"CASE WHEN list_contains($choices_{col.name}, lower({raw})) THEN lower({raw}) END"
-            bad = f"{raw} IS NOT NULL AND {e} IS NULL"
-        exprs.append(f"{e} AS {col.name}")
-        problems.append(f"CASE WHEN {bad} THEN '{col.name}:invalid' END")
+            e = f"CASE WHEN list_contains($choices_{n}, lower({plain})) THEN lower({plain}) END"
+        exprs.append(f"{e} AS {n}, {plain} IS NULL AS {n}__none")
+        if col.type not in ("id", "text"):
+            problems.append(f"CASE WHEN NOT {n}__none AND {n} IS NULL THEN '{n}:invalid' END")
         if col.required:
-            problems.append(f"CASE WHEN {raw} IS NULL THEN '{col.name}:missing' END")
+            problems.append(f"CASE WHEN {n}__none THEN '{n}:missing' END")
     extra = [c for name, c in cols.items() if name.startswith("_extra:")]
-    sql = (f"SELECT _row, {', '.join(exprs)}, "
-           f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems"
-           + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}")
-    return sql, extra
+    stage_a = f"SELECT _row, {', '.join(exprs)}" + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}"
+    flags = [f"{c.name}__none" for c in kind.columns if c.name in cols]
+    stage_b = (f"SELECT * EXCLUDE ({', '.join(flags)}), "
+               f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems FROM _typedA")
+    return stage_a, stage_b, extra
 
 
 def _checks_sql(kind: Kind, mapped: set[str]) -> str:
@@ -311,14 +317,14 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             raise IngestError("the file has a header but no rows", problem="no_rows")
         dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols}
         first = _day_first(cur, "_raw", dates, day_first)
-        typed, extra = _typed_sql(spec, cols, "_raw", first)
+        stage_a, stage_b, extra = _typed_sql(spec, cols, "_raw", first)
         params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":
                 params[f"choices_{col.name}"] = list(col.choices)
-        code = typed
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed0 AS {code}",
-                    {k: v for k, v in params.items() if f"${k}" in code})
+        for name, code in (("_typedA", stage_a), ("_typed0", stage_b)):
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {code}",
+                        {k: v for k, v in params.items() if f"${k}" in code})
         mapped = {c for c in cols if not c.startswith("_extra:")}
         checks = _checks_sql(spec, mapped)
         cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* REPLACE ({checks} AS problems) FROM _typed0 t")
@@ -351,7 +357,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                      res.rows_loaded, res.rows_rejected,
                      json.dumps({"headers": list(headers), "extra": [headers[int(c[1:]) - 1] for c in extra],
                                  "errors": res.errors[:20]}, ensure_ascii=False)])
-        for t in ("_raw", "_typed0", "_typed"):
+        for t in ("_raw", "_typedA", "_typed0", "_typed"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")
     res.seconds = time.perf_counter() - t0
     return res
