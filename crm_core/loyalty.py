@@ -68,7 +68,7 @@ class Design:
     post_months: int = 6
     neighbours: int = 1
     caliper: float = 0.2
-    controls_per_cohort: int = 20_000
+    controls_per_cohort: int = 10_000
     lapse_months: int = 3      # churned: no purchase in the last lapse_months of the post window
     deal_share: float = 0.5    # deal-seeker: at least this share of purchases on discount
     seed: int = 0
