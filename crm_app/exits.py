@@ -28,6 +28,12 @@ def churn_data(path: str, version: int, as_of: date, filters: Filters, period_da
                             years=years)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def profile(path: str, version: int, start: date, filters: Filters):  # -> DataFrame
+    """Customers at the period's start: attributes, segment and tier (shared, not copied)."""
+    return churn.profile_at(Store(path), start, filters)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
                years: float | None, dimension: str) -> dict:
@@ -37,8 +43,11 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
     start = as_of - timedelta(days=period_days)
     ev = d.events
     period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
+    prof = profile(path, version, start, filters)
+    grouped = churn.with_profile(ev, prof) if dimension in churn.PROFILE_DIMENSIONS else ev
     return {"over_time": churn.reasons_over_time(ev, as_of),
-            "by_dimension": churn.by_dimension(ev, start, as_of, dimension),
+            "by_dimension": churn.by_dimension(grouped, start, as_of, dimension),
+            "rates": churn.rates_by_group(ev, prof, start, as_of, dimension),
             "churned": period.sort_values("annual_revenue", ascending=False, kind="stable")}
 
 

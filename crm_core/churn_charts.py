@@ -64,19 +64,38 @@ def reason_area(table: pd.DataFrame, tr: Translator) -> go.Figure:
     return base_layout(fig, tr.t("churn.area_title"))
 
 
-def dimension_bars(table: pd.DataFrame, tr: Translator, dimension: str) -> go.Figure:
-    """Churned customers by group (rows of ``table``) stacked by reason (columns)."""
+def dimension_bars(table: pd.DataFrame, tr: Translator, dimension: str, rates: pd.DataFrame | None = None) -> go.Figure:
+    """Churned customers by group (rows of ``table``) stacked by reason (columns), and the
+    group's churn rate (right axis) when ``rates`` are given."""
     fig = go.Figure()
-    groups = [str(g) for g in table.index]
+
+    def label(g: object) -> str:
+        if dimension in ("segment", "tier") and g != "—":
+            return tr.t(f"{dimension}.{g}")
+        return str(g)
+
+    groups = [label(g) for g in table.index]
     for reason in table.columns:
         values = table[reason].to_numpy()
         if not np.any(values):
             continue
         fig.add_bar(x=groups, y=values, name=tr.t(f"reason.{reason}"), marker={"color": CHURN_REASON_COLORS[reason]},
                     hovertemplate="%{x}: %{y:,}<extra>" + tr.t(f"reason.{reason}") + "</extra>")
-    title = {"region": "filter.regions", "channel": "filter.channels", "customer_type": "filter.customer_types"}
+    if rates is not None and len(rates):
+        by = rates.set_index("group")
+        shown = [g for g in table.index if g in by.index]
+        fig.add_scatter(x=[label(g) for g in shown], y=by.loc[shown, "churn_rate"].to_numpy(float) * 100, yaxis="y2",
+                        mode="markers", name=tr.t("kpi.churn_rate"), marker={"color": "#1b2733", "size": 10, "symbol": "diamond"},
+                        customdata=[tr.t("churn.trend_hover", rate=tr.percent(r), churned=tr.number(c), active=tr.number(a))
+                                    for r, c, a in zip(by.loc[shown, "churn_rate"], by.loc[shown, "churned"],
+                                                       by.loc[shown, "active"])],
+                        hovertemplate="%{x}<br>%{customdata}<extra></extra>")
+    title = {"region": "filter.regions", "channel": "filter.channels", "customer_type": "filter.customer_types",
+             "segment": "dim.segment", "tier": "dim.tier"}
     fig.update_layout(barmode="stack", xaxis={"type": "category", "title": {"text": tr.t(title[dimension])}},
-                      yaxis={"title": {"text": tr.t("churn.axis.customers")}})
+                      yaxis={"title": {"text": tr.t("churn.axis.customers")}},
+                      yaxis2={"title": {"text": tr.t("churn.axis.rate")}, "overlaying": "y", "side": "right",
+                              "ticksuffix": "%", "rangemode": "tozero", "showgrid": False})
     return base_layout(fig, tr.t("churn.by_group_title"))
 
 

@@ -45,11 +45,11 @@ with left:
     st.plotly_chart(reason_bars(d.reasons, t, value, ctx.currency, ctx.rate), width="stretch", key="churn_bars")
 with right:
     st.plotly_chart(reason_donut(d.reasons, t), width="stretch", key="churn_donut")
-dim = st.segmented_control(t.t("churn.by_group"), list(churn.DIMENSIONS), default="region", key="churn_dim",
+dim = st.segmented_control(t.t("churn.by_group"), list(churn.GROUP_DIMENSIONS), default="region", key="churn_dim",
                            required=True, format_func=lambda x: t.t(f"dim.{x}")) or "region"
 tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim)
 st.plotly_chart(reason_area(tables["over_time"], t), width="stretch", key="churn_area")
-st.plotly_chart(dimension_bars(tables["by_dimension"], t, dim), width="stretch", key="churn_dim_chart")
+st.plotly_chart(dimension_bars(tables["by_dimension"], t, dim, tables["rates"]), width="stretch", key="churn_dim_chart")
 st.caption(t.t("churn.reasons_definition"))
 
 st.subheader(t.t("churn.retention"))

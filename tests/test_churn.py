@@ -148,3 +148,28 @@ def test_at_risk_ranks_active_customers_by_value_at_risk() -> None:
     # 3 purchase days over 210 days -> 1.29 expected in 90 days; 1 bought: ratio 0.78
     assert b["frequency_ratio"] == pytest.approx(1 / (3 * 90 / 210))
     assert (b["complaints"], b["open_cases"]) == (2, 1)
+
+
+def test_churn_by_segment_and_tier_partitions_the_period(demo_db) -> None:
+    """Churn rate per region, RFM segment and value tier at the period's start: the groups
+    add up to the page's active and churned customers; reasons by tier add up to the
+    reason totals; top customers churn less than small ones in the demo."""
+    from datetime import timedelta
+
+    store = Store(demo_db)
+    as_of = date(2026, 9, 30)
+    start = as_of - timedelta(days=365)
+    d = churn.churn_data(store, as_of)
+    prof = churn.profile_at(store, start)
+    ev = churn.with_profile(d.events, prof)
+    for dim in churn.GROUP_DIMENSIONS:
+        rates = churn.rates_by_group(ev, prof, start, as_of, dim)
+        assert rates["active"].sum() == d.active and rates["churned"].sum() == d.churned, dim
+        assert ((rates["churn_rate"] >= 0) & (rates["churn_rate"] <= 1)).all()
+    tiers = churn.rates_by_group(ev, prof, start, as_of, "tier").set_index("group")
+    assert tiers.loc["top", "churn_rate"] < tiers.loc["small", "churn_rate"]
+    by_tier = churn.by_dimension(ev, start, as_of, "tier")
+    assert by_tier.sum().to_dict() == d.reasons.set_index("reason")["customers"].to_dict()
+    assert list(by_tier.index[:4]) == ["top", "big", "medium", "small"]
+    with pytest.raises(InvalidParameterError):
+        churn.by_dimension(d.events, start, as_of, "segment")   # segments need with_profile first
