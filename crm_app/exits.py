@@ -29,9 +29,10 @@ def churn_data(path: str, version: int, as_of: date, filters: Filters, period_da
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def profile(path: str, version: int, start: date, filters: Filters):  # -> DataFrame
-    """Customers at the period's start: attributes, segment and tier (shared, not copied)."""
-    return churn.profile_at(Store(path), start, filters)
+def profile(path: str, version: int, start: date, filters: Filters, scores: bool):  # -> DataFrame
+    """Customers at the period's start: attributes, and with ``scores`` segment and tier
+    (shared, not copied)."""
+    return churn.profile_at(Store(path), start, filters, scores=scores)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -43,7 +44,7 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
     start = as_of - timedelta(days=period_days)
     ev = d.events
     period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
-    prof = profile(path, version, start, filters)
+    prof = profile(path, version, start, filters, dimension in churn.PROFILE_DIMENSIONS)
     grouped = churn.with_profile(ev, prof) if dimension in churn.PROFILE_DIMENSIONS else ev
     return {"over_time": churn.reasons_over_time(ev, as_of),
             "by_dimension": churn.by_dimension(grouped, start, as_of, dimension),

@@ -257,9 +257,16 @@ def by_dimension(events: pd.DataFrame, start: date, end: date, dimension: str) -
     return table
 
 
-def profile_at(store: Store, start: date, filters: Filters = Filters()) -> pd.DataFrame:
-    """Every customer known at ``start`` with their attributes, whether they had bought,
-    RFM ``segment`` and value ``tier`` (revenue over the 365 days before) at that date."""
+def profile_at(store: Store, start: date, filters: Filters = Filters(), *, scores: bool = True) -> pd.DataFrame:
+    """Every customer with their attributes and whether they had bought by ``start``; with
+    ``scores``, also their RFM ``segment`` and value ``tier`` (revenue over the 365 days
+    before) at that date (a customer base as of ``start``: the costly part)."""
+    if not scores:
+        cust = _customers(store, filters)
+        first = pd.to_datetime(cust["first_purchase"])
+        out = cust[["customer_id", *DIMENSIONS]].copy()
+        out["bought"] = (first <= pd.Timestamp(start)).to_numpy()
+        return out
     from .customers import customer_base
     from .pyramid import assign_tiers
     from .rfm import assign_segments

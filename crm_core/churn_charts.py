@@ -70,8 +70,8 @@ def dimension_bars(table: pd.DataFrame, tr: Translator, dimension: str, rates: p
     fig = go.Figure()
 
     def label(g: object) -> str:
-        if dimension in ("segment", "tier") and g != "—":
-            return tr.t(f"{dimension}.{g}")
+        if dimension in ("segment", "tier"):   # "—": not yet a customer at the period's start
+            return tr.t(f"{dimension}.{g}") if g != "—" else tr.t("churn.new_in_period")
         return str(g)
 
     groups = [label(g) for g in table.index]
