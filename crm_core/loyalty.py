@@ -222,6 +222,8 @@ class Estimate:
     control_churn: float
     member_repeat: float
     control_repeat: float
+    member_frequency: float          # purchase days per month after enrolment (share-of-wallet proxy)
+    control_frequency: float
     deal_seekers: float              # share of analysed members
     deal_seeker_churn: float
     other_churn: float
@@ -431,6 +433,8 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
         member_churn=float(mm.churned.mean()), control_churn=_nan_mean(ctl.churned.astype(float), after_w),
         member_repeat=float((mm.post["purchase_days"] >= 2).mean()),
         control_repeat=_nan_mean((ctl.post["purchase_days"] >= 2).astype(float), after_w),
+        member_frequency=float(np.mean(mm.post["purchase_days"]) / post_n),
+        control_frequency=_nan_mean(ctl.post["purchase_days"].astype(float) / post_n, after_w),
         deal_seekers=float(deal.mean()), deal_seeker_churn=_nan_mean(mm.churned[deal].astype(float)),
         other_churn=_nan_mean(mm.churned[~deal].astype(float)),
         balance=pd.DataFrame(balance), event=pd.DataFrame(event))

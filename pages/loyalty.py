@@ -75,13 +75,16 @@ else:
     st.caption(t.t("loyalty.method"))
 
     st.subheader(t.t("loyalty.quality"))
-    q = st.columns(4)
+    q = st.columns(5)
     q[0].metric(t.t("loyalty.member_churn"), t.percent(e.member_churn),
                 delta=t.t("loyalty.vs_control", value=t.percent(e.control_churn)), delta_color="off", delta_arrow="off")
     q[1].metric(t.t("loyalty.repeat"), t.percent(e.member_repeat),
                 delta=t.t("loyalty.vs_control", value=t.percent(e.control_repeat)), delta_color="off", delta_arrow="off")
-    q[2].metric(t.t("loyalty.deal_seekers"), t.percent(e.deal_seekers), help=t.t("loyalty.deal_help"))
-    q[3].metric(t.t("loyalty.deal_churn"), t.percent(e.deal_seeker_churn),
+    q[2].metric(t.t("loyalty.frequency"), t.number(e.member_frequency, 2), help=t.t("loyalty.frequency_help"),
+                delta=t.t("loyalty.vs_control", value=t.number(e.control_frequency, 2)), delta_color="off",
+                delta_arrow="off")
+    q[3].metric(t.t("loyalty.deal_seekers"), t.percent(e.deal_seekers), help=t.t("loyalty.deal_help"))
+    q[4].metric(t.t("loyalty.deal_churn"), t.percent(e.deal_seeker_churn),
                 delta=t.t("loyalty.vs_others", value=t.percent(e.other_churn)), delta_color="off", delta_arrow="off")
     st.caption(t.t("loyalty.quality_definition", lapse=t.number(design.lapse_months)))
 

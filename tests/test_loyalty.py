@@ -96,7 +96,7 @@ def test_matched_did_recovers_planted_lift_where_naive_is_biased(tmp_path: Path)
     naive member vs non-member gap is many times the truth; the matched difference-in-
     differences recovers it: at least three of the four 95% intervals contain +20%, the
     estimates average within 8 points of it, and matching balances the past."""
-    estimates, inside = [], 0
+    estimates, inside, freq = [], 0, []
     for seed in range(4):
         path = tmp_path / f"w{seed}.duckdb"
         simulate_program(path, customers=6000, lift=0.2, seed=seed)
@@ -105,6 +105,7 @@ def test_matched_did_recovers_planted_lift_where_naive_is_biased(tmp_path: Path)
         assert e.naive_lift > 1.0                                   # clearly biased (truth 0.2)
         inside += e.lift_ci[0] <= 0.2 <= e.lift_ci[1]
         estimates.append(e.lift)
+        freq.append(e.member_frequency / e.control_frequency)
         balance = e.balance.set_index("covariate")
         assert (balance["before"].abs() > 0.3).sum() >= 3           # members differed before joining...
         assert balance["after"].abs().mean() < 0.1 and balance["after"].abs().max() < 0.2   # ...their matches do not
@@ -112,6 +113,7 @@ def test_matched_did_recovers_planted_lift_where_naive_is_biased(tmp_path: Path)
         post, pre = ev.loc[1:], ev.loc[:-1]
         assert (post["members"] / post["control"]).mean() > (pre["members"] / pre["control"]).mean()
     assert inside >= 3 and abs(np.mean(estimates) - 0.2) < 0.08, estimates
+    assert np.mean(freq) > 1.05          # members come more often than their look-alikes (the planted +20% rate)
 
 
 def test_no_effect_is_not_reported_as_one(tmp_path: Path) -> None:
