@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -361,7 +361,8 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             Store.bump_data_version(cur)
         res.status = "loaded" if loading else "rejected"
         cur.execute("INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [ingest_id, kind, name, digest, user, now, datetime.now(), res.status, res.rows_read,
+                    [ingest_id, kind, name, digest, user, now, now + timedelta(seconds=time.perf_counter() - t0),
+                     res.status, res.rows_read,
                      res.rows_loaded, res.rows_rejected,
                      json.dumps({"headers": list(headers), "extra": [headers[int(c[1:]) - 1] for c in extra],
                                  "errors": res.errors[:20]}, ensure_ascii=False)])
