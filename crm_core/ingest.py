@@ -32,6 +32,8 @@ import pandas as pd
 from .errors import IngestError, InputFileError, InvalidParameterError
 from .ingest_read import fingerprint, open_source
 from .ingest_schema import KINDS, REASON_WORDS, Kind, propose_mapping
+from .ingest_sql import checks_sql, insert_sql, typed_sql
+from .ingest_sql import day_first as decide_day_first
 from .store import Store
 
 __all__ = ["IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
@@ -42,7 +44,6 @@ ROW_PROBLEMS: tuple[str, ...] = ("missing", "invalid", "unknown_reference", "dup
                                  "future_date", "before_1970", "out_of_range")
 #: Load statuses in ``ingest_log``.
 STATUSES: tuple[str, ...] = ("loaded", "duplicate", "rejected", "rolled_back")
-_FW = ("０１２３４５６７８９．，－（）／：　", "0123456789.,-()/: ")
 
 
 @dataclass
@@ -67,178 +68,6 @@ class IngestResult:
                 "errors_truncated": max(self.errors_total - len(self.errors), 0), "ingest_id": self.ingest_id,
                 "format": self.format, "encoding": self.encoding,
                 "mapping": {k: v for k, v in self.mapping.items()}}
-
-
-def _text(c: str) -> str:
-    return f"NULLIF(trim(translate(CAST({c} AS VARCHAR), '{_FW[0]}', '{_FW[1]}')), '')"
-
-
-def _date_text(c: str) -> str:
-    """Korean/Chinese date words and separators to ``-``: 2024년 3월 5일 -> 2024-3-5."""
-    t = _text(c)
-    t = f"regexp_replace({t}, '\\s*(년|年|월|月)\\s*', '-', 'g')"
-    t = f"regexp_replace({t}, '\\s*(일|日)', '', 'g')"
-    t = f"regexp_replace({t}, '^(\\d{{1,4}})[./](\\d{{1,2}})[./](\\d{{1,4}})', '\\1-\\2-\\3')"
-    return f"rtrim({t}, '-')"
-
-
-def _date_expr(c: str, day_first: bool) -> str:
-    s = _date_text(c)
-    first = "'%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y'"
-    second = "'%m-%d-%Y %H:%M:%S', '%m-%d-%Y %H:%M', '%m-%d-%Y'"
-    return (f"coalesce(TRY_CAST({s} AS TIMESTAMP), "
-            f"CASE WHEN regexp_full_match({s}, '\\d{{8}}') THEN try_strptime({s}, '%Y%m%d') END, "
-            f"CASE WHEN regexp_full_match({s}, '\\d{{5}}(\\.\\d+)?') THEN TIMESTAMP '1899-12-30' "
-            f"+ to_microseconds(CAST(CAST({s} AS DOUBLE) * 86400000000 AS BIGINT)) END, "
-            f"try_strptime({s}, [{first if day_first else second}]))")
-
-
-def _money_expr(c: str) -> str:
-    s = _text(c)
-    clean = f"regexp_replace({s}, '[^0-9.\\-]', '', 'g')"
-    return (f"(TRY_CAST(CASE WHEN {clean} IN ('', '-', '.') THEN NULL ELSE {clean} END AS DECIMAL(18, 2)) "
-            f"* CASE WHEN {s} LIKE '(%)' THEN -1 ELSE 1 END)")
-
-
-def _day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> bool:
-    """Decide day/month order from the values, or refuse to guess."""
-    decided: bool | None = given
-    for name, c in cols.items():
-        s = _date_text(c)
-        n, day_ev, month_ev, example = cur.execute(f"""
-            WITH odd AS (SELECT {c} FROM {src} WHERE TRY_CAST({_plain(c)} AS TIMESTAMP) IS NULL),
-            v AS (SELECT {s} AS s FROM odd WHERE regexp_full_match({s}, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}.*'))
-            SELECT count(*), count(*) FILTER (WHERE CAST(split_part(s, '-', 1) AS INTEGER) > 12),
-                   count(*) FILTER (WHERE CAST(split_part(s, '-', 2) AS INTEGER) > 12), min(s) FROM v""").fetchone()
-        if not n or given is not None:
-            continue
-        if day_ev and month_ev:
-            raise IngestError(f"column {name} mixes day-first and month-first dates", problem="mixed_dates", column=name)
-        if not day_ev and not month_ev:
-            raise IngestError(f"dates like {example} in column {name} could be day-first or month-first: "
-                              "say which (--day-first or --month-first)", problem="ambiguous_dates", column=name,
-                              example=str(example))
-        this = bool(day_ev)
-        if decided is not None and decided != this:
-            raise IngestError("date columns disagree on day/month order", problem="mixed_dates", column=name)
-        decided = this
-    return bool(decided)
-
-
-def _plain(c: str) -> str:
-    """The cell as text, trimmed, empty -> NULL (text columns are stored as written)."""
-    return f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
-
-
-def _fast_or_slow(fast: str, slow: str) -> str:
-    """``fast`` where it parses, else ``slow``: a CASE, which DuckDB evaluates lazily (a
-    long COALESCE measured 10-20x slower: it evaluated the slow parse for every cell)."""
-    return f"CASE WHEN {fast} IS NOT NULL THEN {fast} ELSE {slow} END"
-
-
-def _typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, str, list[str]]:
-    """Two statements: (A) one typed column per mapped canonical column plus a flag for
-    empty cells, each value parsed once, the cheap exact parse first (``coalesce`` only
-    evaluates the slow, forgiving parse for cells the fast one rejects); (B) the row's
-    problems from the typed values."""
-    exprs, problems = [], []
-    for col in kind.columns:
-        c = cols.get(col.name)
-        n = col.name
-        if c is None:
-            exprs.append(f"NULL AS {n}")
-            if col.required:
-                problems.append(f"'{n}:missing'")
-            continue
-        plain = _plain(c)
-        if col.type in ("id", "text"):
-            e = plain
-        elif col.type in ("date", "timestamp"):
-            e = _fast_or_slow(f"TRY_CAST({plain} AS TIMESTAMP)", _date_expr(c, day_first))
-            problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
-            problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
-            if col.type == "date":
-                e = f"CAST({e} AS DATE)"
-        elif col.type == "money":
-            e = _fast_or_slow(f"TRY_CAST({plain} AS DECIMAL(18, 2))", _money_expr(c))
-        elif col.type == "int":
-            e = _fast_or_slow(f"TRY_CAST({plain} AS INTEGER)",
-                              f"TRY_CAST(regexp_replace({_text(c)}, '[,\\s]', '', 'g') AS INTEGER)")
-            if n == "satisfaction":
-                problems.append(f"CASE WHEN {n} NOT BETWEEN 1 AND 5 THEN '{n}:out_of_range' END")
-        elif col.type == "reason":
-            e = f"list_extract($reason_values, list_position($reason_keys, lower({_text(c)})))"
-        else:  # enum
-            e = f"CASE WHEN list_contains($choices_{n}, lower({plain})) THEN lower({plain}) END"
-        exprs.append(f"{e} AS {n}, {plain} IS NULL AS {n}__none")
-        if col.type not in ("id", "text"):
-            problems.append(f"CASE WHEN NOT {n}__none AND {n} IS NULL THEN '{n}:invalid' END")
-        if col.required:
-            problems.append(f"CASE WHEN {n}__none THEN '{n}:missing' END")
-    extra = [c for name, c in cols.items() if name.startswith("_extra:")]
-    stage_a = f"SELECT _row, {', '.join(exprs)}" + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}"
-    flags = [f"{c.name}__none" for c in kind.columns if c.name in cols]
-    stage_b = (f"SELECT * EXCLUDE ({', '.join(flags)}), "
-               f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems FROM _typedA")
-    return stage_a, stage_b, extra
-
-
-def _checks_sql(kind: Kind, mapped: set[str]) -> str:
-    """Problems that need other rows or tables: references, duplicates."""
-    parts = []
-    for column, table, target in kind.references:
-        if column in mapped:
-            parts.append(f"CASE WHEN t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {target} FROM {table}) "
-                         f"THEN '{column}:unknown_reference' END")
-    key = [k for k in kind.key if k in mapped] if kind.key and all(k in mapped for k in kind.key) else []
-    cols = key or [c.name for c in kind.columns if c.name in mapped]
-    part = ", ".join(f"t.{c}" for c in cols)
-    parts.append(f"CASE WHEN row_number() OVER (PARTITION BY {part} ORDER BY t._row) > 1 THEN 'row:duplicate_in_file' END")
-    if kind.name not in ("customers", "loyalty_programs"):   # those two update stored rows instead
-        cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
-        stored = {"transactions": {"date": "tx_date"}, "loyalty_costs": {"date": "cost_date"}}.get(kind.name, {})
-        for a, b in stored.items():
-            cond = cond.replace(f"s.{a} ", f"s.{b} ")
-        if kind.name == "transactions" and not key:
-            cond = cond.replace("s.tx_date IS NOT DISTINCT FROM t.date", "s.tx_date = CAST(t.date AS DATE)")
-        parts.append(f"CASE WHEN EXISTS (SELECT 1 FROM {kind.table} s WHERE {cond}) THEN 'row:duplicate_stored' END")
-    return f"list_concat(t.problems, list_filter([{', '.join(parts)}], lambda p: p IS NOT NULL))"
-
-
-# Target columns per kind: canonical name -> (table column, SQL over the typed row t).
-_TARGETS: dict[str, list[tuple[str, str]]] = {
-    "transactions": [("transaction_id", "coalesce(t.transaction_id, 'U' || CAST($ingest_id AS VARCHAR) || '-' || CAST(t._row AS VARCHAR))"),
-                     ("customer_id", "t.customer_id"), ("tx_date", "CAST(t.date AS DATE)"),
-                     ("tx_ts", "CASE WHEN t.date <> CAST(CAST(t.date AS DATE) AS TIMESTAMP) THEN t.date END"),
-                     ("amount", "t.amount"), ("cost", "t.cost"), ("quantity", "t.quantity"), ("product_id", "t.product_id"),
-                     ("product_category", "t.product_category"), ("channel", "t.channel"), ("store_id", "t.store_id"),
-                     ("discount", "t.discount"), ("currency", "t.currency")],
-    "churn_events": [("customer_id", "t.customer_id"), ("churn_date", "t.churn_date"), ("reason", "t.reason"),
-                     ("reason_detail", "t.reason_detail")],
-    "loyalty_members": [("customer_id", "t.customer_id"), ("program_id", "t.program_id"), ("enrolled_at", "t.enrolled_at"),
-                        ("tier", "t.tier"), ("left_at", "t.left_at"), ("fee_paid", "t.fee_paid")],
-    "loyalty_costs": [("program_id", "t.program_id"), ("cost_date", "t.date"), ("amount", "t.amount"),
-                      ("cost_type", "coalesce(t.cost_type, 'other')")],
-    "service_interactions": [("customer_id", "t.customer_id"), ("opened_at", "t.opened_at"), ("type", "t.type"),
-                             ("resolved_at", "t.resolved_at"), ("channel", "t.channel"), ("satisfaction", "t.satisfaction"),
-                             ("cost", "t.cost")],
-}
-_UPSERT = {"customers": "customer_id", "loyalty_programs": "program_id"}
-
-
-def _insert_sql(kind: Kind, mapped: set[str]) -> str:
-    if kind.name in _UPSERT:
-        cols = [c.name for c in kind.columns]
-        key = _UPSERT[kind.name]
-        sets = ", ".join(f"{c} = coalesce(EXCLUDED.{c}, {kind.table}.{c})" for c in cols if c != key and c in mapped)
-        ingest = ", ingest_id" if kind.name == "customers" else ""
-        conflict = f"DO UPDATE SET {sets}" if sets else "DO NOTHING"
-        return (f"INSERT INTO {kind.table} ({', '.join(cols)}{ingest}) SELECT {', '.join('t.' + c for c in cols)}"
-                f"{', $ingest_id' if ingest else ''} FROM _typed t WHERE len(t.problems) = 0 "
-                f"ON CONFLICT ({key}) {conflict}")
-    pairs = _TARGETS[kind.name]
-    return (f"INSERT INTO {kind.table} ({', '.join(p[0] for p in pairs)}, ingest_id) "
-            f"SELECT {', '.join(p[1] for p in pairs)}, $ingest_id FROM _typed t WHERE len(t.problems) = 0")
 
 
 def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, str] | None,
@@ -324,8 +153,8 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         if res.rows_read == 0:
             raise IngestError("the file has a header but no rows", problem="no_rows")
         dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols}
-        first = _day_first(cur, "_raw", dates, day_first)
-        stage_a, stage_b, extra = _typed_sql(spec, cols, "_raw", first)
+        first = decide_day_first(cur, "_raw", dates, day_first)
+        stage_a, stage_b, extra = typed_sql(spec, cols, "_raw", first)
         params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":
@@ -334,7 +163,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {code}",
                         {k: v for k, v in params.items() if f"${k}" in code})
         mapped = {c for c in cols if not c.startswith("_extra:")}
-        checks = _checks_sql(spec, mapped)
+        checks = checks_sql(spec, mapped)
         cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* REPLACE ({checks} AS problems) FROM _typed0 t")
         res.rows_rejected = int(cur.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchone()[0])
         res.errors_total = int(cur.execute("SELECT coalesce(sum(len(problems)), 0) FROM _typed").fetchone()[0])
@@ -349,7 +178,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             cur.execute(f"""INSERT INTO ingest_quarantine SELECT $id, t._row, to_json(t.problems), to_json([{values}])
                             FROM _typed t JOIN _raw r USING (_row) WHERE len(t.problems) > 0""", {"id": ingest_id})
         if loading:
-            cur.execute(_insert_sql(spec, mapped), {"ingest_id": ingest_id})
+            cur.execute(insert_sql(spec, mapped), {"ingest_id": ingest_id})
             res.rows_loaded = res.rows_read - res.rows_rejected
             if extra and not drop_extra:
                 cur.execute(f"INSERT INTO ingest_extra SELECT $id, t._row, to_json([{', '.join(f'CAST(t.{c} AS VARCHAR)' for c in extra)}]) "
