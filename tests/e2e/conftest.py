@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"  # pytest-playwright wipes test-results/ itself
@@ -105,6 +106,27 @@ def wait_ready(page: Page, expected_text: str | None = None, timeout: float = 30
         expect(page.get_by_text(expected_text, exact=False).first).to_be_visible(timeout=timeout)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+
+
+def pick_option(page: Page, widget: Locator, name: str, attempts: int = 4) -> None:
+    """Open a select/multiselect and choose an option by its exact label.
+
+    A rerun that lands just after the click (the warm start, a query-parameter sync) re-renders the
+    widget and closes its menu; the menu is then opened again rather than waited on for ever.
+    """
+    option = page.get_by_role("option", name=name, exact=True)
+    for attempt in range(attempts):
+        wait_ready(page)
+        widget.click()
+        try:
+            option.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return
 
 
 def screenshot(page: Page, name: str) -> Path:

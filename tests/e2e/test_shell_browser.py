@@ -14,7 +14,7 @@ from crm_core.filters import Filters
 from crm_core.i18n import catalogue
 from crm_core.store import Store
 
-from .conftest import REPO, Server, screenshot, wait_ready
+from .conftest import REPO, Server, pick_option, screenshot, wait_ready
 
 EN, KO = catalogue("en"), catalogue("ko")
 
@@ -34,8 +34,8 @@ def test_navigate_to_the_database_page_and_back(page: Page, server: Server, cons
 def test_language_switch_in_the_sidebar(page: Page, server: Server, console_errors: list[str]) -> None:
     page.goto(server.url)
     wait_ready(page, EN["kpi.churn_rate"])
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=EN["sidebar.language"]).click()
-    page.get_by_role("option", name="한국어").click()
+    language = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=EN["sidebar.language"])
+    pick_option(page, language, "한국어")
     wait_ready(page, KO["kpi.churn_rate"])
     expect(page.get_by_role("heading", name=KO["page.overview"])).to_be_visible()
     expect(page).to_have_url(f"{server.url}/?lang=ko")
@@ -51,8 +51,7 @@ def test_region_filter_changes_the_figures(page: Page, server: Server, e2e_db: P
     card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.customers"]).first
     expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{everyone:,}")
     region = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=EN["filter.regions"])
-    region.click()
-    page.get_by_role("option", name="Korea", exact=True).click()
+    pick_option(page, region, "Korea")
     page.keyboard.press("Escape")
     expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{korea:,}", timeout=20_000)
     wait_ready(page)
