@@ -148,7 +148,7 @@ def main() -> int:
             ok &= first <= 3
             for title, marker, target, _path in PAGES:
                 t0 = time.perf_counter()
-                page.get_by_test_id("stSidebarNav").get_by_role("link", name=EN[title], exact=True).click()
+                page.locator(".st-key-crm_menu").get_by_role("link", name=EN[title], exact=True).click()
                 page.get_by_text(EN[marker]).first.wait_for(timeout=120_000)
                 page.locator(DONE).wait_for(timeout=120_000)
                 secs = time.perf_counter() - t0

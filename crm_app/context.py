@@ -25,7 +25,7 @@ from crm_core.store import Store
 
 from . import data
 
-__all__ = ["PageContext", "page_context", "persist", "render_sidebar", "require_data", "resolve_db_path", "tr"]
+__all__ = ["plain", "PageContext", "page_context", "persist", "render_sidebar", "require_data", "resolve_db_path", "tr"]
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DB = REPO / "data" / "demo.duckdb"
@@ -46,6 +46,15 @@ class PageContext:
 
     def money(self, value: float | None, compact: bool = False) -> str:
         return self.tr.money(None if value is None else value * self.rate, self.currency, compact)
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:=@"})
+
+
+def plain(text: object) -> str:
+    """Text from outside (a user name, a file name) made inert for ``st.markdown``/``caption``:
+    every Markdown/Streamlit directive character is escaped, so it shows as typed."""
+    return str(text).translate(_MD_SPECIAL)
 
 
 def resolve_db_path() -> tuple[Path, bool]:
@@ -97,6 +106,7 @@ def _open_store() -> Store:
 
 def page_context() -> PageContext:
     """Everything a page needs, computed once per run and shared via session state."""
+    from .auth import principal  # (auth imports this module)
     t = tr()
     store = _open_store()
     version = data.call(data.data_version, store.path)
@@ -109,7 +119,8 @@ def page_context() -> PageContext:
         ss.currency = info["base_currency"]
     return PageContext(
         tr=t, store=store, version=version, as_of=ss.get("as_of") if last is not None else None, first_date=first,
-        filters=Filters.of(ss.regions, ss.channels, ss.customer_types), period_days=int(ss.period_days),
+        filters=principal().scope(Filters.of(ss.regions, ss.channels, ss.customer_types)),
+        period_days=int(ss.period_days),
         currency=ss.currency, rate=info["fx"][ss.currency] / info["fx"][info["base_currency"]],
     )
 

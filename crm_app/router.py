@@ -13,6 +13,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from crm_core.auth import Principal
+
+from .auth import account_box, gate, require
 from .context import page_context, render_sidebar, tr
 
 __all__ = ["main", "ensure_router"]
@@ -21,9 +24,13 @@ REPO = Path(__file__).resolve().parent.parent
 _STATE = threading.local()  # each session's script runs in its own thread
 
 
+#: Page url_path -> the right it needs (every other page needs "view"). Pages check it again.
+PAGE_RIGHTS: dict[str, str] = {"upload": "upload", "admin": "read_audit"}
+
+
 def _pages() -> dict[str, list]:
     t = tr()
-    return {
+    sections = {
         t.t("nav.section.customers"): [
             st.Page(str(REPO / "pages/overview.py"), title=t.t("page.overview"), icon=":material/dashboard:",
                     url_path="overview", default=True),
@@ -51,15 +58,37 @@ def _pages() -> dict[str, list]:
                     url_path="upload"),
             st.Page(str(REPO / "pages/data_status.py"), title=t.t("page.data"), icon=":material/database:",
                     url_path="data"),
+            st.Page(str(REPO / "pages/admin.py"), title=t.t("page.admin"), icon=":material/admin_panel_settings:",
+                    url_path="admin"),
         ],
     }
+    return sections
+
+
+def _menu(sections: dict[str, list], who: Principal) -> None:
+    """The sidebar menu: only the pages this user may open. Every page stays registered with
+    ``st.navigation`` (hidden), so a forbidden page opened by URL runs its own guard and says,
+    translated, why it refuses, instead of Streamlit's untranslated "page not found"."""
+    with st.sidebar.container(key="crm_menu"):
+        for name, pages in sections.items():
+            allowed = [p for p in pages if who.can(PAGE_RIGHTS.get(p.url_path, "view"))]
+            if not allowed:
+                continue
+            st.caption(name)
+            for p in allowed:
+                st.page_link(p, label=p.title, icon=p.icon)
+        st.divider()
 
 
 def main() -> None:
     """Build the navigation before the database is touched, then the sidebar, then the page."""
     st.set_page_config(page_title=tr().t("app.title"), page_icon="📊", layout="wide")
-    nav = st.navigation(_pages())
+    sections = _pages()
+    nav = st.navigation(sections, position="hidden")  # every URL is known; the menu is drawn below
+    who = gate()  # sign-in next: nothing is drawn for someone not allowed in
     st.logo(str(REPO / "data" / "logo.svg"), size="large")
+    _menu(sections, who)
+    account_box(who)
     render_sidebar(page_context())
     _STATE.active = True
     try:
@@ -68,9 +97,10 @@ def main() -> None:
         _STATE.active = False
 
 
-def ensure_router() -> None:
-    """Call first in every page: if the router is not running this page, run it (and stop)."""
-    if getattr(_STATE, "active", False):
-        return
-    main()
-    st.stop()
+def ensure_router(right: str = "view") -> Principal:
+    """Call first in every page: if the router is not running this page, run it (and stop);
+    then check the page's own ``right`` again (a page opened by URL refuses just as the menu)."""
+    if not getattr(_STATE, "active", False):
+        main()
+        st.stop()
+    return require(right)

@@ -12,13 +12,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import ingest
+from crm_core import audit, ingest
+from crm_core.auth import Principal
 from crm_core.errors import CrmError, IngestError, InputFileError
 from crm_core.export import to_csv_bytes
 from crm_core.ingest_read import ENCODINGS
 from crm_core.ingest_schema import KINDS
 
-from .context import PageContext
+from .auth import principal
+from .context import PageContext, plain
 
 __all__ = ["saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options"]
 
@@ -42,7 +44,8 @@ def file_error(ctx: PageContext, exc: CrmError) -> None:
     """A refused file: the specific reason in the user's language; nothing was written."""
     t = ctx.tr
     problem = str(exc.params.get("problem", "generic"))
-    params = {k: v for k, v in exc.params.items() if k != "problem"}
+    params = {k: plain(v) if isinstance(v, str) and k not in ("kind", "detected") else v
+              for k, v in exc.params.items() if k != "problem"}   # sheet names, headers: the file's own text
     if "kind" in params:
         params["kind"] = t.t(f"upload.kind.{params['kind']}")
     if "detected" in params:
@@ -120,11 +123,19 @@ def show_result(ctx: PageContext, res: ingest.IngestResult) -> None:
             hide_index=True, width="stretch")
         if res.errors_total > len(res.errors):
             st.caption(t.t("upload.more_errors", n=t.number(res.errors_total - len(res.errors))))
-        st.download_button(t.t("upload.download_rejected"), to_csv_bytes(ingest.quarantine(ctx.store, res.ingest_id)),
-                           f"rejected-{res.ingest_id}.csv", "text/csv", key=f"up_rej_{res.ingest_id}")
+        st.download_button(t.t("upload.download_rejected"), lambda: _rejected_csv(ctx, res.ingest_id),
+                           f"rejected-{res.ingest_id}.csv", "text/csv", key=f"up_rej_{res.ingest_id}", on_click="ignore")
 
 
-def history_section(ctx: PageContext) -> None:
+def _rejected_csv(ctx: PageContext, ingest_id: int) -> bytes:
+    """The rows a load set aside, as CSV (built when clicked, and recorded in the audit log)."""
+    rows = ingest.quarantine(ctx.store, ingest_id)
+    audit.log(ctx.store, principal(), "export", at=now(), subject=f"rejected-{ingest_id}", rows=len(rows),
+              detail={"format": "csv", "kind": "rejected_rows"})
+    return to_csv_bytes(rows)
+
+
+def history_section(ctx: PageContext, who: Principal) -> None:
     """Every load; download what one set aside; roll one back."""
     t = ctx.tr
     hist = ingest.history(ctx.store)
@@ -148,7 +159,7 @@ def history_section(ctx: PageContext) -> None:
                           format_func=lambda i: f"#{i} · {loaded.set_index('ingest_id').loc[i, 'file_name']}")
     if c2.button(t.t("upload.rollback"), key="up_rollback", type="secondary"):
         try:
-            removed = ingest.rollback(ctx.store, int(chosen), user="app")
+            removed = ingest.rollback(ctx.store, int(chosen), actor=who, at=now())
             st.success(t.t("upload.rolled_back", id=chosen, n=t.number(removed)))
         except CrmError as exc:
             file_error(ctx, exc)

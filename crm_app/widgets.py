@@ -8,12 +8,13 @@ import streamlit as st
 from crm_core import export
 from crm_core.overview import KPI_NAMES, Kpis
 
+from .auth import now, principal
 from .context import PageContext
 
 __all__ = ["kpi_row", "definitions", "customer_list", "PREVIEW_ROWS"]
 
 PREVIEW_ROWS = 200
-_PREVIEW_COLUMNS = ("customer_id", "segment", "tier", "next_tier", "region", "channel", "customer_type",
+_PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", "next_tier", "region", "channel", "customer_type",
                     "recency_days", "frequency", "revenue", "period_revenue", "gross_profit", "gap", "quadrant",
                     "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "clv", "churn_date", "reason",
                     "annual_revenue", "value_at_risk", "days_overdue", "frequency_ratio", "complaints", "open_cases")
@@ -51,14 +52,16 @@ def definitions(ctx: PageContext, keys: tuple[str, ...]) -> None:
 
 
 def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str) -> None:
-    """A customer list: count, a preview of the first rows (no contact fields), and CSV /
-    Excel downloads of all of it with contact fields, built only when clicked."""
+    """A customer list: count, a preview of the first rows (name, e-mail, phone masked unless the
+    user may see them), and CSV / Excel downloads of all of it, built only when clicked, with
+    contact fields only for those allowed, and recorded in the audit log."""
     t = ctx.tr
+    who = principal()
     n = len(customers)
     st.caption(t.t("list.count", n=t.number(n), shown=t.number(min(n, PREVIEW_ROWS))))
     if n == 0:
         return
-    preview = customers.head(PREVIEW_ROWS)
+    preview = export.contact_preview(ctx.store, customers.head(PREVIEW_ROWS), who)
     cols = [c for c in _PREVIEW_COLUMNS if c in preview.columns]
     preview = preview[cols].copy()
     for col in ("segment", "tier", "next_tier"):
@@ -86,9 +89,9 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
     store = ctx.store
     left, right = st.columns(2)
     left.download_button(t.t("list.download_csv"), icon=":material/download:", mime="text/csv",
-                         data=lambda: export.to_csv_bytes(export.with_contacts(store, customers)),
+                         data=lambda: export.customer_file(store, customers, who, "csv", subject=name, at=now()),
                          file_name=f"{name}.csv", on_click="ignore", key=f"{key}_csv")
     right.download_button(t.t("list.download_xlsx"), icon=":material/table:", file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          data=lambda: export.to_xlsx_bytes(export.with_contacts(store, customers)),
+                          data=lambda: export.customer_file(store, customers, who, "xlsx", subject=name, at=now()),
                           on_click="ignore", key=f"{key}_xlsx")

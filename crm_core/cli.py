@@ -7,13 +7,14 @@ Exit codes: 0 success, 1 a data or database problem (one line on stderr), 2 usag
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from . import __version__, churn, clv, costs, demo, ingest, loyalty_report, overview, pyramid, quadrants, segments
+from . import __version__, audit, auth, churn, clv, costs, demo, ingest, loyalty_report, overview, pyramid, quadrants, segments
 from .loyalty import Design
 from .errors import CrmError, IngestError, InputFileError
 from .ingest_schema import KINDS
@@ -21,6 +22,14 @@ from .filters import Filters
 from .store import Store, latest_version
 
 __all__ = ["main", "build_parser"]
+
+
+def _os_user() -> str:
+    """The login running the command (the local user: full rights, like the app's local mode)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
 
 
 def _date(text: str) -> date:
@@ -115,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--month-first", dest="day_first", action="store_const", const=False, help="... are May 3")
     p.add_argument("--accept-rejects", action="store_true", help="load the good rows and set the rejected ones aside")
     p.add_argument("--drop-extra", action="store_true", help="drop columns the kind does not know (default: keep aside)")
-    p.add_argument("--user", default="cli", help="recorded in the load history")
+    p.add_argument("--user", default=_os_user(), help="recorded in the load history and audit log (default: your login)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("ingest-history", help="every load: who, when, file, hash, rows read / loaded / rejected")
@@ -125,6 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest-rollback", help="remove the rows a load added")
     p.add_argument("--db", required=True)
     p.add_argument("ingest_id", type=_positive)
+    p.add_argument("--user", default=_os_user(), help="recorded in the audit log (default: your login)")
+
+    p = sub.add_parser("audit", help="the audit log: uploads, rollbacks, exports, sign-ins (newest first)")
+    p.add_argument("--db", required=True)
+    p.add_argument("--action", choices=list(audit.AUDIT_ACTIONS))
+    p.add_argument("--limit", type=_positive, default=100)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("roles-check", help="validate a roles file; with --email, show the role it gives that person")
+    p.add_argument("roles", help="the roles file (TOML)")
+    p.add_argument("--email", help="an e-mail address to resolve")
+    p.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE",
+                   help="an identity-provider claim to resolve with (repeatable)")
 
     p = sub.add_parser("quadrants", help="profitability quadrants: profit vs cost to serve, profit vs CLV")
     p.add_argument("--db", required=True)
@@ -242,8 +264,29 @@ def _run(args: argparse.Namespace) -> int:
         else:
             print(df.to_string(index=False))
     elif args.command == "ingest-rollback":
-        removed = ingest.rollback(Store(args.db, busy_timeout=10), args.ingest_id)
+        removed = ingest.rollback(Store(args.db, busy_timeout=10), args.ingest_id,
+                                  actor=auth.Principal.local_user(args.user), at=datetime.now())
         print(f"load {args.ingest_id} rolled back: {removed} rows removed")
+    elif args.command == "audit":
+        df = audit.entries(Store(args.db, busy_timeout=10), auth.Principal.local_user(_os_user()),
+                           limit=args.limit, action=args.action)
+        if args.json:
+            print(df.to_json(orient="records", date_format="iso", force_ascii=False))
+        else:
+            print(df.to_string(index=False))
+    elif args.command == "roles-check":
+        rules = auth.load_rules(args.roles)
+        doc: dict[str, Any] = {"users": len(rules.users), "claim": rules.claim, "default_role": rules.default_role}
+        if args.email or args.claim:
+            claims: dict[str, Any] = {"email": args.email, "sub": args.email}
+            for item in args.claim:
+                key, _, value = item.partition("=")
+                if key in ("email", "sub"):
+                    raise SystemExit(f"error: give {key} with --email, not --claim")
+                claims.setdefault(key, []).append(value)
+            p = auth.resolve(rules, claims)
+            doc.update(user=p.user, role=p.role, manager=p.manager, rights=sorted(p.grants))
+        print(json.dumps(doc, ensure_ascii=False))
     elif args.command == "quadrants":
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
@@ -266,7 +309,8 @@ def _ingest(args: argparse.Namespace) -> int:
     try:
         res = ingest.load_file(store, args.file, args.kind, now=datetime.now(), mapping=mapping, drop_extra=args.drop_extra,
                                encoding=args.encoding, sheet=args.sheet, day_first=args.day_first,
-                               accept_rejects=args.accept_rejects, user=args.user)
+                               accept_rejects=args.accept_rejects,
+                               actor=auth.Principal.local_user(args.user))
     except (IngestError, InputFileError) as exc:
         if not args.json:
             raise

@@ -24,6 +24,8 @@ __all__ = [
     "ModelFitError",
     "InputFileError",
     "IngestError",
+    "AccessDeniedError",
+    "RolesFileError",
 ]
 
 
@@ -116,3 +118,20 @@ class IngestError(CrmError, ValueError):
     columns, ambiguous dates, a bad mapping. ``problem`` names which."""
 
     message_key = "error.ingest"
+
+
+class AccessDeniedError(CrmError, PermissionError):
+    """The signed-in user's role does not allow this action (``action``, ``role``, ``user``).
+
+    Raised by every write function in ``crm_core`` and by the app's page guards, so a page
+    reached by its URL or a function called directly refuses just as the menu does."""
+
+    message_key = "error.access_denied"
+
+
+class RolesFileError(CrmError, ValueError):
+    """The roles file cannot be read or says something impossible (an unknown role...).
+
+    With sign-in configured the app then refuses everyone (fails closed)."""
+
+    message_key = "error.roles_file"

@@ -14,9 +14,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from datetime import datetime
+from typing import Literal
+
+from . import audit
+from .auth import Principal, mask_contacts
 from .store import Store
 
-__all__ = ["CONTACT_COLUMNS", "EXPORT_COLUMNS", "with_contacts", "neutralise", "to_csv_bytes", "to_xlsx_bytes"]
+__all__ = ["CONTACT_COLUMNS", "EXPORT_COLUMNS", "with_contacts", "neutralise", "to_csv_bytes", "to_xlsx_bytes",
+           "customer_file", "contact_preview"]
 
 CONTACT_COLUMNS: tuple[str, ...] = ("name", "email", "phone", "city", "country")
 #: Columns of a customer list export, in order (those present in the frame are kept).
@@ -82,3 +88,43 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "customers") -> bytes:
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name=sheet[:31])
     return buf.getvalue()
+
+
+def _own_accounts(store: Store, customers: pd.DataFrame, actor: Principal) -> pd.DataFrame:
+    """Only the customers of the actor's account manager when they are bound to one."""
+    if actor.manager is None or not len(customers):
+        return customers
+    ids = customers["customer_id"].astype(str).tolist()
+    mine = {r[0] for r in store.rows(
+        "SELECT customer_id FROM customers WHERE account_manager = $m "
+        "AND customer_id IN (SELECT unnest(CAST($ids AS VARCHAR[])))", {"m": actor.manager, "ids": ids})}
+    return customers[customers["customer_id"].astype(str).isin(mine)]
+
+
+def customer_file(store: Store, customers: pd.DataFrame, actor: Principal, fmt: Literal["csv", "xlsx"], *,
+                  subject: str, at: datetime) -> bytes:
+    """A customer list as a file for ``actor``: only their accounts if bound to a manager, contact
+    fields only if they may export them, formula-safe, and recorded in the audit log."""
+    actor.require("export")
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"unknown export format {fmt!r}")
+    rows = _own_accounts(store, customers, actor)
+    contacts = actor.can("export_contacts")
+    frame = with_contacts(store, rows, include_contacts=contacts)
+    data = to_csv_bytes(frame) if fmt == "csv" else to_xlsx_bytes(frame)
+    audit.log(store, actor, "export", at=at, subject=subject, rows=len(frame),
+              detail={"format": fmt, "contacts": contacts, "columns": list(frame.columns)})
+    return data
+
+
+def contact_preview(store: Store, customers: pd.DataFrame, actor: Principal) -> pd.DataFrame:
+    """``customers`` with name, e-mail and phone joined, masked unless ``actor`` may see them."""
+    frame = _own_accounts(store, customers, actor)
+    if not len(frame):
+        return frame
+    ids = frame["customer_id"].astype(str).tolist()
+    contacts = store.df("SELECT customer_id, name, email, phone FROM customers "
+                        "WHERE customer_id IN (SELECT unnest(CAST($ids AS VARCHAR[])))", {"ids": ids})
+    out = frame.drop(columns=[c for c in ("name", "email", "phone") if c in frame.columns]).merge(
+        contacts, on="customer_id", how="left")
+    return mask_contacts(out, actor)

@@ -1,4 +1,7 @@
-"""Global customer filters (region, channel, customer type) as bound SQL parameters.
+"""Global customer filters (region, channel, customer type, account manager) as bound SQL parameters.
+
+``account_managers`` is not a sidebar filter: it is how a viewer bound to one account
+manager (see :mod:`crm_core.auth`) sees only that manager's customers everywhere.
 
 A filter never becomes SQL text: the SQL files test ``len($regions) = 0 OR
 list_contains($regions, region)`` and the values are bound. Filters are frozen and
@@ -16,7 +19,8 @@ from .errors import InvalidParameterError
 __all__ = ["Filters", "FILTER_DIMENSIONS"]
 
 #: Dimension name -> column of ``stg_customers`` (the allow-list).
-FILTER_DIMENSIONS: dict[str, str] = {"regions": "region", "channels": "channel", "customer_types": "customer_type"}
+FILTER_DIMENSIONS: dict[str, str] = {"regions": "region", "channels": "channel", "customer_types": "customer_type",
+                                     "account_managers": "account_manager"}
 
 _MAX_VALUES = 1000
 _MAX_LEN = 200
@@ -44,17 +48,19 @@ class Filters:
     regions: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     customer_types: tuple[str, ...] = ()
+    account_managers: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, regions: Iterable[str] | None = None, channels: Iterable[str] | None = None,
-           customer_types: Iterable[str] | None = None) -> "Filters":
-        return cls(_clean(regions, "regions"), _clean(channels, "channels"), _clean(customer_types, "customer_types"))
+           customer_types: Iterable[str] | None = None, account_managers: Iterable[str] | None = None) -> "Filters":
+        return cls(_clean(regions, "regions"), _clean(channels, "channels"), _clean(customer_types, "customer_types"),
+                   _clean(account_managers, "account_managers"))
 
     @property
     def active(self) -> bool:
-        return bool(self.regions or self.channels or self.customer_types)
+        return bool(self.regions or self.channels or self.customer_types or self.account_managers)
 
     def params(self) -> dict[str, list[str]]:
-        """Bound parameters for the SQL files: ``$regions``, ``$channels``, ``$customer_types``."""
+        """Bound parameters: ``$regions``, ``$channels``, ``$customer_types``, ``$account_managers``."""
         return {"regions": list(self.regions), "channels": list(self.channels),
-                "customer_types": list(self.customer_types)}
+                "customer_types": list(self.customer_types), "account_managers": list(self.account_managers)}

@@ -29,6 +29,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import audit
+from .auth import Principal
 from .errors import IngestError, InputFileError, InvalidParameterError
 from .ingest_read import fingerprint, open_source
 from .ingest_schema import KINDS, REASON_WORDS, Kind, propose_mapping
@@ -121,9 +123,13 @@ def max_upload_bytes() -> int:
 
 def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mapping: dict[str, str] | None = None,
               drop_extra: bool = False, encoding: str | None = None, sheet: str | None = None,
-              day_first: bool | None = None, accept_rejects: bool = False, user: str = "cli",
+              day_first: bool | None = None, accept_rejects: bool = False, actor: Principal,
               file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None) -> IngestResult:
-    """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates."""
+    """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates.
+
+    ``actor`` must be allowed to upload (analyst or admin); the load is audited."""
+    actor.require("upload")
+    user = actor.user
     t0 = time.perf_counter()
     if kind not in KINDS:
         raise InvalidParameterError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})", name="kind", value=kind)
@@ -159,8 +165,8 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         for col in spec.columns:
             if col.type == "enum":
                 params[f"choices_{col.name}"] = list(col.choices)
-        for name, code in (("_typedA", stage_a), ("_typed0", stage_b)):
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {code}",
+        for table, code in (("_typedA", stage_a), ("_typed0", stage_b)):
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {code}",
                         {k: v for k, v in params.items() if f"${k}" in code})
         mapped = {c for c in cols if not c.startswith("_extra:")}
         checks = checks_sql(spec, mapped)
@@ -195,6 +201,9 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                      res.rows_loaded, res.rows_rejected,
                      json.dumps({"headers": list(headers), "extra": [headers[int(c[1:]) - 1] for c in extra],
                                  "errors": res.errors[:20]}, ensure_ascii=False)])
+        audit.record(cur, actor, "upload", at=now, subject=name, rows=res.rows_loaded,
+                     detail={"kind": kind, "ingest_id": ingest_id, "status": res.status, "rows_read": res.rows_read,
+                             "rows_rejected": res.rows_rejected})
         for t in ("_raw", "_typedA", "_typed0", "_typed"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")
     res.seconds = time.perf_counter() - t0
@@ -255,9 +264,11 @@ def quarantine(store: Store, ingest_id: int) -> pd.DataFrame:
     return out
 
 
-def rollback(store: Store, ingest_id: int, *, user: str = "cli") -> int:
+def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) -> int:
     """Remove the rows a load added (customers only when nothing else refers to them);
-    the load is marked ``rolled_back``. Returns the rows removed."""
+    the load is marked ``rolled_back``. Returns the rows removed. Analysts and admins only; audited."""
+    actor.require("manage_data")
+    user = actor.user
     row = store.rows("SELECT kind, status FROM ingest_log WHERE ingest_id = ?", [ingest_id])
     if not row:
         raise InvalidParameterError(f"no load {ingest_id}", name="ingest_id", value=ingest_id)
@@ -282,6 +293,7 @@ def rollback(store: Store, ingest_id: int, *, user: str = "cli") -> int:
         cur.execute(f"DELETE FROM {table} WHERE {cond}", [ingest_id])
         cur.execute("UPDATE ingest_log SET status = 'rolled_back', message = ? WHERE ingest_id = ?",
                     [f"rolled back by {user}", ingest_id])
+        audit.record(cur, actor, "rollback", at=at, subject=str(ingest_id), rows=removed, detail={"kind": kind})
         Store.refresh_derived(cur, since or date(9999, 12, 31))
         Store.bump_data_version(cur)
     return removed

@@ -192,7 +192,7 @@ def _excel(path: Path, sheet: str | None, cur: duckdb.DuckDBPyConnection) -> Sou
     if chosen not in names:
         raise InputFileError(f"no sheet named {chosen!r}; sheets: {', '.join(names)}", problem="sheet",
                              sheet=chosen, sheets=", ".join(names))
-    frame = book.parse(chosen, dtype=object)
+    frame = pd.read_excel(book, sheet_name=chosen, dtype=object)
     frame = frame.map(_excel_text)
     frame.columns = [str(c) for c in frame.columns]
     name = f"_xlsx_{os.getpid()}_{id(frame)}"

@@ -11,7 +11,7 @@ from crm_core import ingest
 from crm_core.errors import CrmError
 from crm_core.ingest_schema import KINDS
 
-ensure_router()
+who = ensure_router("upload")
 ctx = page_context()
 t = ctx.tr
 st.title(t.t("page.upload"))
@@ -48,7 +48,7 @@ if uploaded is not None:
                         res = ingest.load_file(ctx.store, path, kind, now=up.now(), mapping=mapping, drop_extra=drop,
                                                encoding=opts["encoding"], sheet=opts["sheet"],
                                                day_first=opts["day_first"], accept_rejects=opts["accept_rejects"],
-                                               user="app", file_name=uploaded.name)
+                                               actor=who, file_name=uploaded.name)
                         status.update(label=t.t("upload.done"), state="complete")
                         st.session_state["up_result"] = res
                     except CrmError as exc:
@@ -59,4 +59,4 @@ if uploaded is not None:
                 up.show_result(ctx, st.session_state["up_result"])
 
 st.subheader(t.t("upload.history"))
-up.history_section(ctx)
+up.history_section(ctx, who)

@@ -249,3 +249,58 @@ def test_upload_page_previews_maps_loads_and_refuses(monkeypatch: pytest.MonkeyP
     at.button(key="up_load").click().run()
     assert any(cat["upload.problem.no_rows"] in e.value for e in at.error), [e.value for e in at.error]
     assert Store(demo_db).table_counts()["transactions"] == before + 3
+
+
+def test_local_mode_admin_page_saves_roles_and_shows_the_audit_log(monkeypatch: pytest.MonkeyPatch, demo_db: Path,
+                                                                   tmp_path: Path) -> None:
+    """No identity provider: one local user with every right, said in the sidebar; the Admin
+    page writes the roles file (validated) and the change is in the audit log."""
+    from crm_core import audit, auth
+    roles = tmp_path / "roles.toml"
+    monkeypatch.setenv("CRM_ROLES", str(roles))
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    local_note = en["auth.local_mode"].split("{")[0]
+    assert any(c.value.startswith(local_note) for c in at.caption), ([c.value for c in at.caption], [e.value for e in at.error])
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == en["page.admin"]
+    assert any(en["admin.local_note"] in i.value for i in at.info)
+    # the users table is a data editor: AppTest sets its edits through its session-state key
+    at.session_state["adm_users"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"email": "kim@example.com", "role": "viewer", "manager": "AM01"},
+        {"email": "lee@example.com", "role": "analyst", "manager": ""}]}
+    at.button(key="adm_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.success] == [en["admin.saved"].format(n=2)], [e.value for e in at.error]
+    saved = auth.load_rules(roles)
+    assert dict(saved.users) == {"kim@example.com": auth.UserRule("viewer", "AM01"),
+                                 "lee@example.com": auth.UserRule("analyst", None)}
+    at.run()  # the editor now shows the saved users (a new table, so a new editor state)
+    at.session_state["adm_users"] = {"edited_rows": {}, "deleted_rows": [], "added_rows": [
+        {"email": "not-an-address", "role": "viewer", "manager": ""}]}
+    at.button(key="adm_save").click().run()
+    assert any(en["admin.problem.email"].split("{")[0] in e.value for e in at.error), [e.value for e in at.error]
+    assert auth.load_rules(roles) == saved   # the refused edit changed nothing
+    log = audit.entries(Store(demo_db), auth.Principal.local_user("t"))
+    assert log["action"].tolist() == ["roles_changed"] and log["rows"].tolist() == [2]
+
+
+def test_local_mode_refuses_a_non_loopback_address(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """Local mode gives full rights, so it is for this computer only: served on 0.0.0.0 it refuses
+    (unless CRM_ALLOW_REMOTE_LOCAL=1) and shows nothing else."""
+    from streamlit import config
+
+    monkeypatch.setenv("CRM_DB", str(demo_db))
+    old = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert not at.exception
+        assert [e.value for e in at.error] == [catalogue("en")["auth.local_remote_refused"].format(address="0\\.0\\.0\\.0")]
+        assert len(at.metric) == 0
+        monkeypatch.setenv("CRM_ALLOW_REMOTE_LOCAL", "1")
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert not at.error and len(at.metric) == len(overview.KPI_NAMES)
+    finally:
+        config.set_option("server.address", old)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from crm_core import ingest
+from crm_core.auth import Principal
 from crm_core.errors import IngestError, InputFileError
 from crm_core.export import to_csv_bytes
 from crm_core.store import Store
@@ -23,6 +24,7 @@ from .conftest import make_store
 
 FILES = Path(__file__).resolve().parent / "data" / "ingest"
 NOW = datetime(2026, 11, 23, 12, 0)
+ANALYST = Principal.of("ana@example.com", "analyst")
 
 
 @pytest.fixture()
@@ -43,7 +45,7 @@ def snapshot(store: Store) -> dict:
 def test_korean_files_in_every_encoding_and_wrapper(store: Store, name: str, encoding: str) -> None:
     """Korean headers map by themselves; 2026년 9월 1일, 2026.09.02 and 20260903 are dates;
     ￦12,000, (1500) and full-width ３４５６ are amounts; encoding detected."""
-    res = ingest.load_file(store, FILES / name, "transactions", now=NOW)
+    res = ingest.load_file(store, FILES / name, "transactions", now=NOW, actor=ANALYST)
     assert res.status == "loaded" and res.rows_loaded == 3 and res.encoding == encoding, res.to_json()
     assert res.mapping["고객번호"] == "customer_id" and res.mapping["상품분류"] == "product_category"
     rows = store.rows("SELECT customer_id, tx_date, amount, product_category FROM transactions ORDER BY customer_id")
@@ -55,7 +57,7 @@ def test_korean_files_in_every_encoding_and_wrapper(store: Store, name: str, enc
 @pytest.mark.parametrize(("name", "encoding", "first"), [("tx_zh_gb18030.csv", "gb18030", 1200.5),
                                                           ("tx_zh_big5.csv", "big5", 1200.0)])
 def test_chinese_files(store: Store, name: str, encoding: str, first: float) -> None:
-    res = ingest.load_file(store, FILES / name, "transactions", now=NOW)
+    res = ingest.load_file(store, FILES / name, "transactions", now=NOW, actor=ANALYST)
     assert res.status == "loaded" and res.encoding == encoding and res.rows_loaded == 2
     assert float(store.scalar("SELECT amount FROM transactions WHERE customer_id = 'C0000001'")) == first
     assert store.scalar("SELECT tx_date FROM transactions WHERE customer_id = 'C0000002'") == date(2026, 9, 2)
@@ -65,13 +67,13 @@ def test_parquet_and_excel_with_a_chosen_sheet(store: Store) -> None:
     """Excel: the sheet is chosen, serial day numbers are dates. The Parquet file holds the
     same rows, so it is then refused as already stored."""
     with pytest.raises(IngestError, match="required"):   # the first sheet is a readme
-        ingest.load_file(store, FILES / "tx.xlsx", "transactions", now=NOW)
-    res = ingest.load_file(store, FILES / "tx.xlsx", "transactions", now=NOW, sheet="data",
+        ingest.load_file(store, FILES / "tx.xlsx", "transactions", now=NOW, actor=ANALYST)
+    res = ingest.load_file(store, FILES / "tx.xlsx", "transactions", now=NOW, actor=ANALYST, sheet="data",
                            mapping={"date": "", "serial": "date"})   # Excel serial days as the date
     assert res.status == "loaded" and res.rows_loaded == 2 and res.format == "xlsx"
     assert sorted(r[0] for r in store.rows("SELECT tx_date FROM transactions WHERE ingest_id = ?", [res.ingest_id])) == [
         date(2026, 9, 1), date(2026, 9, 2)]
-    res = ingest.load_file(store, FILES / "tx.parquet", "transactions", now=NOW)
+    res = ingest.load_file(store, FILES / "tx.parquet", "transactions", now=NOW, actor=ANALYST)
     assert res.status == "rejected" and res.format == "parquet"
     assert {e["problem"] for e in res.errors} == {"duplicate_stored"}
 
@@ -84,7 +86,7 @@ def test_parquet_and_excel_with_a_chosen_sheet(store: Store) -> None:
 def test_bad_files_are_refused_and_change_nothing(store: Store, name: str, error: type, problem: str) -> None:
     before = snapshot(store)
     with pytest.raises(error) as info:
-        ingest.load_file(store, FILES / name, "transactions", now=NOW)
+        ingest.load_file(store, FILES / name, "transactions", now=NOW, actor=ANALYST)
     assert info.value.params["problem"] == problem and str(info.value)
     assert snapshot(store) == before
 
@@ -92,20 +94,20 @@ def test_bad_files_are_refused_and_change_nothing(store: Store, name: str, error
 def test_wrong_kind_is_recognised(store: Store) -> None:
     before = snapshot(store)
     with pytest.raises(IngestError) as info:
-        ingest.load_file(store, FILES / "tx_ko_cp949.csv", "customers", now=NOW)
+        ingest.load_file(store, FILES / "tx_ko_cp949.csv", "customers", now=NOW, actor=ANALYST)
     assert info.value.params == {"problem": "wrong_kind", "kind": "customers", "detected": "transactions"}
     assert snapshot(store) == before
 
 
 def test_ambiguous_dates_load_once_the_order_is_given(store: Store) -> None:
-    res = ingest.load_file(store, FILES / "ambiguous_dates.csv", "transactions", now=NOW, day_first=True)
+    res = ingest.load_file(store, FILES / "ambiguous_dates.csv", "transactions", now=NOW, actor=ANALYST, day_first=True)
     assert res.status == "loaded"
     assert store.scalar("SELECT min(tx_date) FROM transactions") == date(2026, 5, 3)
 
 
 def test_too_large_a_file_is_refused(store: Store) -> None:
     with pytest.raises(InputFileError) as info:
-        ingest.load_file(store, FILES / "tx.parquet", "transactions", now=NOW, max_bytes=100)
+        ingest.load_file(store, FILES / "tx.parquet", "transactions", now=NOW, actor=ANALYST, max_bytes=100)
     assert info.value.params["problem"] == "too_large"
 
 
@@ -119,14 +121,14 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
                     "C0000003,2030-01-01,5,A4,future\nC0000004,1960-01-01,5,A5,old\nC0000005,2026-09-04,7,A1,dup\n"
                     "C0000005,,7,A6,no date\n", encoding="utf-8")
     before = snapshot(store)
-    res = ingest.load_file(store, path, "transactions", now=NOW)
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST)
     assert res.status == "rejected" and res.rows_read == 7 and res.rows_rejected == 6 and res.rows_loaded == 0
     assert [(e["row"], e["column"], e["problem"]) for e in res.errors] == [
         (2, "customer_id", "unknown_reference"), (3, "amount", "invalid"), (4, "date", "future_date"),
         (5, "date", "before_1970"), (6, "row", "duplicate_in_file"), (7, "date", "missing")]
     assert {k: v for k, v in snapshot(store).items() if k not in ("ingest_log",)} == \
         {k: v for k, v in before.items() if k not in ("ingest_log",)}
-    res = ingest.load_file(store, path, "transactions", now=NOW, accept_rejects=True)
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST, accept_rejects=True)
     assert res.status == "loaded" and res.rows_loaded == 1
     q = ingest.quarantine(store, res.ingest_id)
     assert q["row"].tolist() == [2, 3, 4, 5, 6, 7] and list(q.columns[2:]) == ["customer_id", "date", "amount",
@@ -134,13 +136,13 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
     assert q.loc[0, "problems"] == "customer_id:unknown_reference" and q.loc[0, "customer_id"] == "C9999999"
     extra = store.rows("SELECT data FROM ingest_extra WHERE ingest_id = ?", [res.ingest_id])
     assert [json.loads(d) for (d,) in extra] == [["x"]]           # the unknown column is kept, not lost
-    assert ingest.load_file(store, path, "transactions", now=NOW).status == "duplicate"
+    assert ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST).status == "duplicate"
     again = tmp_path / "again.csv"
     again.write_text("customer_id,date,amount,transaction_id\nC0000001,2026-09-01,10,A1\n", encoding="utf-8")
-    assert ingest.load_file(store, again, "transactions", now=NOW).errors[0]["problem"] == "duplicate_stored"
+    assert ingest.load_file(store, again, "transactions", now=NOW, actor=ANALYST).errors[0]["problem"] == "duplicate_stored"
     hist = ingest.history(store).set_index("ingest_id")
     assert hist.loc[res.ingest_id, "rows_loaded"] == 1 and hist.loc[res.ingest_id, "rows_rejected"] == 6
-    assert ingest.rollback(store, res.ingest_id) == 1
+    assert ingest.rollback(store, res.ingest_id, actor=ANALYST, at=NOW) == 1
     assert store.table_counts()["transactions"] == before["transactions"]
     assert ingest.history(store).set_index("ingest_id").loc[res.ingest_id, "status"] == "rolled_back"
 
@@ -148,7 +150,7 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
 def test_customers_update_and_text_stays_text(store: Store) -> None:
     """A customers file adds new customers and updates known ones; formula-like and HTML
     text is stored as text and exported safely."""
-    res = ingest.load_file(store, FILES / "customers.csv", "customers", now=NOW)
+    res = ingest.load_file(store, FILES / "customers.csv", "customers", now=NOW, actor=ANALYST)
     assert res.status == "loaded" and res.rows_loaded == 2
     names = dict(store.rows("SELECT customer_id, name FROM customers WHERE customer_id IN ('C1', 'C2')"))
     assert names == {"C1": '=HYPERLINK("http://x")', "C2": "<script>alert(1)</script>"}
@@ -159,7 +161,7 @@ def test_customers_update_and_text_stays_text(store: Store) -> None:
 
 
 def test_churn_reasons_in_three_languages(store: Store) -> None:
-    res = ingest.load_file(store, FILES / "churn_reasons.csv", "churn_events", now=NOW, accept_rejects=True)
+    res = ingest.load_file(store, FILES / "churn_reasons.csv", "churn_events", now=NOW, actor=ANALYST, accept_rejects=True)
     assert res.rows_loaded == 3 and [(e["row"], e["problem"]) for e in res.errors] == [(4, "invalid")]
     assert sorted(r[0] for r in store.rows("SELECT reason FROM churn_events")) == ["price", "price", "service"]
 
@@ -175,7 +177,7 @@ def test_a_million_rows_with_three_bad_ones(store: Store, tmp_path: Path) -> Non
     df.loc[[10, 500_000, 999_998], "amount"] = ["n/a", "12..5", "x"]
     path = tmp_path / "big.csv"
     df.to_csv(path, index=False)
-    res = ingest.load_file(store, path, "transactions", now=NOW, accept_rejects=True)
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST, accept_rejects=True)
     assert res.rows_read == n and res.rows_rejected == 3 and res.rows_loaded == n - 3
     assert [e["row"] for e in res.errors] == [11, 500_001, 999_999]
     assert store.table_counts()["transactions"] == n - 3

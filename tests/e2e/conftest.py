@@ -7,6 +7,7 @@ wait for /_stcore/health, then for the app's "not running" state.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -47,13 +49,13 @@ class Server:
     """One ``python -m crm_app.serve`` process (the README's command: warm start, then
     ``streamlit run app.py``); stopped by :meth:`stop`."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], log: Path, args: tuple[str, ...] = (), port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         cmd = [sys.executable, "-m", "crm_app.serve", "--server.headless=true",
                f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-               "--server.fileWatcherType=none"]
+               "--server.fileWatcherType=none", *args]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=log.open("wb"),
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -94,7 +96,16 @@ def server(e2e_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 def console_errors(page: Page) -> Iterator[list[str]]:
     """Collects browser console errors and page errors; the test fails on any."""
     errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def on_console(m: Any) -> None:
+        source = str(m.location.get("url") or "")
+        # The identity provider's own pages (its CDN stylesheet, its favicon) and Streamlit's
+        # health probes relative to a page URL (/<page>/_stcore/health, a known 404) are not ours.
+        if "/oauth2/" in page.url or re.match(r"https?://[^/]+/[^/]+/_stcore/", source):
+            return
+        errors.append(f"console: {m.text} @ {source}")
+
+    page.on("console", lambda m: on_console(m) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     yield errors
     assert errors == [], errors
@@ -106,6 +117,15 @@ def wait_ready(page: Page, expected_text: str | None = None, timeout: float = 30
         expect(page.get_by_text(expected_text, exact=False).first).to_be_visible(timeout=timeout)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
+
+
+def nav_link(page: Page, name: str) -> Locator:
+    """A link of the app's sidebar menu (only the pages the user may open are listed)."""
+    return page.locator(".st-key-crm_menu").get_by_role("link", name=name, exact=True)
+
+
+def nav_names(page: Page) -> list[str]:
+    return [t.strip() for t in page.locator(".st-key-crm_menu").get_by_role("link").all_inner_texts()]
 
 
 def pick_option(page: Page, widget: Locator, name: str, attempts: int = 4) -> None:

@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from crm_core.i18n import LANGUAGES, catalogue
 
-from .conftest import Server, screenshot, wait_ready
+from .conftest import Server, nav_link, screenshot, wait_ready
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -23,5 +23,5 @@ def test_overview_renders_in_every_language(page: Page, server: Server, console_
     expect(page.locator(".gtitle").filter(has_text=cat["chart.trend.title"])).to_have_count(1)
     expect(page.locator(".gtitle").filter(has_text=cat["chart.pareto.title_revenue"])).to_have_count(1)
     # Sidebar navigation and labels are translated too.
-    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name=cat["page.data"])).to_be_visible()
+    expect(nav_link(page, cat["page.data"])).to_be_visible()
     screenshot(page, f"overview-{lang}")

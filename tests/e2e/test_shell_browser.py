@@ -14,7 +14,7 @@ from crm_core.filters import Filters
 from crm_core.i18n import catalogue
 from crm_core.store import Store
 
-from .conftest import REPO, Server, pick_option, screenshot, wait_ready
+from .conftest import REPO, Server, nav_link, pick_option, screenshot, wait_ready
 
 EN, KO = catalogue("en"), catalogue("ko")
 
@@ -22,12 +22,12 @@ EN, KO = catalogue("en"), catalogue("ko")
 def test_navigate_to_the_database_page_and_back(page: Page, server: Server, console_errors: list[str]) -> None:
     page.goto(server.url)
     wait_ready(page, EN["kpi.churn_rate"])
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=EN["page.data"]).click()
+    nav_link(page, EN["page.data"]).click()
     wait_ready(page, EN["data.history"])
     expect(page.get_by_text(EN["table.transactions"]).first).to_be_visible()
     expect(page).to_have_url(f"{server.url}/data")
     screenshot(page, "database-en")
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=EN["page.overview"]).click()
+    nav_link(page, EN["page.overview"]).click()
     wait_ready(page, EN["kpi.churn_rate"])
 
 

@@ -15,7 +15,7 @@ from crm_core import micro, overview, pyramid, rfm
 from crm_core.i18n import LANGUAGES, Translator, catalogue
 from crm_core.store import Store
 
-from .conftest import Server, screenshot, wait_ready
+from .conftest import Server, nav_link, screenshot, wait_ready
 
 EN = catalogue("en")
 
@@ -26,7 +26,7 @@ def open_page(page: Page, server: Server, lang: str, title_key: str) -> dict[str
     cat = catalogue(lang)
     page.goto(f"{server.url}/?lang={lang}")
     wait_ready(page, cat["kpi.churn_rate"])
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=cat[title_key], exact=True).click()
+    nav_link(page, cat[title_key]).click()
     return cat
 
 

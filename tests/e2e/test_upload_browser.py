@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from crm_core.i18n import catalogue
 from crm_core.store import Store
 
-from .conftest import REPO, Server, screenshot, wait_ready
+from .conftest import REPO, Server, nav_link, screenshot, wait_ready
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_upload_a_korean_file(page: Page, upload_server: tuple[Server, Path], co
     ko = catalogue("ko")
     page.goto(f"{srv.url}/?lang=ko")
     wait_ready(page, ko["kpi.churn_rate"])
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=ko["page.upload"], exact=True).click()
+    nav_link(page, ko["page.upload"]).click()
     wait_ready(page, ko["upload.history"])
     before = Store(db).table_counts()["transactions"]
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
@@ -42,3 +42,39 @@ def test_upload_a_korean_file(page: Page, upload_server: tuple[Server, Path], co
     expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
     assert Store(db).table_counts()["transactions"] == before + 3
     screenshot(page, "upload-ko")
+
+
+XSS = ["<img src=x onerror=alert('xss-img')>", "<script>alert('xss-script')</script>", "[click](javascript:alert(1))",
+       ":red[**loud**]", "=HYPERLINK(\"http://evil.example\")"]
+
+
+def test_hostile_file_name_headers_and_values_stay_text(page: Page, upload_server: tuple[Server, Path],
+                                                        tmp_path: Path, console_errors: list[str]) -> None:
+    """A file whose name, headers and cells are HTML, script, Markdown links and formulas: it
+    loads as data, the page shows it as text, and nothing runs (no dialog, no injected element)."""
+    srv, db = upload_server
+    en = catalogue("en")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ids = [r[0] for r in Store(db).rows("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 2")]
+    path = tmp_path / (XSS[0] + ".csv")
+    lines = ["customer_id,date,amount," + ",".join(f'"{h}"' if "," in h else h.replace('"', "'") for h in XSS[1:])]
+    for i, cid in enumerate(ids):
+        lines.append(f"{cid},2026-09-0{i + 1},12.5," + ",".join(h.replace('"', "'") for h in XSS[1:]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.goto(f"{srv.url}/upload")
+    wait_ready(page, en["upload.history"])
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    wait_ready(page, en["upload.mapping"])
+    page.get_by_role("button", name=en["upload.load"], exact=True).click()
+    wait_ready(page, en["upload.rows_loaded"])
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+    assert Store(db).scalar("SELECT count(*) FROM ingest_log WHERE file_name = ?", [path.name]) == 1
+    page.reload()
+    wait_ready(page, en["upload.history"])
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator("script", has_text="xss-script").count() == 0
+    assert page.locator('a[href^="javascript:"]').count() == 0
+    screenshot(page, "upload-hostile-en")
