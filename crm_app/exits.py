@@ -7,12 +7,13 @@ from datetime import date, timedelta
 import streamlit as st
 
 from crm_core import churn, clv, risk
+from crm_core.churn_alive import DEFAULT_THRESHOLD, AliveRule
 from crm_core.filters import Filters
 from crm_core.store import Store
 
 from .context import PageContext, persist
 
-__all__ = ["default_window", "churn_data", "controls", "at_risk", "breakdowns"]
+__all__ = ["default_window", "churn_data", "controls", "definition", "alive_rule", "at_risk", "breakdowns"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -20,12 +21,28 @@ def default_window(path: str, version: int, as_of: date) -> int:
     return churn.default_window(Store(path), as_of)
 
 
+def alive_rule(path: str, version: int, as_of: date, filters: Filters,
+               threshold: float) -> AliveRule | tuple[str, dict]:
+    """The P(alive) rule from the Lifetime value page's cached fit (weeks), or its error."""
+    from .value import fitted
+
+    fit = fitted(path, version, as_of, filters, "week", None)
+    if fit.model is None:
+        return fit.error
+    return AliveRule(fit.model.bgnbd.params, 7.0, threshold)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def churn_data(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
-               years: float | None) -> churn.ChurnData:
-    """Shared, never copied: callers must not modify it."""
+               years: float | None, threshold: float | None = None) -> churn.ChurnData:
+    """Shared, never copied: callers must not modify it. With ``threshold``, customers without
+    explicit events are judged by P(alive) (the caller checked that the model fits)."""
+    rule = None
+    if threshold is not None:
+        rule = alive_rule(path, version, as_of, filters, threshold)
+        assert isinstance(rule, AliveRule), rule
     return churn.churn_data(Store(path), as_of, period_days=period_days, window_days=window_days, filters=filters,
-                            years=years)
+                            years=years, alive=rule)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -37,10 +54,10 @@ def profile(path: str, version: int, start: date, filters: Filters, scores: bool
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
-               years: float | None, dimension: str) -> dict:
+               years: float | None, dimension: str, threshold: float | None = None) -> dict:
     """The per-month and per-group reason tables and the period's churned customers
     (computed once per setting: the events can number millions)."""
-    d = churn_data(path, version, as_of, filters, period_days, window_days, years)
+    d = churn_data(path, version, as_of, filters, period_days, window_days, years, threshold)
     start = as_of - timedelta(days=period_days)
     ev = d.events
     period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
@@ -88,3 +105,25 @@ def controls(ctx: PageContext, derived: int) -> tuple[int, float | None]:
         years = float(c2.number_input(t.t("churn.years"), 0.5, 20.0, float(ss.get("churn_years", 3.0)), 0.5,
                                       key="w_churn_years", on_change=persist, args=("churn_years",)))
     return window, years
+
+
+def definition(ctx: PageContext, as_of: date) -> float | None:
+    """Inactivity or probability alive (with its threshold) for customers without explicit
+    events; None = inactivity. Falls back, saying why, when the model cannot be fitted."""
+    t, ss = ctx.tr, st.session_state
+    c1, c2 = st.columns(2)
+    kind = c1.segmented_control(t.t("churn.definition"), ["inactivity", "p_alive"], required=True,
+                                default=ss.get("churn_definition", "inactivity"), key="w_churn_definition",
+                                on_change=persist, args=("churn_definition",),
+                                format_func=lambda k: t.t(f"churn.definition.{k}"), help=t.t("churn.definition_help"))
+    if kind != "p_alive":
+        return None
+    threshold = float(c2.slider(t.t("churn.threshold"), 0.05, 0.95, float(ss.get("churn_threshold", DEFAULT_THRESHOLD)),
+                                0.05, key="w_churn_threshold", on_change=persist, args=("churn_threshold",),
+                                help=t.t("churn.threshold_help")))
+    rule = alive_rule(ctx.store.path, ctx.version, as_of, ctx.filters, threshold)
+    if not isinstance(rule, AliveRule):
+        key, params = rule
+        st.warning(t.t("churn.alive_unavailable") + " " + t.t(key, **params), icon=":material/warning:")
+        return None
+    return threshold

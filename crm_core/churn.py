@@ -6,7 +6,9 @@ Definitions (also in the README and on the Churn page):
 - Everyone else is judged by inactivity: churned when ``window_days`` pass after a purchase
   with no further purchase (a *lapse*, reason ``unknown``); a later transaction brings
   them back (active again), and a later lapse counts again. The default window is a high
-  quantile (90%) of the gaps between customers' consecutive transaction days.
+  quantile (90%) of the gaps between customers' consecutive transaction days. Or, by
+  probability alive: the window after each purchase is the customer's own, until the
+  BG/NBD model's P(alive) falls below a threshold (:mod:`crm_core.churn_alive`).
 - Active at a date: first purchase on or before it, not churned at it.
 - Churn rate of a period: customers churned in the period / customers active at its start.
 - Lost revenue (profit) of a churned customer: their average annual revenue (gross profit)
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .churn_alive import AliveRule
 from .errors import InvalidParameterError, NoDataError
 from .filters import Filters
 from .store import Store, load_sql
@@ -74,15 +77,20 @@ def _customers(store: Store, filters: Filters) -> pd.DataFrame:
 
 
 def churn_events(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
-                 customers: pd.DataFrame | None = None) -> pd.DataFrame:
+                 customers: pd.DataFrame | None = None, alive: AliveRule | None = None) -> pd.DataFrame:
     """Every churn up to ``as_of``: customer_id, code, churn_date, reason, reason_detail,
-    method (explicit / inactivity), return_date (NaT unless they came back), region,
-    channel, customer_type, tenure_days, annual_revenue and annual_profit at the churn."""
+    method (explicit / inactivity / p_alive), return_date (NaT unless they came back), region,
+    channel, customer_type, tenure_days, annual_revenue and annual_profit at the churn.
+    With ``alive``, lapses come from the probability alive (``window_days`` then applies to
+    customers without a repeat purchase only; see :mod:`crm_core.churn_alive`)."""
     _check_window(window_days)
     params = {"as_of": as_of, "window_days": int(window_days), **filters.params()}
     cust = _customers(store, filters) if customers is None else customers
     explicit = store.query("churn_explicit", params, filtered=filters.active)
-    lapses = store.query("churn_lapses", params, filtered=filters.active)
+    if alive is None:
+        lapses = store.query("churn_lapses", params, filtered=filters.active)
+    else:
+        lapses = store.query("churn_lapses_alive", {**params, **alive.sql_params()}, filtered=filters.active)
     n_exp, n_lap = len(explicit), len(lapses)
     code = np.concatenate([explicit["code"].to_numpy(np.int64), lapses["code"].to_numpy(np.int64)])
 
@@ -101,7 +109,7 @@ def churn_events(store: Store, as_of: date, window_days: int, filters: Filters =
                         REASONS.index("unknown")),
         "reason_detail": coded(explicit["reason_detail"], details, -1),
         "method": pd.Categorical.from_codes(np.repeat(np.array([0, 1], np.int8), [n_exp, n_lap]),
-                                            ["explicit", "inactivity"]),
+                                            ["explicit", "inactivity" if alive is None else "p_alive"]),
         "return_date": pd.to_datetime(np.concatenate([np.full(n_exp, np.datetime64("NaT"), "datetime64[ns]"),
                                                        lapses["return_date"].to_numpy().astype("datetime64[ns]")])),
     })
@@ -381,6 +389,8 @@ class ChurnData:
     as_of: date
     window_days: int
     period_days: int
+    definition: str            # inactivity | p_alive (customers without explicit events)
+    threshold: float | None    # the P(alive) threshold with definition p_alive
     events: pd.DataFrame
     monthly: pd.DataFrame
     quarterly: pd.DataFrame
@@ -397,21 +407,22 @@ class ChurnData:
 
 
 def churn_data(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
-               filters: Filters = Filters(), years: float | None = None) -> ChurnData:
+               filters: Filters = Filters(), years: float | None = None, alive: AliveRule | None = None) -> ChurnData:
     """Rates, reasons, lost profit and complaints for churns in the ``period_days`` up to
     ``as_of``. ``window_days`` defaults to :func:`default_window`; ``years`` (expected
-    remaining years of a kept customer) to 1 / the annual churn rate."""
+    remaining years of a kept customer) to 1 / the annual churn rate; ``alive`` judges
+    customers without explicit events by probability alive instead of a fixed window."""
     if not isinstance(period_days, int) or not 7 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 7 and 3660", name="period_days", value=period_days)
     with store.cursor():      # one connection for all the queries below (opening costs ~50 ms each)
-        return _churn_data(store, as_of, period_days, window_days, filters, years)
+        return _churn_data(store, as_of, period_days, window_days, filters, years, alive)
 
 
 def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | None, filters: Filters,
-                years: float | None) -> ChurnData:
+                years: float | None, alive: AliveRule | None) -> ChurnData:
     window = default_window(store, as_of) if window_days is None else window_days
     customers = _customers(store, filters)
-    events = churn_events(store, as_of, window, filters, customers)
+    events = churn_events(store, as_of, window, filters, customers, alive)
     start = as_of - timedelta(days=period_days)
     coded = _Coded(events, _firsts(store, filters, customers))
     if not len(coded.firsts) or coded.firsts[0] > _day(as_of):
@@ -423,7 +434,9 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
     reasons = reason_summary(events, start, as_of)
     reasons["lost_profit"] = reasons["lost_annual_profit"] * yrs
     return ChurnData(
-        as_of=as_of, window_days=int(window), period_days=period_days, events=events,
+        as_of=as_of, window_days=int(window), period_days=period_days,
+        definition="inactivity" if alive is None else "p_alive", threshold=None if alive is None else alive.threshold,
+        events=events,
         monthly=churn_rates(store, as_of, window, filters, freq="month", coded=coded),
         quarterly=churn_rates(store, as_of, window, filters, freq="quarter", periods=8, coded=coded),
         reasons=reasons, active=active, churned=churned,
@@ -434,14 +447,16 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
 
 
 def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
-            filters: Filters = Filters(), reduction_points: float = 0.01) -> dict[str, Any]:
+            filters: Filters = Filters(), reduction_points: float = 0.01,
+            alive: AliveRule | None = None) -> dict[str, Any]:
     """The CLI's ``churn --json`` document."""
-    d = churn_data(store, as_of, period_days=period_days, window_days=window_days, filters=filters)
+    d = churn_data(store, as_of, period_days=period_days, window_days=window_days, filters=filters, alive=alive)
     lost_customers = int(d.reasons["customers"].sum())
     per_customer = d.lost_profit / lost_customers if lost_customers else 0.0
     be = break_even(d.active, reduction_points, per_customer)
     return {
         "as_of": as_of.isoformat(), "period_days": period_days, "window_days": d.window_days,
+        "definition": d.definition, "threshold": d.threshold,
         "active": d.active, "churned": d.churned, "churn_rate": d.churn_rate,
         "reasons": [{"reason": r.reason, "customers": int(r.customers), "share": float(r.share),
                      "lost_revenue": float(r.lost_revenue)} for r in d.reasons.itertuples()],

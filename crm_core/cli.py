@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from . import __version__, audit, auth, churn, clv, costs, demo, ingest, loyalty_report, overview, pyramid, quadrants, segments
+from .churn_alive import AliveRule
 from .loyalty import Design
 from .errors import CrmError, IngestError, InputFileError
 from .ingest_schema import KINDS
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-days", type=_positive, default=365, help="period for rate and reasons (default 365)")
     p.add_argument("--window-days", type=_positive, help="inactivity window (default: from the data)")
     p.add_argument("--reduction", type=float, default=0.01, help="churn cut for the break-even (0.01 = 1 point)")
+    p.add_argument("--definition", choices=("inactivity", "p_alive"), default="inactivity",
+                   help="customers without churn events: churned after the window, or when P(alive) is low")
+    p.add_argument("--threshold", type=float, default=0.5, help="P(alive) below which a customer is churned (0.5)")
     _filter_args(p)
 
     p = sub.add_parser("loyalty", help="loyalty programs: matched lift, naive lift, costs, fees, ROI")
@@ -231,8 +235,13 @@ def _run(args: argparse.Namespace) -> int:
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
         as_of = args.as_of or overview.default_as_of(store)
+        alive = None
+        if args.definition == "p_alive":  # the Lifetime value page's model: weeks, fitted on all purchases to as_of
+            model = clv.fit_models(clv.clv_summary(store, as_of, filters=filters, time_unit="week"),
+                                   time_unit="week", calibration_end=as_of)
+            alive = AliveRule(model.bgnbd.params, 7.0, args.threshold)
         doc = churn.summary(store, as_of, period_days=args.period_days, window_days=args.window_days,
-                            filters=filters, reduction_points=args.reduction)
+                            filters=filters, reduction_points=args.reduction, alive=alive)
         if args.json:
             _print(doc, True)
         else:

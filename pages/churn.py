@@ -18,10 +18,13 @@ t = ctx.tr
 st.title(t.t("page.churn"))
 as_of = require_data(ctx)
 derived = exits.default_window(ctx.store.path, ctx.version, as_of)
+threshold = exits.definition(ctx, as_of)
 window, years = exits.controls(ctx, derived)
-d = exits.churn_data(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years)
+d = exits.churn_data(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, threshold)
 st.caption(t.t("churn.caption", period=t.t(f"period.{ctx.period_days}"), as_of=t.date(as_of),
                window=t.number(d.window_days)))
+if d.threshold is not None:
+    st.caption(t.t("churn.caption_alive", threshold=t.percent(d.threshold), window=t.number(d.window_days)))
 
 k = st.columns(4)
 k[0].metric(t.t("churn.kpi.active"), t.number(d.active), border=True)
@@ -47,7 +50,8 @@ with right:
     st.plotly_chart(reason_donut(d.reasons, t), width="stretch", key="churn_donut")
 dim = st.segmented_control(t.t("churn.by_group"), list(churn.GROUP_DIMENSIONS), default="region", key="churn_dim",
                            required=True, format_func=lambda x: t.t(f"dim.{x}")) or "region"
-tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim)
+tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim,
+                          threshold)
 st.plotly_chart(reason_area(tables["over_time"], t), width="stretch", key="churn_area")
 st.plotly_chart(dimension_bars(tables["by_dimension"], t, dim, tables["rates"]), width="stretch", key="churn_dim_chart")
 st.caption(t.t("churn.reasons_definition"))

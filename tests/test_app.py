@@ -304,3 +304,23 @@ def test_local_mode_refuses_a_non_loopback_address(monkeypatch: pytest.MonkeyPat
         assert not at.error and len(at.metric) == len(overview.KPI_NAMES)
     finally:
         config.set_option("server.address", old)
+
+
+def test_churn_page_switches_to_probability_alive(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """Choosing "probability alive" re-judges customers without events by the BG/NBD model: the
+    churned count is the core's for that threshold, and the page says which definition it used."""
+    from crm_core import churn, clv
+    from crm_core.churn_alive import AliveRule
+
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db, churn_definition="p_alive", churn_threshold=0.3)
+    at.switch_page("pages/churn.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith(en["churn.caption_alive"].split("{")[0]) for c in at.caption)
+    store = Store(demo_db)
+    as_of = overview.default_as_of(store)
+    model = clv.fit_models(clv.clv_summary(store, as_of, time_unit="week"), time_unit="week", calibration_end=as_of)
+    d = churn.churn_data(store, as_of, window_days=churn.default_window(store, as_of),
+                         alive=AliveRule(model.bgnbd.params, 7.0, 0.3))
+    churned = [m for m in at.metric if m.label == en["churn.kpi.churned"]][0]
+    assert churned.value == f"{d.churned:,}"

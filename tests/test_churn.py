@@ -174,3 +174,55 @@ def test_churn_by_segment_and_tier_partitions_the_period(demo_db) -> None:
     assert list(by_tier.index[:4]) == ["top", "big", "medium", "small"]
     with pytest.raises(InvalidParameterError):
         churn.by_dimension(d.events, start, as_of, "segment")   # segments need with_profile first
+
+
+def test_churn_by_probability_alive_by_hand(hand) -> None:
+    """Each purchase gets the window until the model's P(alive) falls below the threshold;
+    a one-purchase customer keeps the fixed window; explicit events still win."""
+    from crm_core.bgnbd import BgNbdParams, p_alive
+    from crm_core.churn_alive import AliveRule, window_days
+
+    params = BgNbdParams(r=0.5, alpha=6.0, a=0.7, b=2.0)
+    rule = AliveRule(params, unit_days=7.0, threshold=0.5)
+    # B: purchases on days 0, 117, 148, 350 (from 2024-01-05); after each, x = 0, 1, 2, 3 repeats.
+    w = window_days(rule, np.array([1, 2, 3, 4]), np.array([0, 117, 148, 350]), fallback_days=60)
+    assert w[0] == 60
+    for n, since, days in zip((2, 3, 4), (117, 148, 350), w[1:]):
+        T = lambda d: np.array([(since + d) / 7.0])
+        x, t_x = np.array([n - 1.0]), np.array([since / 7.0])
+        assert p_alive(params, x, t_x, T(days))[0] < 0.5 <= p_alive(params, x, t_x, T(days - 1))[0]
+    ev = churn.churn_events(hand, AS_OF, 60, alive=rule).sort_values(["customer_id", "churn_date"])
+    got = {(r.customer_id, str(r.churn_date.date()), r.method) for r in ev.itertuples()}
+    b_first = pd.Timestamp("2024-01-05") + pd.Timedelta(days=60)          # one purchase so far: fixed window
+    expected_b = {("B", str(b_first.date()), "p_alive")}
+    for since, days, nxt in zip((117, 148), w[1:3], (148, 350)):
+        if days < nxt - since:                                            # lapsed before the next purchase
+            expected_b.add(("B", str((pd.Timestamp("2024-01-05") + pd.Timedelta(days=since + int(days))).date()),
+                            "p_alive"))
+    assert {g for g in got if g[0] == "B"} == expected_b
+    assert ("C", "2024-06-15", "explicit") in got
+    a_window = window_days(rule, np.array([2]), np.array([22]), 60)[0]   # A: 2024-01-10, 2024-02-01
+    a_date = pd.Timestamp("2024-02-01") + pd.Timedelta(days=int(a_window))
+    assert (("A", str(a_date.date()), "p_alive") in got) == (a_date <= pd.Timestamp(AS_OF))
+    d = churn.churn_data(hand, AS_OF, window_days=60, alive=rule)
+    assert d.definition == "p_alive" and d.threshold == 0.5
+    with pytest.raises(InvalidParameterError):
+        AliveRule(params, 7.0, threshold=1.5)
+
+
+def test_a_higher_threshold_churns_sooner(demo_db_master) -> None:
+    """On the demo: raising the P(alive) threshold shortens every window, so churns come earlier
+    and the churn rate does not fall."""
+    from crm_core import clv
+    from crm_core.churn_alive import AliveRule
+
+    store = Store(demo_db_master)
+    as_of = date(2026, 9, 30)
+    summary = clv.clv_summary(store, as_of, time_unit="week")
+    model = clv.fit_models(summary, time_unit="week", calibration_end=as_of)
+    rates = []
+    for threshold in (0.2, 0.5, 0.8):
+        d = churn.churn_data(store, as_of, window_days=120, alive=AliveRule(model.bgnbd.params, 7.0, threshold))
+        assert set(d.events["method"].astype(str)) <= {"explicit", "p_alive"}
+        rates.append(d.churn_rate)
+    assert rates[0] <= rates[1] <= rates[2] and rates[0] < rates[2]

@@ -149,6 +149,10 @@ def test_churn_json(demo_db: Path) -> None:
     assert set(doc["reasons"][0]) == {"reason", "customers", "share", "lost_revenue"}
     bad = cli("churn", "--db", str(demo_db), "--window-days", "3")
     assert bad.returncode == 1 and "window" in one_line_error(bad)
+    alive = json.loads(cli("churn", "--db", str(demo_db), "--as-of", "2026-06-30", "--json", "--definition", "p_alive",
+                           "--threshold", "0.3").stdout)
+    assert (doc["definition"], alive["definition"], alive["threshold"]) == ("inactivity", "p_alive", 0.3)
+    assert alive["active"] > 0 and alive["churned"] != doc["churned"]
 
 
 def test_loyalty_json(demo_db: Path) -> None:
