@@ -4,7 +4,11 @@ and show what happened, every message translated."""
 from __future__ import annotations
 
 import hashlib
+import math
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ from crm_core.ingest_schema import KINDS
 from .auth import principal
 from .context import PageContext, plain
 
-__all__ = ["saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options"]
+__all__ = ["run_load", "saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options"]
 
 _DIR = Path(tempfile.gettempdir()) / "crm-uploads"
 KEEP, DROP = "keep", "drop"   # no canonical column has either name
@@ -168,3 +172,43 @@ def history_section(ctx: PageContext, who: Principal) -> None:
 def now() -> datetime:
     """The wall clock at the app's edge (crm_core never reads it itself)."""
     return datetime.now()
+
+
+#: Where each stage starts on the progress bar (reading and parsing dominate on large files).
+_STAGE_START = {"reading": 0.0, "parsing": 0.35, "checking": 0.6, "writing": 0.75, "refreshing": 0.85, "done": 1.0}
+
+
+def run_load(ctx: PageContext, load: Callable[[ingest.Progress], ingest.IngestResult]) -> ingest.IngestResult:
+    """Run ``load`` (a ``load_file`` call taking ``progress``) in a worker thread while a progress
+    bar shows the stage, the rows being processed and the seconds so far; errors re-raise here."""
+    t = ctx.tr
+    state: dict[str, Any] = {"stage": "reading", "rows": None, "since": time.monotonic()}
+    box: dict[str, Any] = {}
+
+    def report(stage: str, rows: int | None) -> None:
+        state.update(stage=stage, rows=rows, since=time.monotonic())
+
+    def work() -> None:
+        try:
+            box["result"] = load(report)
+        except BaseException as exc:  # noqa: BLE001 - handed to the page's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="crm-ingest", daemon=True)
+    t0 = time.monotonic()
+    bar = st.progress(0.0, text=t.t("upload.stage.reading", secs=t.number(0)))
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.25)
+        stage, rows = state["stage"], state["rows"]
+        start = _STAGE_START[stage]
+        following = [v for v in _STAGE_START.values() if v > start]
+        end = following[0] if following else 1.0
+        # within a stage the bar creeps towards the next stage's start, never reaching it
+        frac = start + (end - start) * (1 - math.exp(-(time.monotonic() - state["since"]) / 8))
+        bar.progress(min(frac, 1.0), text=t.t(f"upload.stage.{stage}", rows=t.number(rows or 0),
+                                              secs=t.number(time.monotonic() - t0)))
+    bar.empty()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]

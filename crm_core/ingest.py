@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
@@ -38,12 +38,15 @@ from .ingest_sql import checks_sql, insert_sql, typed_sql
 from .ingest_sql import day_first as decide_day_first
 from .store import Store
 
-__all__ = ["IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
+__all__ = ["STAGES", "Progress", "IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
 
 MAX_ERRORS = 200
 #: What can be wrong with a row (``column:problem`` in ``errors``; ``row`` for whole-row problems).
 ROW_PROBLEMS: tuple[str, ...] = ("missing", "invalid", "unknown_reference", "duplicate_in_file", "duplicate_stored",
                                  "future_date", "before_1970", "out_of_range")
+#: Stages of a load, in order, as reported to ``load_file(progress=...)``.
+STAGES: tuple[str, ...] = ("reading", "parsing", "checking", "writing", "refreshing", "done")
+Progress = Callable[[str, int | None], None]
 #: Load statuses in ``ingest_log``.
 STATUSES: tuple[str, ...] = ("loaded", "duplicate", "rejected", "rolled_back")
 
@@ -124,11 +127,16 @@ def max_upload_bytes() -> int:
 def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mapping: dict[str, str] | None = None,
               drop_extra: bool = False, encoding: str | None = None, sheet: str | None = None,
               day_first: bool | None = None, accept_rejects: bool = False, actor: Principal,
-              file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None) -> IngestResult:
+              file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None,
+              progress: Progress | None = None) -> IngestResult:
     """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates.
 
-    ``actor`` must be allowed to upload (analyst or admin); the load is audited."""
+    ``actor`` must be allowed to upload (analyst or admin); the load is audited.
+    ``progress(stage, rows)`` is called as each of :data:`STAGES` starts (``rows``: the file's
+    rows once read, else None); it runs in the loading thread and must be quick."""
     actor.require("upload")
+    report = progress or (lambda stage, rows: None)
+    report("reading", None)
     user = actor.user
     t0 = time.perf_counter()
     if kind not in KINDS:
@@ -156,6 +164,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT row_number() OVER () AS _row, {positional} "
                         f"FROM ({source.sql})")
         res.rows_read = int(cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
+        report("parsing", res.rows_read)
         if res.rows_read == 0:
             raise IngestError("the file has a header but no rows", problem="no_rows")
         dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols}
@@ -169,6 +178,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             cur.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {code}",
                         {k: v for k, v in params.items() if f"${k}" in code})
         mapped = {c for c in cols if not c.startswith("_extra:")}
+        report("checking", res.rows_read)
         checks = checks_sql(spec, mapped)
         cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT t.* REPLACE ({checks} AS problems) FROM _typed0 t")
         res.rows_rejected = int(cur.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchone()[0])
@@ -179,6 +189,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         ingest_id = int(cur.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchone()[0])
         res.ingest_id = ingest_id
         loading = res.rows_rejected == 0 or accept_rejects
+        report("writing", res.rows_read)
         values = ", ".join(f"CAST(r.c{i} AS VARCHAR)" for i in range(1, len(headers) + 1))   # headers are kept in the log, never in SQL
         if res.rows_rejected:
             cur.execute(f"""INSERT INTO ingest_quarantine SELECT $id, t._row, to_json(t.problems), to_json([{values}])
@@ -192,6 +203,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             since = None
             if kind == "transactions":
                 since = cur.execute("SELECT min(CAST(date AS DATE)) FROM _typed WHERE len(problems) = 0").fetchone()[0]
+            report("refreshing", res.rows_read)
             Store.refresh_derived(cur, since or date(9999, 12, 31))
             Store.bump_data_version(cur)
         res.status = "loaded" if loading else "rejected"
@@ -207,6 +219,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         for t in ("_raw", "_typedA", "_typed0", "_typed"):
             cur.execute(f"DROP TABLE IF EXISTS {t}")
     res.seconds = time.perf_counter() - t0
+    report("done", res.rows_read)
     return res
 
 

@@ -43,12 +43,13 @@ if uploaded is not None:
             st.subheader(t.t("upload.mapping"))
             mapping, drop = up.mapping_editor(ctx, kind, prev)
             if st.button(t.t("upload.load"), type="primary", key="up_load"):
-                with st.status(t.t("upload.loading"), expanded=False) as status:
+                with st.status(t.t("upload.loading"), expanded=True) as status:
                     try:
-                        res = ingest.load_file(ctx.store, path, kind, now=up.now(), mapping=mapping, drop_extra=drop,
-                                               encoding=opts["encoding"], sheet=opts["sheet"],
-                                               day_first=opts["day_first"], accept_rejects=opts["accept_rejects"],
-                                               actor=who, file_name=uploaded.name)
+                        res = up.run_load(ctx, lambda progress: ingest.load_file(
+                            ctx.store, path, kind, now=up.now(), mapping=mapping, drop_extra=drop,
+                            encoding=opts["encoding"], sheet=opts["sheet"], day_first=opts["day_first"],
+                            accept_rejects=opts["accept_rejects"], actor=who, file_name=uploaded.name,
+                            progress=progress))
                         status.update(label=t.t("upload.done"), state="complete")
                         st.session_state["up_result"] = res
                     except CrmError as exc:

@@ -199,3 +199,16 @@ def test_cli_ingest_json_and_exit_codes(tmp_path: Path, store: Store) -> None:
     usage = subprocess.run([sys.executable, "-m", "crm_core", "ingest", "--db", str(db), "--kind", "nope", "x"],
                            capture_output=True, text=True, timeout=120)
     assert usage.returncode == 2
+
+
+def test_progress_reports_every_stage_in_order_with_the_rows(store: Store) -> None:
+    seen: list[tuple[str, int | None]] = []
+    res = ingest.load_file(store, FILES / "tx_ko_cp949.csv", "transactions", now=NOW, actor=ANALYST,
+                           progress=lambda stage, rows: seen.append((stage, rows)))
+    assert res.status == "loaded"
+    assert seen == [("reading", None), ("parsing", 3), ("checking", 3), ("writing", 3), ("refreshing", 3), ("done", 3)]
+    assert [s for s, _ in seen] == list(ingest.STAGES)
+    seen.clear()
+    again = ingest.load_file(store, FILES / "tx_ko_utf16.csv", "transactions", now=NOW, actor=ANALYST,
+                             progress=lambda stage, rows: seen.append((stage, rows)))
+    assert again.status == "rejected" and "refreshing" not in [s for s, _ in seen] and seen[-1] == ("done", 3)
