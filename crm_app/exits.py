@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from crm_core import churn, clv, risk
+from crm_core import churn, churn_groups, clv, risk
 from crm_core.churn_alive import DEFAULT_THRESHOLD, AliveRule
 from crm_core.filters import Filters
 from crm_core.store import Store
@@ -49,7 +49,7 @@ def churn_data(path: str, version: int, as_of: date, filters: Filters, period_da
 def profile(path: str, version: int, start: date, filters: Filters, scores: bool):  # -> DataFrame
     """Customers at the period's start: attributes, and with ``scores`` segment and tier
     (shared, not copied)."""
-    return churn.profile_at(Store(path), start, filters, scores=scores)
+    return churn_groups.profile_at(Store(path), start, filters, scores=scores)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -61,11 +61,11 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
     start = as_of - timedelta(days=period_days)
     ev = d.events
     period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
-    prof = profile(path, version, start, filters, dimension in churn.PROFILE_DIMENSIONS)
-    grouped = churn.with_profile(ev, prof) if dimension in churn.PROFILE_DIMENSIONS else ev
-    return {"over_time": churn.reasons_over_time(ev, as_of),
-            "by_dimension": churn.by_dimension(grouped, start, as_of, dimension),
-            "rates": churn.rates_by_group(ev, prof, start, as_of, dimension),
+    prof = profile(path, version, start, filters, dimension in churn_groups.PROFILE_DIMENSIONS)
+    grouped = churn_groups.with_profile(ev, prof) if dimension in churn_groups.PROFILE_DIMENSIONS else ev
+    return {"over_time": churn_groups.reasons_over_time(ev, as_of),
+            "by_dimension": churn_groups.by_dimension(grouped, start, as_of, dimension),
+            "rates": churn_groups.rates_by_group(ev, prof, start, as_of, dimension),
             "churned": period.sort_values("annual_revenue", ascending=False, kind="stable")}
 
 

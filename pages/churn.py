@@ -8,7 +8,7 @@ from crm_app import exits
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
 from crm_app.widgets import customer_list
-from crm_core import churn
+from crm_core import churn, churn_groups
 from crm_core.churn_charts import (complaints_figure, dimension_bars, reason_area, reason_bars, reason_donut,
                                    trend_figure)
 
@@ -48,7 +48,7 @@ with left:
     st.plotly_chart(reason_bars(d.reasons, t, value, ctx.currency, ctx.rate), width="stretch", key="churn_bars")
 with right:
     st.plotly_chart(reason_donut(d.reasons, t), width="stretch", key="churn_donut")
-dim = st.segmented_control(t.t("churn.by_group"), list(churn.GROUP_DIMENSIONS), default="region", key="churn_dim",
+dim = st.segmented_control(t.t("churn.by_group"), list(churn_groups.GROUP_DIMENSIONS), default="region", key="churn_dim",
                            required=True, format_func=lambda x: t.t(f"dim.{x}")) or "region"
 tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim,
                           threshold)

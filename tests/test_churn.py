@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core import churn, demo
+from crm_core import churn, churn_groups, demo
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.store import Store
@@ -160,20 +160,20 @@ def test_churn_by_segment_and_tier_partitions_the_period(demo_db) -> None:
     as_of = date(2026, 9, 30)
     start = as_of - timedelta(days=365)
     d = churn.churn_data(store, as_of)
-    prof = churn.profile_at(store, start)
-    ev = churn.with_profile(d.events, prof)
-    light = churn.profile_at(store, start, scores=False)
-    for dim in churn.GROUP_DIMENSIONS:
-        rates = churn.rates_by_group(ev, prof if dim in churn.PROFILE_DIMENSIONS else light, start, as_of, dim)
+    prof = churn_groups.profile_at(store, start)
+    ev = churn_groups.with_profile(d.events, prof)
+    light = churn_groups.profile_at(store, start, scores=False)
+    for dim in churn_groups.GROUP_DIMENSIONS:
+        rates = churn_groups.rates_by_group(ev, prof if dim in churn_groups.PROFILE_DIMENSIONS else light, start, as_of, dim)
         assert rates["active"].sum() == d.active and rates["churned"].sum() == d.churned, dim
         assert ((rates["churn_rate"] >= 0) & (rates["churn_rate"] <= 1)).all()
-    tiers = churn.rates_by_group(ev, prof, start, as_of, "tier").set_index("group")
+    tiers = churn_groups.rates_by_group(ev, prof, start, as_of, "tier").set_index("group")
     assert tiers.loc["top", "churn_rate"] < tiers.loc["small", "churn_rate"]
-    by_tier = churn.by_dimension(ev, start, as_of, "tier")
+    by_tier = churn_groups.by_dimension(ev, start, as_of, "tier")
     assert by_tier.sum().to_dict() == d.reasons.set_index("reason")["customers"].to_dict()
     assert list(by_tier.index[:4]) == ["top", "big", "medium", "small"]
     with pytest.raises(InvalidParameterError):
-        churn.by_dimension(d.events, start, as_of, "segment")   # segments need with_profile first
+        churn_groups.by_dimension(d.events, start, as_of, "segment")   # segments need with_profile first
 
 
 def test_churn_by_probability_alive_by_hand(hand) -> None:
