@@ -8,12 +8,13 @@ import streamlit as st
 
 from crm_core import churn, churn_groups, clv, risk
 from crm_core.churn_alive import DEFAULT_THRESHOLD, AliveRule
+from crm_core.churn_value import LOST_PROFIT_METHODS
 from crm_core.filters import Filters
 from crm_core.store import Store
 
 from .context import PageContext, persist
 
-__all__ = ["default_window", "churn_data", "controls", "definition", "alive_rule", "at_risk", "breakdowns"]
+__all__ = ["default_window", "churn_data", "controls", "definition", "lost_method", "alive_rule", "at_risk", "breakdowns"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -34,15 +35,19 @@ def alive_rule(path: str, version: int, as_of: date, filters: Filters,
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def churn_data(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
-               years: float | None, threshold: float | None = None) -> churn.ChurnData:
+               years: float | None, threshold: float | None = None, lost_method: str = "years") -> churn.ChurnData:
     """Shared, never copied: callers must not modify it. With ``threshold``, customers without
-    explicit events are judged by P(alive) (the caller checked that the model fits)."""
+    explicit events are judged by P(alive); with ``lost_method="clv"`` profit lost is CLV at
+    churn (the caller checked that the model fits)."""
+    from .value import fitted
+
     rule = None
     if threshold is not None:
         rule = alive_rule(path, version, as_of, filters, threshold)
         assert isinstance(rule, AliveRule), rule
+    model = fitted(path, version, as_of, filters, "week", None).model if lost_method == "clv" else None
     return churn.churn_data(Store(path), as_of, period_days=period_days, window_days=window_days, filters=filters,
-                            years=years, alive=rule)
+                            years=years, alive=rule, clv_model=model)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -54,10 +59,10 @@ def profile(path: str, version: int, start: date, filters: Filters, scores: bool
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
-               years: float | None, dimension: str, threshold: float | None = None) -> dict:
+               years: float | None, dimension: str, threshold: float | None = None, lost_method: str = "years") -> dict:
     """The per-month and per-group reason tables and the period's churned customers
     (computed once per setting: the events can number millions)."""
-    d = churn_data(path, version, as_of, filters, period_days, window_days, years, threshold)
+    d = churn_data(path, version, as_of, filters, period_days, window_days, years, threshold, lost_method)
     start = as_of - timedelta(days=period_days)
     ev = d.events
     period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
@@ -127,3 +132,23 @@ def definition(ctx: PageContext, as_of: date) -> float | None:
         st.warning(t.t("churn.alive_unavailable") + " " + t.t(key, **params), icon=":material/warning:")
         return None
     return threshold
+
+
+def lost_method(ctx: PageContext, as_of: date) -> str:
+    """How a churned customer's lost profit is valued: annual profit x remaining years, or
+    their CLV at the churn (falls back, saying why, when the CLV models cannot be fitted)."""
+    t, ss = ctx.tr, st.session_state
+    method = st.segmented_control(t.t("churn.lost_method"), list(LOST_PROFIT_METHODS), required=True,
+                                  default=ss.get("churn_lost_method", "years"), key="w_churn_lost_method",
+                                  on_change=persist, args=("churn_lost_method",),
+                                  format_func=lambda m: t.t(f"churn.lost_method.{m}"), help=t.t("churn.lost_method_help"))
+    if method != "clv":
+        return "years"
+    from .value import fitted
+
+    fit = fitted(ctx.store.path, ctx.version, as_of, ctx.filters, "week", None)
+    if fit.model is None:
+        key, params = fit.error
+        st.warning(t.t("churn.clv_unavailable") + " " + t.t(key, **params), icon=":material/warning:")
+        return "years"
+    return "clv"

@@ -15,6 +15,8 @@ Definitions (also in the README and on the Churn page):
   over their life up to the churn; profit lost to churn = annual profit x expected
   remaining years, where a customer staying at an annual churn rate c stays 1 / c years
   on average (capped to 0.5..20 years; a setting).
+  Or, with the CLV models, each churned customer's CLV at the churn had they stayed
+  (:mod:`crm_core.churn_value`).
 - Retention break-even: cutting churn by r points keeps r x active customers, each worth
   the average lost profit; that saving is the most retention may cost.
 """
@@ -23,12 +25,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .churn_alive import AliveRule
+
+if TYPE_CHECKING:
+    from .clv import ClvModel
 from .errors import InvalidParameterError, NoDataError
 from .filters import Filters
 from .store import Store, load_sql
@@ -76,8 +81,8 @@ def churn_events(store: Store, as_of: date, window_days: int, filters: Filters =
                  customers: pd.DataFrame | None = None, alive: AliveRule | None = None) -> pd.DataFrame:
     """Every churn up to ``as_of``: customer_id, code, churn_date, reason, reason_detail,
     method (explicit / inactivity / p_alive), return_date (NaT unless they came back), region,
-    channel, customer_type, tenure_days, annual_revenue and annual_profit at the churn.
-    With ``alive``, lapses come from the probability alive (``window_days`` then applies to
+    channel, customer_type, tenure_days, purchase_days (distinct days bought on), revenue
+    (lifetime), annual_revenue and annual_profit at the churn. With ``alive``, lapses come from the probability alive (``window_days`` then applies to
     customers without a repeat purchase only; see :mod:`crm_core.churn_alive`)."""
     _check_window(window_days)
     params = {"as_of": as_of, "window_days": int(window_days), **filters.params()}
@@ -117,6 +122,9 @@ def churn_events(store: Store, as_of: date, window_days: int, filters: Filters =
     revenue = np.concatenate([explicit["revenue"].to_numpy(float), lapses["revenue"].to_numpy(float)])
     profit = np.concatenate([explicit["gross_profit"].to_numpy(float), lapses["gross_profit"].to_numpy(float)])
     df["tenure_days"] = tenure.astype(np.int64)
+    df["purchase_days"] = np.concatenate([explicit["purchase_days"].to_numpy(np.int32),
+                                          lapses["purchase_days"].to_numpy(np.int32)])
+    df["revenue"] = revenue
     df["annual_revenue"] = revenue / years
     df["annual_profit"] = profit / years
     return df
@@ -307,6 +315,7 @@ class ChurnData:
     period_days: int
     definition: str            # inactivity | p_alive (customers without explicit events)
     threshold: float | None    # the P(alive) threshold with definition p_alive
+    lost_profit_method: str    # years (annual profit x remaining years) | clv (CLV at churn)
     events: pd.DataFrame
     monthly: pd.DataFrame
     quarterly: pd.DataFrame
@@ -323,19 +332,22 @@ class ChurnData:
 
 
 def churn_data(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
-               filters: Filters = Filters(), years: float | None = None, alive: AliveRule | None = None) -> ChurnData:
+               filters: Filters = Filters(), years: float | None = None, alive: AliveRule | None = None,
+               clv_model: ClvModel | None = None) -> ChurnData:
     """Rates, reasons, lost profit and complaints for churns in the ``period_days`` up to
     ``as_of``. ``window_days`` defaults to :func:`default_window`; ``years`` (expected
     remaining years of a kept customer) to 1 / the annual churn rate; ``alive`` judges
-    customers without explicit events by probability alive instead of a fixed window."""
+    customers without explicit events by probability alive instead of a fixed window;
+    ``clv_model`` values profit lost by each churned customer's CLV at the churn
+    (:mod:`crm_core.churn_value`) instead of annual profit x remaining years."""
     if not isinstance(period_days, int) or not 7 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 7 and 3660", name="period_days", value=period_days)
     with store.cursor():      # one connection for all the queries below (opening costs ~50 ms each)
-        return _churn_data(store, as_of, period_days, window_days, filters, years, alive)
+        return _churn_data(store, as_of, period_days, window_days, filters, years, alive, clv_model)
 
 
 def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | None, filters: Filters,
-                years: float | None, alive: AliveRule | None) -> ChurnData:
+                years: float | None, alive: AliveRule | None, clv_model: ClvModel | None = None) -> ChurnData:
     window = default_window(store, as_of) if window_days is None else window_days
     customers = _customers(store, filters)
     events = churn_events(store, as_of, window, filters, customers, alive)
@@ -348,10 +360,15 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
     annual = annual_churned / annual_active if annual_active else None
     yrs = remaining_years(annual) if years is None else float(years)
     reasons = reason_summary(events, start, as_of)
-    reasons["lost_profit"] = reasons["lost_annual_profit"] * yrs
+    if clv_model is None:
+        reasons["lost_profit"] = reasons["lost_annual_profit"] * yrs
+    else:
+        from .churn_value import lost_clv_by_reason
+        reasons["lost_profit"] = lost_clv_by_reason(events, clv_model, start, as_of)["lost_profit"].to_numpy()
     return ChurnData(
         as_of=as_of, window_days=int(window), period_days=period_days,
         definition="inactivity" if alive is None else "p_alive", threshold=None if alive is None else alive.threshold,
+        lost_profit_method="years" if clv_model is None else "clv",
         events=events,
         monthly=churn_rates(store, as_of, window, filters, freq="month", coded=coded),
         quarterly=churn_rates(store, as_of, window, filters, freq="quarter", periods=8, coded=coded),
@@ -364,9 +381,10 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
 
 def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
             filters: Filters = Filters(), reduction_points: float = 0.01,
-            alive: AliveRule | None = None) -> dict[str, Any]:
+            alive: AliveRule | None = None, clv_model: ClvModel | None = None) -> dict[str, Any]:
     """The CLI's ``churn --json`` document."""
-    d = churn_data(store, as_of, period_days=period_days, window_days=window_days, filters=filters, alive=alive)
+    d = churn_data(store, as_of, period_days=period_days, window_days=window_days, filters=filters, alive=alive,
+                   clv_model=clv_model)
     lost_customers = int(d.reasons["customers"].sum())
     per_customer = d.lost_profit / lost_customers if lost_customers else 0.0
     be = break_even(d.active, reduction_points, per_customer)
@@ -376,7 +394,7 @@ def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: i
         "active": d.active, "churned": d.churned, "churn_rate": d.churn_rate,
         "reasons": [{"reason": r.reason, "customers": int(r.customers), "share": float(r.share),
                      "lost_revenue": float(r.lost_revenue)} for r in d.reasons.itertuples()],
-        "lost_profit": d.lost_profit, "remaining_years": d.years,
+        "lost_profit": d.lost_profit, "lost_profit_method": d.lost_profit_method, "remaining_years": d.years,
         "retention_break_even": be["break_even_budget"], "retention_reduction_points": reduction_points,
         "retention_spend": d.retention_spend,
     }

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--definition", choices=("inactivity", "p_alive"), default="inactivity",
                    help="customers without churn events: churned after the window, or when P(alive) is low")
     p.add_argument("--threshold", type=float, default=0.5, help="P(alive) below which a customer is churned (0.5)")
+    p.add_argument("--lost-profit", choices=("years", "clv"), default="years",
+                   help="value a churned customer by annual profit x remaining years, or by their CLV at churn")
     _filter_args(p)
 
     p = sub.add_parser("loyalty", help="loyalty programs: matched lift, naive lift, costs, fees, ROI")
@@ -235,13 +237,15 @@ def _run(args: argparse.Namespace) -> int:
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
         as_of = args.as_of or overview.default_as_of(store)
-        alive = None
-        if args.definition == "p_alive":  # the Lifetime value page's model: weeks, fitted on all purchases to as_of
+        alive, model = None, None
+        if args.definition == "p_alive" or args.lost_profit == "clv":  # the Lifetime value page's model (weeks)
             model = clv.fit_models(clv.clv_summary(store, as_of, filters=filters, time_unit="week"),
                                    time_unit="week", calibration_end=as_of)
+        if args.definition == "p_alive":
             alive = AliveRule(model.bgnbd.params, 7.0, args.threshold)
         doc = churn.summary(store, as_of, period_days=args.period_days, window_days=args.window_days,
-                            filters=filters, reduction_points=args.reduction, alive=alive)
+                            filters=filters, reduction_points=args.reduction, alive=alive,
+                            clv_model=model if args.lost_profit == "clv" else None)
         if args.json:
             _print(doc, True)
         else:

@@ -20,7 +20,9 @@ as_of = require_data(ctx)
 derived = exits.default_window(ctx.store.path, ctx.version, as_of)
 threshold = exits.definition(ctx, as_of)
 window, years = exits.controls(ctx, derived)
-d = exits.churn_data(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, threshold)
+method = exits.lost_method(ctx, as_of)
+d = exits.churn_data(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, threshold,
+                     method)
 st.caption(t.t("churn.caption", period=t.t(f"period.{ctx.period_days}"), as_of=t.date(as_of),
                window=t.number(d.window_days)))
 if d.threshold is not None:
@@ -31,7 +33,8 @@ k[0].metric(t.t("churn.kpi.active"), t.number(d.active), border=True)
 k[1].metric(t.t("churn.kpi.churned"), t.number(d.churned), border=True)
 k[2].metric(t.t("kpi.churn_rate"), t.percent(d.churn_rate), border=True)
 k[3].metric(t.t("churn.kpi.lost_profit"), ctx.money(d.lost_profit, compact=True), border=True,
-            help=t.t("churn.kpi.lost_profit_help", years=t.number(d.years, 1)))
+            help=t.t("churn.kpi.lost_profit_help", years=t.number(d.years, 1)) if d.lost_profit_method == "years"
+            else t.t("churn.kpi.lost_profit_clv_help"))
 st.caption(t.t("churn.annual_caption", rate=t.percent(d.annual_rate), years=t.number(d.years, 1)))
 
 freq = st.segmented_control(t.t("churn.freq"), ["month", "quarter"], default="month", key="churn_freq",
@@ -51,7 +54,7 @@ with right:
 dim = st.segmented_control(t.t("churn.by_group"), list(churn_groups.GROUP_DIMENSIONS), default="region", key="churn_dim",
                            required=True, format_func=lambda x: t.t(f"dim.{x}")) or "region"
 tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim,
-                          threshold)
+                          threshold, method)
 st.plotly_chart(reason_area(tables["over_time"], t), width="stretch", key="churn_area")
 st.plotly_chart(dimension_bars(tables["by_dimension"], t, dim, tables["rates"]), width="stretch", key="churn_dim_chart")
 st.caption(t.t("churn.reasons_definition"))

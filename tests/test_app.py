@@ -324,3 +324,23 @@ def test_churn_page_switches_to_probability_alive(monkeypatch: pytest.MonkeyPatc
                          alive=AliveRule(model.bgnbd.params, 7.0, 0.3))
     churned = [m for m in at.metric if m.label == en["churn.kpi.churned"]][0]
     assert churned.value == f"{d.churned:,}"
+
+
+def test_churn_page_values_lost_profit_by_clv_at_churn(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    from crm_core import churn, clv
+
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db, churn_lost_method="clv")
+    at.switch_page("pages/churn.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    as_of = overview.default_as_of(store)
+    model = clv.fit_models(clv.clv_summary(store, as_of, time_unit="week"), time_unit="week", calibration_end=as_of)
+    d = churn.churn_data(store, as_of, window_days=churn.default_window(store, as_of), clv_model=model)
+    card = [m for m in at.metric if m.label == en["churn.kpi.lost_profit"]][0]
+    assert card.help == en["churn.kpi.lost_profit_clv_help"]
+    assert d.lost_profit_method == "clv" and d.lost_profit > 0
+    from crm_core.i18n import translator
+    assert card.value == translator("en").money(d.lost_profit, "USD", True)
+    years = churn.churn_data(store, as_of, window_days=churn.default_window(store, as_of))
+    assert card.value != translator("en").money(years.lost_profit, "USD", True)

@@ -226,3 +226,29 @@ def test_a_higher_threshold_churns_sooner(demo_db_master) -> None:
         assert set(d.events["method"].astype(str)) <= {"explicit", "p_alive"}
         rates.append(d.churn_rate)
     assert rates[0] <= rates[1] <= rates[2] and rates[0] < rates[2]
+
+
+def test_profit_lost_by_clv_at_churn_agrees_with_the_clv_page(demo_db_master) -> None:
+    """CLV at churn is what the Lifetime value page would score for the same history, divided by
+    P(alive) (the customer is valued as if they had stayed); totals per reason add up."""
+    from crm_core import clv
+    from crm_core.churn_value import clv_at_churn
+
+    store = Store(demo_db_master)
+    as_of = date(2026, 9, 30)
+    model = clv.fit_models(clv.clv_summary(store, as_of, time_unit="week"), time_unit="week", calibration_end=as_of)
+    events = pd.DataFrame({"purchase_days": [1, 3, 8], "tenure_days": [70, 200, 700], "revenue": [80.0, 450.0, 2400.0]})
+    got = clv_at_churn(events, model, horizon_days=365.25, annual_discount=0.1)
+    x = events["purchase_days"].to_numpy(float) - 1
+    summary = pd.DataFrame({"customer_id": ["a", "b", "c"], "x": x, "t_x": [0.0, 150 / 7, 650 / 7],
+                            "T": events["tenure_days"] / 7, "m": events["revenue"] / events["purchase_days"],
+                            "revenue": events["revenue"]})
+    page = clv.score(model, summary, horizon=365.25 / 7, annual_discount=0.1)
+    assert got == pytest.approx((page["clv_gross"] / page["p_alive"]).to_numpy(), rel=1e-9)
+    assert page["p_alive"].iloc[0] == 1.0 and (got > 0).all()
+    years = churn.churn_data(store, as_of, window_days=120)
+    by_clv = churn.churn_data(store, as_of, window_days=120, clv_model=model)
+    assert (years.lost_profit_method, by_clv.lost_profit_method) == ("years", "clv")
+    assert by_clv.reasons["customers"].tolist() == years.reasons["customers"].tolist()
+    assert by_clv.lost_profit == pytest.approx(by_clv.reasons["lost_profit"].sum()) and by_clv.lost_profit > 0
+    assert by_clv.lost_profit != pytest.approx(years.lost_profit)

@@ -12,7 +12,8 @@ first_event AS (
     GROUP BY customer_id
 )
 SELECT fc.code, e.churn_date, e.reason, e.reason_detail,
-       coalesce(cd.revenue, 0) AS revenue, coalesce(cd.gross_profit, 0) AS gross_profit
+       coalesce(cd.revenue, 0) AS revenue, coalesce(cd.gross_profit, 0) AS gross_profit,
+       coalesce(cd.purchase_days, 0) AS purchase_days
 FROM first_event AS e
 JOIN fc USING (customer_id)
 LEFT JOIN customer_days AS cd

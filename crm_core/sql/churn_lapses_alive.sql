@@ -11,7 +11,7 @@ explicit AS (
     SELECT DISTINCT customer_id FROM churn_events WHERE churn_date <= $as_of
 ),
 windowed AS (
-    SELECT fc.code, cd.day, cd.next_day, cd.last_purchase, cd.revenue, cd.gross_profit,
+    SELECT fc.code, cd.day, cd.next_day, cd.last_purchase, cd.revenue, cd.gross_profit, cd.purchase_days,
            CASE WHEN cd.purchase_days > 1 THEN
                CAST(least(greatest(1, ceil($unit_days * (
                    exp(ln($alpha + (cd.last_purchase - fc.first_purchase) / $unit_days)
@@ -26,7 +26,7 @@ windowed AS (
 SELECT code,
        last_purchase + win                                  AS churn_date,
        CASE WHEN next_day <= $as_of THEN next_day END       AS return_date,
-       revenue, gross_profit
+       revenue, gross_profit, purchase_days
 FROM windowed
 WHERE day <= last_purchase + win
   AND next_day > last_purchase + win
