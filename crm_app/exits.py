@@ -75,7 +75,8 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def at_risk(path: str, version: int, as_of: date, filters: Filters, window_days: int):  # -> DataFrame | tuple
+def at_risk(path: str, version: int, as_of: date, filters: Filters, window_days: int,
+            threshold: float | None = None):  # -> DataFrame | tuple
     """Active customers by value at risk; or (message key, params) when the CLV models
     cannot be fitted. Uses the Lifetime value page's cached fit (weeks, margin from data)."""
     from .value import fitted
@@ -84,7 +85,7 @@ def at_risk(path: str, version: int, as_of: date, filters: Filters, window_days:
     if fit.model is None:
         return fit.error
     scores = clv.score(fit.model, fit.summary, horizon=365.25 / 7, groups=fit.groups)
-    d = churn_data(path, version, as_of, filters, 365, window_days, None)
+    d = churn_data(path, version, as_of, filters, 365, window_days, None, threshold)   # the page's definition
     ev = d.events
     gone = set(ev.loc[ev["return_date"].isna(), "customer_id"].astype(str))
     return risk.at_risk(scores, risk.signals(Store(path), as_of, filters), time_unit="week", churned=gone)

@@ -10,9 +10,12 @@ import streamlit as st
 from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context
+from crm_core.auth import mask_email
+from crm_core.ingest import STATUSES
+from crm_core.ingest_schema import KINDS
 from crm_core.store import DATA_TABLES
 
-ensure_router()
+who = ensure_router()
 ctx = page_context()
 t = ctx.tr
 st.title(t.t("page.data"))
@@ -42,10 +45,10 @@ if log.empty:
 else:
     view = pd.DataFrame({
         t.t("data.col.when"): [t.date(ts.date()) if pd.notna(ts) else "" for ts in log["started_at"]],
-        t.t("data.col.kind"): log["kind"],
+        t.t("data.col.kind"): [t.t(f"upload.kind.{k}") if k in KINDS else k for k in log["kind"]],
         t.t("data.col.file"): log["file_name"],
-        t.t("data.col.user"): log["user_name"],
-        t.t("data.col.status"): log["status"],
+        t.t("data.col.user"): [u if who.can("see_contacts") else mask_email(u) for u in log["user_name"]],
+        t.t("data.col.status"): [t.t(f"upload.status.{s}") if s in STATUSES else s for s in log["status"]],
         t.t("data.col.rows_loaded"): [t.number(v) for v in log["rows_loaded"]],
         t.t("data.col.rows_rejected"): [t.number(v) for v in log["rows_rejected"]],
     })
