@@ -246,13 +246,7 @@ def _run(args: argparse.Namespace) -> int:
         doc = churn.summary(store, as_of, period_days=args.period_days, window_days=args.window_days,
                             filters=filters, reduction_points=args.reduction, alive=alive,
                             clv_model=model if args.lost_profit == "clv" else None)
-        if args.json:
-            _print(doc, True)
-        else:
-            _print({k: v for k, v in doc.items() if k != "reasons"}, False)
-            print("reasons:")
-            for row in doc["reasons"]:
-                print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+        _print_with_rows(doc, "reasons", args.json)
     elif args.command == "loyalty":
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
@@ -261,32 +255,18 @@ def _run(args: argparse.Namespace) -> int:
                         caliper=args.caliper, seed=args.seed,
                         lapse_months=min(Design.lapse_months, args.post_months))
         doc = loyalty_report.to_json(loyalty_report.analyse(store, as_of, design, filters))
-        if args.json:
-            _print(doc, True)
-        else:
-            _print({k: v for k, v in doc.items() if k != "programs"}, False)
-            print("programs:")
-            for row in doc["programs"]:
-                print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+        _print_with_rows(doc, "programs", args.json)
     elif args.command == "ingest":
         return _ingest(args)
     elif args.command == "ingest-history":
-        df = ingest.history(Store(args.db, busy_timeout=10))
-        if args.json:
-            print(df.to_json(orient="records", date_format="iso", force_ascii=False))
-        else:
-            print(df.to_string(index=False))
+        _print_frame(ingest.history(Store(args.db, busy_timeout=10)), args.json)
     elif args.command == "ingest-rollback":
         removed = ingest.rollback(Store(args.db, busy_timeout=10), args.ingest_id,
                                   actor=auth.Principal.local_user(args.user), at=datetime.now())
         print(f"load {args.ingest_id} rolled back: {removed} rows removed")
     elif args.command == "audit":
-        df = audit.entries(Store(args.db, busy_timeout=10), auth.Principal.local_user(_os_user()),
-                           limit=args.limit, action=args.action)
-        if args.json:
-            print(df.to_json(orient="records", date_format="iso", force_ascii=False))
-        else:
-            print(df.to_string(index=False))
+        _print_frame(audit.entries(Store(args.db, busy_timeout=10), auth.Principal.local_user(_os_user()),
+                                   limit=args.limit, action=args.action), args.json)
     elif args.command == "roles-check":
         rules = auth.load_rules(args.roles)
         doc: dict[str, Any] = {"users": len(rules.users), "claim": rules.claim, "default_role": rules.default_role}
@@ -308,6 +288,22 @@ def _run(args: argparse.Namespace) -> int:
                                costs.CostAssumptions(return_cost=args.return_cost), time_unit=args.time_unit)
         _print(rep, args.json)
     return 0
+
+
+def _print_with_rows(doc: dict[str, Any], rows: str, as_json: bool) -> None:
+    """A document whose ``rows`` key is a list of records: JSON, or key=value lines."""
+    if as_json:
+        _print(doc, True)
+        return
+    _print({k: v for k, v in doc.items() if k != rows}, False)
+    print(f"{rows}:")
+    for row in doc[rows]:
+        print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
+
+
+def _print_frame(df: Any, as_json: bool) -> None:
+    """A table: JSON records (ISO dates), or aligned text."""
+    print(df.to_json(orient="records", date_format="iso", force_ascii=False) if as_json else df.to_string(index=False))
 
 
 def _ingest(args: argparse.Namespace) -> int:
