@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core import churn, churn_groups, demo
+from crm_core import churn, churn_groups, demo, demo_events
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.store import Store
@@ -97,7 +97,7 @@ def test_demo_reasons_recover_the_planted_shares(demo_db) -> None:
     ev = churn.churn_events(store, demo.DEMO_END, 120)
     explicit = ev[ev["method"] == "explicit"]
     summary = churn.reason_summary(explicit, date(2000, 1, 1), demo.DEMO_END).set_index("reason")
-    expected = demo._exact_counts(demo.PLANTED_CHURN_REASON_SHARES, len(explicit))
+    expected = demo_events._exact_counts(demo.PLANTED_CHURN_REASON_SHARES, len(explicit))
     assert {k: int(summary.loc[k, "customers"]) for k in expected} == expected
     assert summary.loc["unknown", "customers"] == 0
 
