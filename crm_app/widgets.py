@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from crm_core import export
+from crm_core.auth import Principal
+from crm_core.store import Store
 from crm_core.overview import KPI_NAMES, Kpis
 
 from .auth import now, principal
@@ -51,6 +53,14 @@ def definitions(ctx: PageContext, keys: tuple[str, ...]) -> None:
             st.markdown(f"**{ctx.tr.t(f'kpi.{key}')}** — {ctx.tr.t(f'definition.{key}')}")
 
 
+@st.cache_data(show_spinner=False, max_entries=128)
+def _contacts(path: str, version: int, ids: tuple[str, ...], who: Principal) -> pd.DataFrame:
+    """Name, e-mail, phone of a previewed list (masked unless ``who`` may see them; only their
+    accounts if bound to a manager): one query per list and data version, not per rerun."""
+    frame = export.contact_preview(Store(path), pd.DataFrame({"customer_id": list(ids)}), who)
+    return frame[[c for c in ("customer_id", "name", "email", "phone") if c in frame.columns]]
+
+
 def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str) -> None:
     """A customer list: count, a preview of the first rows (name, e-mail, phone masked unless the
     user may see them), and CSV / Excel downloads of all of it, built only when clicked, with
@@ -61,7 +71,11 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
     st.caption(t.t("list.count", n=t.number(n), shown=t.number(min(n, PREVIEW_ROWS))))
     if n == 0:
         return
-    preview = export.contact_preview(ctx.store, customers.head(PREVIEW_ROWS), who)
+    head = customers.head(PREVIEW_ROWS)
+    ids = tuple(head["customer_id"].astype(str))
+    contacts = _contacts(ctx.store.path, ctx.version, ids, who)
+    preview = head.drop(columns=[c for c in ("name", "email", "phone") if c in head.columns]) \
+        .assign(customer_id=list(ids)).merge(contacts, on="customer_id", how="inner")
     cols = [c for c in _PREVIEW_COLUMNS if c in preview.columns]
     preview = preview[cols].copy()
     for col in ("segment", "tier", "next_tier"):
