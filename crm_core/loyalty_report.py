@@ -68,21 +68,28 @@ def tiers(panel: Panel, members: pd.DataFrame) -> pd.DataFrame:
 def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filters = Filters()) -> LoyaltyReport:
     """Analyse every program as of ``as_of`` for the customers passing ``filters``."""
     design.check()
-    with store.cursor():   # one connection for every query below (and DuckDB's cache kept warm)
+    params = {"as_of": as_of, **filters.params()}
+    with store.cursor():   # keeps the connection (and DuckDB's cache) open for every query below
         programs = store.query("loyalty_programs", {"as_of": as_of})
         if programs.empty:
             raise NoDataError("no loyalty programs in this database", kind="loyalty_programs")
         start = store.scalar("SELECT min(tx_date) FROM transactions WHERE tx_date <= ?", [as_of])
         if start is None:
             raise NoDataError(f"no transactions on or before {as_of}", kind="transactions")
-        params = {"as_of": as_of, **filters.params()}
-        levels = store.query("loyalty_customers", {"levels": LEVELS, **filters.params()}, filtered=filters.active)
         n_keys = int(store.scalar("SELECT coalesce(max(customer_key), -1) + 1 FROM customers"))
-        panel = load_panel(store, start, as_of, n_keys, filters)
-        members = store.query("loyalty_members", params, filtered=filters.active)
-        costs = store.query("loyalty_costs", {"as_of": as_of})
+
+        def side() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+            return (store.query("loyalty_customers", {"levels": LEVELS, **filters.params()}, filtered=filters.active),
+                    store.query("loyalty_members", params, filtered=filters.active),
+                    store.query("loyalty_costs", {"as_of": as_of}))
+
+        # The panel's arrays are built in numpy while the smaller queries run on the other core.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(side)
+            panel = load_panel(store, start, as_of, n_keys, filters)
+            panel.prepare()
+            levels, members, costs = pending.result()
     cats = category_codes(levels, n_keys)
-    panel.prepare()
 
     def one(row: Any) -> ProgramReport:
         mine = members[members["program_id"] == row.program_id]
@@ -99,8 +106,12 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
         return ProgramReport(row.program_id, row.name, row.kind, fee, launch, est, m, tiers(panel, mine))
 
     # Programs are independent and numpy releases the GIL in the heavy loops: two threads.
+    # Largest program first, so the other thread takes the rest meanwhile.
+    size = members["program_id"].value_counts()
+    rows = sorted(programs.itertuples(index=False), key=lambda r: -int(size.get(r.program_id, 0)))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        out = list(pool.map(one, programs.itertuples(index=False)))
+        done = dict(zip([r.program_id for r in rows], pool.map(one, rows)))
+    out = [done[r.program_id] for r in programs.itertuples(index=False)]
     return LoyaltyReport(as_of, design, month_start(start, panel.last_m), out)
 
 

@@ -23,6 +23,7 @@ __all__ = ["COLUMNS", "Panel", "month_index", "month_start", "load_panel"]
 
 COLUMNS: tuple[str, ...] = ("revenue", "profit", "purchase_days", "orders", "discounted")
 NEVER = np.iinfo(np.int32).max
+_POW2 = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
 
 
 def month_index(start: date, day: date) -> int:
@@ -54,7 +55,9 @@ class Panel:
         same = code[1:] == code[:-1]
         ordered = bool(np.all((code[1:] > code[:-1]) | (same & (m[1:] > m[:-1]))))
         del same
-        order = None if ordered else np.lexsort((m, code))
+        order = None
+        if not ordered:   # usually a few sorted runs (later writes appended): timsort merges runs
+            order = np.argsort(code.astype(np.int64) * (self.last_m + 1) + m, kind="stable")
         self._code = code if order is None else code[order]
         self._month = m if order is None else m[order]
         self._start = np.searchsorted(self._code, np.arange(self.n + 1, dtype=np.int32)).astype(np.int64)
@@ -62,7 +65,7 @@ class Panel:
         # 500k customers over 5 years), plus the active months in the words before.
         self._words = max((self.last_m + 64) // 64, 1)
         key = self._code.astype(np.int64) * self._words + (self._month >> 6)
-        bits = np.left_shift(np.uint64(1), (self._month & 63).astype(np.uint64))
+        bits = _POW2[self._month & 63]   # a lookup: ten times faster than a uint64 shift here
         masks = np.zeros(self.n * self._words, dtype=np.uint64)
         if len(key):
             first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
