@@ -23,6 +23,7 @@ Definitions (also in the README and on the Churn page):
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -70,11 +71,17 @@ def default_window(store: Store, as_of: date, quantile: float = DEFAULT_QUANTILE
 
 
 def _customers(store: Store, filters: Filters) -> pd.DataFrame:
-    """The filtered customers by code (row i has code i): id, first purchase, attributes."""
+    """The filtered customers by code (row i has code i, in customer_key order): key, id,
+    first purchase, attributes."""
     df = store.query("churn_customers", filters.params(), filtered=filters.active)
     for col in DIMENSIONS:
         df[col] = df[col].astype("category")
     return df
+
+
+def _codes(customers: pd.DataFrame, keys: pd.Series) -> np.ndarray:
+    """The codes (rows of :func:`_customers`) of these customer keys (all among them)."""
+    return np.searchsorted(customers["customer_key"].to_numpy(np.int64), keys.to_numpy(np.int64))
 
 
 def churn_events(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
@@ -82,18 +89,32 @@ def churn_events(store: Store, as_of: date, window_days: int, filters: Filters =
     """Every churn up to ``as_of``: customer_id, code, churn_date, reason, reason_detail,
     method (explicit / inactivity / p_alive), return_date (NaT unless they came back), region,
     channel, customer_type, tenure_days, purchase_days (distinct days bought on), revenue
-    (lifetime), annual_revenue and annual_profit at the churn. With ``alive``, lapses come from the probability alive (``window_days`` then applies to
-    customers without a repeat purchase only; see :mod:`crm_core.churn_alive`)."""
+    (lifetime), annual_revenue and annual_profit at the churn. With ``alive``, lapses come
+    from the probability alive (``window_days`` then applies to customers without a repeat
+    purchase only; see :mod:`crm_core.churn_alive`)."""
+    cust = _customers(store, filters) if customers is None else customers
+    explicit, lapses = _event_rows(store, as_of, window_days, filters, alive)
+    return _events_frame(cust, explicit, lapses, alive)
+
+
+def _event_rows(store: Store, as_of: date, window_days: int, filters: Filters,
+                alive: AliveRule | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The explicit events and the lapses, by customer key (see the two SQL files)."""
     _check_window(window_days)
     params = {"as_of": as_of, "window_days": int(window_days), **filters.params()}
-    cust = _customers(store, filters) if customers is None else customers
     explicit = store.query("churn_explicit", params, filtered=filters.active)
     if alive is None:
         lapses = store.query("churn_lapses", params, filtered=filters.active)
     else:
         lapses = store.query("churn_lapses_alive", {**params, **alive.sql_params()}, filtered=filters.active)
+    return explicit, lapses
+
+
+def _events_frame(cust: pd.DataFrame, explicit: pd.DataFrame, lapses: pd.DataFrame,
+                  alive: AliveRule | None) -> pd.DataFrame:
+    """One frame of explicit events, then lapses, with the customers' attributes."""
     n_exp, n_lap = len(explicit), len(lapses)
-    code = np.concatenate([explicit["code"].to_numpy(np.int64), lapses["code"].to_numpy(np.int64)])
+    code = np.concatenate([_codes(cust, explicit["key"]), _codes(cust, lapses["key"])])
 
     def coded(values: pd.Series, categories: list[str], lapse_code: int) -> pd.Categorical:
         """Explicit events' values, then the lapses' (one code), as a categorical: no per-row strings."""
@@ -101,33 +122,34 @@ def churn_events(store: Store, as_of: date, window_days: int, filters: Filters =
         return pd.Categorical.from_codes(np.concatenate([head, np.full(n_lap, lapse_code, head.dtype)]), categories)
 
     details = sorted({str(v) for v in explicit["reason_detail"].dropna()})
-    df = pd.DataFrame({
+    churn_date = np.concatenate([explicit["churn_date"].to_numpy(), lapses["churn_date"].to_numpy()]
+                                ).astype("datetime64[ns]")
+    cols: dict[str, Any] = {
         "customer_id": pd.Categorical.from_codes(code, categories=pd.Index(cust["customer_id"].astype(object))),
         "code": code,
-        "churn_date": pd.to_datetime(np.concatenate([explicit["churn_date"].to_numpy(),
-                                                      lapses["churn_date"].to_numpy()]).astype("datetime64[ns]")),
+        "churn_date": churn_date,
         "reason": coded(explicit["reason"].where(explicit["reason"].isin(REASONS), "unknown"), list(REASONS),
                         REASONS.index("unknown")),
         "reason_detail": coded(explicit["reason_detail"], details, -1),
         "method": pd.Categorical.from_codes(np.repeat(np.array([0, 1], np.int8), [n_exp, n_lap]),
                                             ["explicit", "inactivity" if alive is None else "p_alive"]),
-        "return_date": pd.to_datetime(np.concatenate([np.full(n_exp, np.datetime64("NaT"), "datetime64[ns]"),
-                                                       lapses["return_date"].to_numpy().astype("datetime64[ns]")])),
-    })
+        "return_date": np.concatenate([np.full(n_exp, np.datetime64("NaT"), "datetime64[ns]"),
+                                       lapses["return_date"].to_numpy().astype("datetime64[ns]")]),
+    }
     for col in DIMENSIONS:
-        df[col] = pd.Categorical.from_codes(cust[col].cat.codes.to_numpy()[code], cust[col].cat.categories)
+        cols[col] = pd.Categorical.from_codes(cust[col].cat.codes.to_numpy()[code], cust[col].cat.categories)
     first = pd.to_datetime(cust["first_purchase"]).to_numpy()[code]
-    tenure = np.nan_to_num((df["churn_date"].to_numpy() - first) / np.timedelta64(1, "D"), nan=0.0).clip(min=0)
+    tenure = np.nan_to_num((churn_date - first) / np.timedelta64(1, "D"), nan=0.0).clip(min=0)
     years = np.maximum(tenure, 30.0) / 365.25
     revenue = np.concatenate([explicit["revenue"].to_numpy(float), lapses["revenue"].to_numpy(float)])
     profit = np.concatenate([explicit["gross_profit"].to_numpy(float), lapses["gross_profit"].to_numpy(float)])
-    df["tenure_days"] = tenure.astype(np.int64)
-    df["purchase_days"] = np.concatenate([explicit["purchase_days"].to_numpy(np.int32),
-                                          lapses["purchase_days"].to_numpy(np.int32)])
-    df["revenue"] = revenue
-    df["annual_revenue"] = revenue / years
-    df["annual_profit"] = profit / years
-    return df
+    cols["tenure_days"] = tenure.astype(np.int64)
+    cols["purchase_days"] = np.concatenate([explicit["purchase_days"].to_numpy(np.int32),
+                                            lapses["purchase_days"].to_numpy(np.int32)])
+    cols["revenue"] = revenue
+    cols["annual_revenue"] = revenue / years
+    cols["annual_profit"] = profit / years
+    return pd.DataFrame(cols, copy=False)   # the arrays are ours: no copy of a million rows per column
 
 
 def _firsts(store: Store, filters: Filters, customers: pd.DataFrame | None = None) -> np.ndarray:
@@ -136,13 +158,14 @@ def _firsts(store: Store, filters: Filters, customers: pd.DataFrame | None = Non
     return pd.to_datetime(df["first_purchase"]).to_numpy().astype("datetime64[D]")
 
 
-_NEVER = np.iinfo(np.int64).max // 2       # "no such date" as a day number, later than any
+_NEVER = np.iinfo(np.int32).max // 2       # "no such date" as a day number, later than any
 
 
 def _days(values: Any) -> np.ndarray:
-    """Dates as int64 day numbers; missing dates become _NEVER."""
+    """Dates as int32 day numbers (days since 1970; half the memory of int64 over a
+    million events); missing dates become _NEVER."""
     d = np.asarray(values).astype("datetime64[D]")
-    out = d.view(np.int64).copy()
+    out = d.view(np.int64).astype(np.int32)
     out[np.isnat(d)] = _NEVER
     return out
 
@@ -151,27 +174,32 @@ class _Coded:
     """Churn counts per period in numpy over customer codes and day numbers. A churn in
     (start, end] counts when its customer was active at ``start`` (bought by then; not
     churned, or back since) and it is the customer's first churn in the period; both
-    follow from the customer's previous churn, so a period only looks at its own churns."""
+    follow from the customer's previous churn, so each churn has one day from which it
+    counts (``eligible``: the latest of the first purchase and the previous churn and
+    return), and a period only looks at its own churns."""
 
     def __init__(self, events: pd.DataFrame, first: np.ndarray) -> None:
         code = events["code"].to_numpy(np.int64)
         churn, back = _days(events["churn_date"].to_numpy()), _days(events["return_date"].to_numpy())
         self.first, self.code, self.churn_raw, self.back_raw = _days(first), code, churn, back
-        by_customer = np.argsort(code, kind="stable")   # near-linear: the queries return runs sorted by code, date
-        c_sorted, d_sorted = code[by_customer], churn[by_customer]
-        if np.any((c_sorted[1:] == c_sorted[:-1]) & (d_sorted[1:] < d_sorted[:-1])):
+        # The previous churn of the same customer: the queries return runs sorted by (code,
+        # date), so the stable sort is near-linear; sort fully only when dates are out of order.
+        by_customer = np.argsort(code, kind="stable")
+        c_sorted = code[by_customer]
+        same = c_sorted[1:] == c_sorted[:-1]
+        del c_sorted
+        if np.any(same & (churn[by_customer[1:]] < churn[by_customer[:-1]])):
             by_customer = np.lexsort((churn, code))
-        prev_churn = np.full(len(code), -_NEVER, dtype=np.int64)   # no previous churn: "long ago"
-        prev_back = prev_churn.copy()
-        later = np.flatnonzero(code[by_customer][1:] == code[by_customer][:-1]) + 1
-        prev_churn[by_customer[later]] = churn[by_customer[later - 1]]
-        prev_back[by_customer[later]] = back[by_customer[later - 1]]
-        span = int(churn.max() - churn.min()) if len(churn) else 0
+        eligible = self.first[code]
+        later, earlier = by_customer[1:][same], by_customer[:-1][same]
+        del same
+        eligible[later] = np.maximum(eligible[later], np.maximum(churn[earlier], back[earlier]))
+        del later, earlier, by_customer
+        span = int(churn.max()) - int(churn.min()) if len(churn) else 0
         order = (np.argsort((churn - churn.min()).astype(np.uint16), kind="stable") if span < 65_535   # radix sort
                  else np.argsort(churn, kind="stable"))
         self.churn = churn[order]
-        self.ev_first = self.first[code[order]]
-        self.prev_churn, self.prev_back = prev_churn[order], prev_back[order]
+        self.eligible = eligible[order]
         self.firsts = np.sort(self.first[self.first < _NEVER])
         self.backs = np.sort(back[back < _NEVER])
 
@@ -180,8 +208,7 @@ class _Coded:
         started = np.searchsorted(self.firsts, start, side="right")
         gone = np.searchsorted(self.churn, start, side="right") - np.searchsorted(self.backs, start, side="right")
         lo, hi = np.searchsorted(self.churn, [start, end], side="right")
-        fresh = (self.prev_churn[lo:hi] <= start) & (self.prev_back[lo:hi] <= start)
-        return int(started - gone), int(((self.ev_first[lo:hi] <= start) & fresh).sum())
+        return int(started - gone), int((self.eligible[lo:hi] <= start).sum())
 
     def base(self, start: int) -> np.ndarray:
         """Mask of customers active at day ``start``."""
@@ -280,19 +307,22 @@ def retention_spend(store: Store, start: date, end: date) -> float:
 
 
 def complaints_vs_churn(store: Store, as_of: date, period_days: int, events: pd.DataFrame,
-                        filters: Filters = Filters(), coded: _Coded | None = None) -> pd.DataFrame:
+                        filters: Filters = Filters(), coded: _Coded | None = None,
+                        customers: pd.DataFrame | None = None, service: pd.DataFrame | None = None) -> pd.DataFrame:
     """Churn rate over the period for customers active at its start, by whether they
     complained in it and how fast their complaints were answered (mean hours)."""
     start = as_of - timedelta(days=period_days)
-    coded = coded or _Coded(events, _firsts(store, filters))
+    customers = _customers(store, filters) if customers is None else customers
+    coded = coded or _Coded(events, _firsts(store, filters, customers))
     base = coded.base(_day(start))
     churned = coded.churned(_day(start), _day(as_of))
-    svc = store.query("churn_service", {"start": start, "as_of": as_of, **filters.params()}, filtered=filters.active)
+    svc = (store.query("churn_service", {"start": start, "as_of": as_of, **filters.params()}, filtered=filters.active)
+           if service is None else service)
     n = len(base)
     complaints = np.zeros(n)
     unresolved = np.zeros(n)
     hours = np.full(n, np.nan)
-    codes = svc["code"].to_numpy(np.int64)
+    codes = _codes(customers, svc["key"])
     complaints[codes] = svc["complaints"].to_numpy(float)
     unresolved[codes] = svc["unresolved"].to_numpy(float)
     hours[codes] = svc["response_hours"].to_numpy(float)
@@ -348,10 +378,18 @@ def churn_data(store: Store, as_of: date, *, period_days: int = 365, window_days
 
 def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | None, filters: Filters,
                 years: float | None, alive: AliveRule | None, clv_model: ClvModel | None = None) -> ChurnData:
-    window = default_window(store, as_of) if window_days is None else window_days
-    customers = _customers(store, filters)
-    events = churn_events(store, as_of, window, filters, customers, alive)
     start = as_of - timedelta(days=period_days)
+    params = {"start": start, "as_of": as_of, **filters.params()}
+    # The customers and complaints queries (and their pandas work) run beside the window
+    # and lapse queries: two cursors on the shared connection, one per core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        side = pool.submit(lambda: (_customers(store, filters),
+                                    store.query("churn_service", params, filtered=filters.active),
+                                    retention_spend(store, start, as_of)))
+        window = default_window(store, as_of) if window_days is None else window_days
+        explicit, lapses = _event_rows(store, as_of, window, filters, alive)
+        customers, service, spend = side.result()
+    events = _events_frame(customers, explicit, lapses, alive)
     coded = _Coded(events, _firsts(store, filters, customers))
     if not len(coded.firsts) or coded.firsts[0] > _day(as_of):
         raise NoDataError("no customer has bought by this date", kind="transactions")
@@ -375,8 +413,8 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
         reasons=reasons, active=active, churned=churned,
         churn_rate=churned / active if active else None, annual_rate=annual, years=yrs,
         lost_profit=float(reasons["lost_profit"].sum()), lost_profit_by_reason=reasons[["reason", "lost_profit"]],
-        complaints=complaints_vs_churn(store, as_of, period_days, events, filters, coded),
-        retention_spend=retention_spend(store, start, as_of))
+        complaints=complaints_vs_churn(store, as_of, period_days, events, filters, coded, customers, service),
+        retention_spend=spend)
 
 
 def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,

@@ -215,6 +215,9 @@ class Store:
             conn = duckdb.connect(self.path, read_only=read_only, config=_settings())
         except duckdb.Error as exc:
             raise _translate(exc, self.path) from exc
+        # DuckDB draws a progress bar on stdout for queries over ~2 s (a migration, a large
+        # load), terminal or not: it would land in the CLI's --json output. Cursors inherit this.
+        conn.execute("SET enable_progress_bar = false")
         try:
             self._check_and_migrate(conn, read_only=read_only, fresh=not exists)
         except BaseException:

@@ -36,6 +36,13 @@ def test_new_file_gets_every_table_and_the_latest_schema(tmp_path: Path) -> None
     assert [v for v, _ in versions] == list(range(1, latest_version() + 1))
 
 
+def test_no_progress_bar_on_stdout(tmp_path: Path) -> None:
+    """DuckDB would draw a progress bar on stdout for long queries, into `--json` output."""
+    store = Store(tmp_path / "p.duckdb", create=True)
+    with store.cursor() as cur:
+        assert cur.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+
+
 def test_missing_file_is_not_created_unless_asked(tmp_path: Path) -> None:
     with pytest.raises(DatabaseNotFoundError):
         Store(tmp_path / "missing.duckdb")
@@ -64,8 +71,8 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     assert store.rows("SELECT customer_id, net_amount, first_of_day, first_of_month FROM stg_transactions") == [
         ("C1", 10.1, True, True)]
     assert store.rows("SELECT first_purchase FROM customers") == [(date(2024, 1, 2),)]
-    assert store.rows("SELECT customer_id, day, purchase_days, revenue FROM customer_days") == [
-        ("C1", date(2024, 1, 2), 1, 10.1)]
+    assert store.rows("SELECT customer_id, day, purchase_days, revenue, customer_key FROM customer_days") == [
+        ("C1", date(2024, 1, 2), 1, 10.1, 0)]
 
 
 def test_newer_file_is_refused_and_left_unchanged(tmp_path: Path) -> None:
@@ -263,3 +270,4 @@ def test_refresh_derived_flags_match_distinct_days_and_months(tmp_path_factory, 
     keys = dict(store.rows("SELECT customer_id, customer_key FROM customers"))
     assert sorted(keys.values()) == list(range(len(keys)))        # dense, unique, given at each load
     assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_months"))
+    assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_days"))

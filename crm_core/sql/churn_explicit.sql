@@ -1,8 +1,7 @@
 -- Grain: one row per customer (passing the filters) with an explicit churn event up to
 -- $as_of: their first event (date, reason, detail) and their lifetime totals at that date.
 WITH fc AS (
-    SELECT row_number() OVER (ORDER BY customer_id) - 1 AS code, *   -- same codes as churn_customers.sql
-    FROM ({filtered_customers})
+    SELECT customer_key, customer_id FROM ({filtered_customers})
 ),
 first_event AS (
     SELECT customer_id, min_by(churn_date, churn_date) AS churn_date, min_by(reason, churn_date) AS reason,
@@ -11,11 +10,11 @@ first_event AS (
     WHERE churn_date <= $as_of {customer_filter}
     GROUP BY customer_id
 )
-SELECT fc.code, e.churn_date, e.reason, e.reason_detail,
+SELECT fc.customer_key AS key, e.churn_date, e.reason, e.reason_detail,
        coalesce(cd.revenue, 0) AS revenue, coalesce(cd.gross_profit, 0) AS gross_profit,
        coalesce(cd.purchase_days, 0) AS purchase_days
 FROM first_event AS e
 JOIN fc USING (customer_id)
 LEFT JOIN customer_days AS cd
        ON cd.customer_id = e.customer_id AND cd.day <= e.churn_date AND cd.next_day > e.churn_date
-ORDER BY fc.code
+ORDER BY key

@@ -3,15 +3,17 @@
 -- BG/NBD probability alive falls below the threshold (see crm_core/churn_alive.py for the
 -- formula; $log_odds = ln((1 - threshold) / threshold), model time in units of $unit_days
 -- days). Customers with one purchase day keep $window_days (the model cannot judge them).
+-- Customers by customer_key, as in churn_lapses.sql.
 WITH fc AS (
-    SELECT row_number() OVER (ORDER BY customer_id) - 1 AS code, *   -- same codes as churn_customers.sql
-    FROM ({filtered_customers})
+    SELECT customer_key, first_purchase FROM ({filtered_customers})
 ),
 explicit AS (
-    SELECT DISTINCT customer_id FROM churn_events WHERE churn_date <= $as_of
+    SELECT DISTINCT c.customer_key
+    FROM churn_events AS e JOIN customers AS c USING (customer_id)
+    WHERE e.churn_date <= $as_of
 ),
 windowed AS (
-    SELECT fc.code, cd.day, cd.next_day, cd.last_purchase, cd.revenue, cd.gross_profit, cd.purchase_days,
+    SELECT cd.customer_key AS key, cd.day, cd.next_day, cd.last_purchase, cd.revenue, cd.gross_profit, cd.purchase_days,
            CASE WHEN cd.purchase_days > 1 THEN
                CAST(least(greatest(1, ceil($unit_days * (
                    exp(ln($alpha + (cd.last_purchase - fc.first_purchase) / $unit_days)
@@ -19,11 +21,11 @@ windowed AS (
                    - $alpha - (cd.last_purchase - fc.first_purchase) / $unit_days))), $max_window) AS INTEGER)
            ELSE CAST($window_days AS INTEGER) END AS win
     FROM customer_days AS cd
-    JOIN fc USING (customer_id)
+    JOIN fc USING (customer_key)
     WHERE cd.last_purchase IS NOT NULL
-      AND cd.customer_id NOT IN (SELECT customer_id FROM explicit)
+      AND cd.customer_key NOT IN (SELECT customer_key FROM explicit)
 )
-SELECT code,
+SELECT key,
        last_purchase + win                                  AS churn_date,
        CASE WHEN next_day <= $as_of THEN next_day END       AS return_date,
        revenue, gross_profit, purchase_days
@@ -31,4 +33,4 @@ FROM windowed
 WHERE day <= last_purchase + win
   AND next_day > last_purchase + win
   AND last_purchase + win <= $as_of
-ORDER BY code, churn_date
+ORDER BY key, churn_date

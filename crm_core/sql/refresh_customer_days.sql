@@ -8,7 +8,8 @@ SELECT customer_id FROM customer_days WHERE day >= $since;
 
 DELETE FROM customer_days WHERE customer_id IN (SELECT customer_id FROM _touched);
 
-INSERT INTO customer_days
+INSERT INTO customer_days (customer_id, day, next_day, last_purchase, purchase_days, orders, revenue,
+                           gross_profit, returns, customer_key)
 WITH daily AS (
     SELECT customer_id, purchase_date AS day,
            count(*) FILTER (WHERE NOT is_return)                  AS orders,
@@ -26,8 +27,10 @@ SELECT customer_id, day,
        sum(orders) OVER w                                                         AS orders,
        sum(revenue) OVER w                                                        AS revenue,
        sum(gross_profit) OVER w                                                   AS gross_profit,
-       sum(returns) OVER w                                                        AS returns
+       sum(returns) OVER w                                                        AS returns,
+       c.customer_key                                                             AS customer_key
 FROM daily
+JOIN customers AS c USING (customer_id)
 WINDOW w AS (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ORDER BY next_day, customer_id;
 
