@@ -80,8 +80,12 @@ def _customers(store: Store, filters: Filters) -> pd.DataFrame:
 
 
 def _codes(customers: pd.DataFrame, keys: pd.Series) -> np.ndarray:
-    """The codes (rows of :func:`_customers`) of these customer keys (all among them)."""
-    return np.searchsorted(customers["customer_key"].to_numpy(np.int64), keys.to_numpy(np.int64))
+    """The codes (rows of :func:`_customers`) of these customer keys (all among them): one
+    gather through a dense key -> row table (keys are small integers)."""
+    known = customers["customer_key"].to_numpy(np.int64)
+    row = np.zeros(int(known.max(initial=-1)) + 1, dtype=np.int64)
+    row[known] = np.arange(len(known))
+    return row[keys.to_numpy(np.int64)]
 
 
 def churn_events(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
@@ -256,12 +260,22 @@ def _in_period(events: pd.DataFrame, start: date, end: date, columns: list[str] 
     return events.loc[mask, columns] if columns else events[mask]
 
 
+def _last_per_customer(events: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's last churn among ``events`` (ties: the later row), in customer
+    order: a stable sort of integer codes and dates, not a sort of the frame."""
+    code = events["code"].to_numpy(np.int64)
+    order = np.lexsort((events["churn_date"].to_numpy(), code))
+    c = code[order]
+    last = order[np.append(c[1:] != c[:-1], True)] if len(c) else order
+    return events.iloc[last]
+
+
 def reason_summary(events: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Per reason (every reason listed, unknown included): customers who churned in
     (start, end] (each once, at their last churn there), share, and the annual revenue and
     profit they took with them."""
     ev = _in_period(events, start, end, ["code", "churn_date", "reason", "annual_revenue", "annual_profit"])
-    ev = ev.sort_values("churn_date", kind="stable").drop_duplicates("code", keep="last")
+    ev = _last_per_customer(ev)
     g = ev.groupby("reason", observed=False)[["annual_revenue", "annual_profit"]].sum().reindex(list(REASONS),
                                                                                                  fill_value=0.0)
     g.insert(0, "customers", ev["reason"].value_counts().reindex(list(REASONS), fill_value=0).to_numpy())
@@ -318,19 +332,14 @@ def complaints_vs_churn(store: Store, as_of: date, period_days: int, events: pd.
     churned = coded.churned(_day(start), _day(as_of))
     svc = (store.query("churn_service", {"start": start, "as_of": as_of, **filters.params()}, filtered=filters.active)
            if service is None else service)
-    n = len(base)
-    complaints = np.zeros(n)
-    unresolved = np.zeros(n)
-    hours = np.full(n, np.nan)
-    codes = _codes(customers, svc["key"])
-    complaints[codes] = svc["complaints"].to_numpy(float)
-    unresolved[codes] = svc["unresolved"].to_numpy(float)
-    hours[codes] = svc["response_hours"].to_numpy(float)
-    bucket = np.select([complaints == 0, unresolved > 0, hours <= 24, hours <= 72, hours <= 168],
-                       ["none", "unresolved", "within_1d", "1_3d", "3_7d"], "over_7d")
-    df = pd.DataFrame({"bucket": bucket[base], "churned": churned[base]})
-    g = df.groupby("bucket")["churned"].agg(["size", "sum"]).reindex(list(RESPONSE_BUCKETS), fill_value=0)
-    g.columns = ["customers", "churned"]
+    # Bucket per customer as an index into RESPONSE_BUCKETS (0 = none), set for complainers only.
+    bucket = np.zeros(len(base), np.int8)
+    k, u, h = (svc[c].to_numpy(float) for c in ("complaints", "unresolved", "response_hours"))
+    bucket[_codes(customers, svc["key"])] = np.select(
+        [k == 0, u > 0, h <= 24, h <= 72, h <= 168], [0, 5, 1, 2, 3], 4).astype(np.int8)
+    g = pd.DataFrame({"customers": np.bincount(bucket[base], minlength=len(RESPONSE_BUCKETS)),
+                      "churned": np.bincount(bucket[base & churned], minlength=len(RESPONSE_BUCKETS))},
+                     index=pd.Index(RESPONSE_BUCKETS))
     with np.errstate(divide="ignore", invalid="ignore"):
         g["churn_rate"] = np.where(g["customers"] > 0, g["churned"] / g["customers"].clip(lower=1), np.nan)
     return g.rename_axis("bucket").reset_index()

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .churn import DIMENSIONS, REASONS, _customers, _in_period
+from .churn import DIMENSIONS, REASONS, _customers, _in_period, _last_per_customer
 from .errors import InvalidParameterError
 from .filters import Filters
 from .store import Store
@@ -42,7 +42,7 @@ def by_dimension(events: pd.DataFrame, start: date, end: date, dimension: str) -
     if dimension not in GROUP_DIMENSIONS or dimension not in events.columns:
         raise InvalidParameterError("unknown dimension", name="dimension", value=dimension)
     ev = _in_period(events, start, end, ["code", "churn_date", dimension, "reason"])
-    ev = ev.sort_values("churn_date", kind="stable").drop_duplicates("code", keep="last")   # as reason_summary
+    ev = _last_per_customer(ev)   # as reason_summary
     table = pd.crosstab(ev[dimension].astype(object).fillna("—"), ev["reason"], dropna=False)
     table = table.reindex(columns=list(REASONS), fill_value=0)
     if isinstance(events[dimension].dtype, pd.CategoricalDtype) and dimension in PROFILE_DIMENSIONS:

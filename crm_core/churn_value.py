@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .bgnbd import expected_if_alive
-from .churn import REASONS, _in_period
+from .churn import REASONS, _in_period, _last_per_customer
 from .clv import MONTH_DAYS, UNIT_DAYS, ClvModel
 from .errors import InvalidParameterError
 from .gamma_gamma import expected_average_value
@@ -66,7 +66,7 @@ def lost_clv_by_reason(events: pd.DataFrame, model: ClvModel, start: date, end: 
     """CLV lost per reason (every reason) for churns in (start, end], each customer once (the
     model is evaluated for those churns only)."""
     ev = _in_period(events, start, end, ["code", "churn_date", "reason", "purchase_days", "tenure_days", "revenue"])
-    ev = ev.sort_values("churn_date", kind="stable").drop_duplicates("code", keep="last")
+    ev = _last_per_customer(ev)
     values = clv_at_churn(ev, model, horizon_days=horizon_days, annual_discount=annual_discount)
     g = pd.Series(values, index=ev.index).groupby(ev["reason"], observed=False).sum()
     return pd.DataFrame({"reason": list(REASONS), "lost_profit": g.reindex(list(REASONS), fill_value=0.0).to_numpy(float)})
