@@ -102,11 +102,31 @@ def _enrolments(rng: np.random.Generator, cust: pd.DataFrame, z: np.ndarray, dea
         left = np.where(alive_end[idx] < last - 30, np.minimum(alive_end[idx] + 30, last), -1)
         years = (np.where(left >= 0, left, last) - day[idx]) / 365.0
         tiers = np.where(z[idx] > 1.2, "Platinum", np.where(z[idx] > 0.2, "Gold", "Silver")) if kind != "club" else None
-        rows.append(pd.DataFrame({
+        spells = pd.DataFrame({
             "customer_id": cust.customer_id.to_numpy()[idx], "program_id": pid, "enrol_day": day[idx],
             "tier": tiers, "left_day": left, "fee_paid": np.ceil(np.maximum(years, 0.01)) * fee if fee else None,
-        }))
+        })
+        rows.append(_tier_upgrades(spells, last) if kind != "club" else spells)
     return enrol_day, rows
+
+
+_TIER_BELOW = {"Platinum": "Gold", "Gold": "Silver"}
+
+
+def _tier_upgrades(spells: pd.DataFrame, last: int) -> pd.DataFrame:
+    """Tier history: 40% of Gold and Platinum members who stayed over 180 days started one
+    tier lower and were upgraded 90 days or more after joining. A change is a new row from
+    the day of the change; the first row ends that day. Own seeded generator, so the other
+    tables are the same with or without it."""
+    rng = np.random.default_rng(20_240_917)
+    end = np.where(spells["left_day"].to_numpy() >= 0, spells["left_day"].to_numpy(), last)
+    start = spells["enrol_day"].to_numpy()
+    lower = spells["tier"].map(_TIER_BELOW).to_numpy()
+    moved = pd.notna(lower) & (end - start > 180) & (rng.random(len(spells)) < 0.4)
+    at = start + 90 + (rng.random(len(spells)) * np.maximum(end - start - 90, 1)).astype(np.int64)
+    before = spells[moved].assign(tier=lower[moved], left_day=at[moved])
+    after = spells[moved].assign(enrol_day=at[moved])
+    return pd.concat([spells[~moved], before, after], ignore_index=True)
 
 
 def _churn_and_service(rng: np.random.Generator, cust: pd.DataFrame, buyer: np.ndarray, first: np.ndarray,

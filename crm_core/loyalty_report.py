@@ -22,7 +22,7 @@ from .loyalty_roi import Money, money
 from .panel import Panel, load_panel, month_start
 from .store import Store
 
-__all__ = ["ProgramReport", "LoyaltyReport", "analyse", "to_json", "tiers"]
+__all__ = ["ProgramReport", "LoyaltyReport", "analyse", "to_json", "tiers", "tier_changes"]
 
 
 @dataclass
@@ -35,6 +35,7 @@ class ProgramReport:
     estimate: Estimate | None     # None: fewer than MIN_MEMBERS members could be analysed
     money: Money
     tiers: pd.DataFrame = field(repr=False)
+    tier_changes: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def lift(self) -> float | None:
@@ -63,6 +64,28 @@ def tiers(panel: Panel, members: pd.DataFrame) -> pd.DataFrame:
     out["share"] = out["members"] / out["members"].sum()
     return out.sort_values("monthly_spend", ascending=False, ignore_index=True)[
         ["tier", "members", "share", "monthly_spend"]]
+
+
+def tier_changes(members: pd.DataFrame) -> pd.DataFrame:
+    """Moves between tiers: a tier change is recorded as a new membership row of the same
+    customer from the day of the change (the previous row ends then), so each pair of a
+    customer's consecutive rows with different tiers is one change. Columns from_tier,
+    to_tier, changes (most frequent first); a missing tier is "(none)"."""
+    empty = pd.DataFrame({"from_tier": pd.Series(dtype=str), "to_tier": pd.Series(dtype=str),
+                          "changes": pd.Series(dtype=np.int64)})
+    if len(members) < 2:
+        return empty
+    m = members.sort_values(["code", "enrolled_at"], kind="stable")
+    code = m["code"].to_numpy(np.int64)
+    tier = m["tier"].astype(object).where(m["tier"].notna(), "(none)").astype(str).to_numpy()
+    same = code[1:] == code[:-1]
+    moved = same & (tier[1:] != tier[:-1])
+    if not moved.any():
+        return empty
+    pairs = pd.DataFrame({"from_tier": tier[:-1][moved], "to_tier": tier[1:][moved]})
+    out = pairs.groupby(["from_tier", "to_tier"], as_index=False).size().rename(columns={"size": "changes"})
+    return out.sort_values(["changes", "from_tier", "to_tier"], ascending=[False, True, True],
+                           ignore_index=True).astype({"changes": np.int64})
 
 
 def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filters = Filters()) -> LoyaltyReport:
@@ -103,7 +126,8 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
         m = money(panel, mine, fee, prog_costs,
                   None if est is None else est.att_revenue, None if est is None else est.att_profit,
                   None if est is None else est.cf_profit, launch)
-        return ProgramReport(row.program_id, row.name, row.kind, fee, launch, est, m, tiers(panel, mine))
+        return ProgramReport(row.program_id, row.name, row.kind, fee, launch, est, m, tiers(panel, mine),
+                             tier_changes(mine))
 
     # Programs are independent and numpy releases the GIL in the heavy loops: two threads.
     # Largest program first, so the other thread takes the rest meanwhile.
@@ -136,5 +160,7 @@ def to_json(report: LoyaltyReport) -> dict[str, Any]:
             "fees": _num(m.fees, 2), "costs": _num(m.total_costs, 2), "roi": _num(m.roi),
             "payback_months": m.payback_months, "break_even_lift": _num(m.break_even_lift),
             "member_churn": _num(e.member_churn) if e else None, "control_churn": _num(e.control_churn) if e else None,
+            "tier_changes": [{"from": r.from_tier, "to": r.to_tier, "changes": int(r.changes)}
+                             for r in p.tier_changes.itertuples()],
         })
     return {"as_of": report.as_of.isoformat(), "last_month": report.last_month.isoformat(), "programs": programs}

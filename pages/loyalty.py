@@ -96,6 +96,17 @@ if len(p.tiers):
         t.t("loyalty.col.monthly_spend"): [ctx.money(v) for v in p.tiers["monthly_spend"]],
     }), hide_index=True, width="stretch")
     st.caption(t.t("loyalty.tiers_definition"))
+    moves = p.tier_changes
+    if len(moves):
+        st.markdown(f"**{t.t('loyalty.tier_changes')}**")
+        st.dataframe(pd.DataFrame({
+            t.t("loyalty.col.from_tier"): moves["from_tier"].astype(str),
+            t.t("loyalty.col.to_tier"): moves["to_tier"].astype(str),
+            t.t("loyalty.col.changes"): [t.number(v) for v in moves["changes"]],
+        }), hide_index=True, width="stretch")
+        st.caption(t.t("loyalty.tier_changes_definition"))
+    else:
+        st.caption(t.t("loyalty.tier_changes_none"))
 
 st.subheader(t.t("loyalty.what_if"))
 w = st.columns(3)

@@ -222,3 +222,39 @@ def test_filters_share_costs_and_keep_members_apart(planted: Path) -> None:
                               USING (customer_id) WHERE c.region = 'North'""")
     assert north.money.members == n_north < full.money.members
     assert north.money.total_costs == pytest.approx(full.money.total_costs * n_north / full.money.members)
+
+
+def test_tier_changes_from_consecutive_spells() -> None:
+    """A change is a new row from the day of the change: consecutive rows of a customer
+    with different tiers are one move each; same-tier re-enrolments are not moves."""
+    m = pd.DataFrame({
+        "code": [1, 1, 1, 2, 2, 3, 4, 4],
+        "enrolled_at": pd.to_datetime(["2024-01-01", "2024-05-01", "2024-09-01", "2024-02-01", "2024-06-01",
+                                       "2024-01-01", "2024-03-01", "2024-01-01"]),
+        "tier": ["Silver", "Gold", "Platinum", "Silver", "Gold", "Gold", None, "Gold"],
+    })
+    got = loyalty_report.tier_changes(m.sample(frac=1.0, random_state=3))     # row order does not matter
+    assert got.to_dict("records") == [{"from_tier": "Silver", "to_tier": "Gold", "changes": 2},
+                                      {"from_tier": "Gold", "to_tier": "(none)", "changes": 1},
+                                      {"from_tier": "Gold", "to_tier": "Platinum", "changes": 1}]
+    assert loyalty_report.tier_changes(m[m["code"] == 3]).empty
+
+
+def test_tier_history_in_the_store_reaches_the_report_and_json(tmp_path: Path) -> None:
+    """Spells written as rows: the report counts the move, the current tier table shows
+    the open spell only, and the member is counted once."""
+    store = make_store(tmp_path / "tiers.duckdb", transactions=[
+        {"transaction_id": f"T{i}", "customer_id": f"C{i % 5}", "tx_date": f"2024-0{1 + i % 9}-10", "amount": 10}
+        for i in range(30)],
+        loyalty_programs=[{"program_id": "V", "name": "VIP", "kind": "vip"}],
+        loyalty_members=[
+            {"customer_id": "C1", "program_id": "V", "enrolled_at": "2024-02-01", "tier": "Silver",
+             "left_at": "2024-05-01"},
+            {"customer_id": "C1", "program_id": "V", "enrolled_at": "2024-05-01", "tier": "Gold"},
+            {"customer_id": "C2", "program_id": "V", "enrolled_at": "2024-03-01", "tier": "Silver"}])
+    p = loyalty_report.analyse(store, AS_OF).programs[0]
+    assert p.tier_changes.to_dict("records") == [{"from_tier": "Silver", "to_tier": "Gold", "changes": 1}]
+    assert dict(zip(p.tiers["tier"], p.tiers["members"])) == {"Gold": 1, "Silver": 1}
+    assert p.money.members == 2 and p.money.active_members == 2
+    row = loyalty_report.to_json(loyalty_report.analyse(store, AS_OF))["programs"][0]
+    assert row["tier_changes"] == [{"from": "Silver", "to": "Gold", "changes": 1}]
