@@ -8,6 +8,7 @@ import streamlit as st
 
 from crm_core import churn, churn_groups, clv, risk
 from crm_core.churn_alive import DEFAULT_THRESHOLD, AliveRule
+from crm_core.churn_history import day_number
 from crm_core.churn_value import LOST_PROFIT_METHODS
 from crm_core.filters import Filters
 from crm_core.store import Store
@@ -64,14 +65,16 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
     (computed once per setting: the events can number millions)."""
     d = churn_data(path, version, as_of, filters, period_days, window_days, years, threshold, lost_method)
     start = as_of - timedelta(days=period_days)
-    ev = d.events
-    period = ev[((ev["churn_date"] > str(start)) & (ev["churn_date"] <= str(as_of))).to_numpy()]
-    prof = profile(path, version, start, filters, dimension in churn_groups.PROFILE_DIMENSIONS)
+    ev = d.events                 # the period's churns
+    if dimension in churn_groups.PROFILE_DIMENSIONS:
+        prof = profile(path, version, start, filters, True)
+    else:     # attributes and first purchases: the customers churn_data already read
+        prof = churn_groups.profile_at(Store(path), start, filters, scores=False, customers=d.customers)
     grouped = churn_groups.with_profile(ev, prof) if dimension in churn_groups.PROFILE_DIMENSIONS else ev
-    return {"over_time": churn_groups.reasons_over_time(ev, as_of),
+    return {"over_time": d.over_time,
             "by_dimension": churn_groups.by_dimension(grouped, start, as_of, dimension),
-            "rates": churn_groups.rates_by_group(ev, prof, start, as_of, dimension),
-            "churned": period.sort_values("annual_revenue", ascending=False, kind="stable")}
+            "rates": churn_groups.rates_by_group(d.history, prof, start, as_of, dimension),
+            "churned": ev.sort_values("annual_revenue", ascending=False, kind="stable")}
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -86,8 +89,8 @@ def at_risk(path: str, version: int, as_of: date, filters: Filters, window_days:
         return fit.error
     scores = clv.score(fit.model, fit.summary, horizon=365.25 / 7, groups=fit.groups)
     d = churn_data(path, version, as_of, filters, 365, window_days, None, threshold)   # the page's definition
-    ev = d.events
-    gone = set(ev.loc[ev["return_date"].isna(), "customer_id"].astype(str))
+    h = d.history
+    gone = set(h.customer_ids[h.gone(day_number(as_of))].astype(str))      # churned and not back
     return risk.at_risk(scores, risk.signals(Store(path), as_of, filters), time_unit="week", churned=gone)
 
 

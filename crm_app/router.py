@@ -89,12 +89,16 @@ def main() -> None:
     st.logo(str(REPO / "data" / "logo.svg"), size="large")
     _menu(sections, who)
     account_box(who)
-    render_sidebar(page_context())
-    _STATE.active = True
-    try:
-        nav.run()
-    finally:
-        _STATE.active = False
+    ctx = page_context()
+    # One database connection for the whole page run: every cached function the page calls
+    # reuses it (and DuckDB's buffer cache) instead of reopening the file per query.
+    with ctx.store.session():
+        render_sidebar(ctx)
+        _STATE.active = True
+        try:
+            nav.run()
+        finally:
+            _STATE.active = False
 
 
 def ensure_router(right: str = "view") -> Principal:

@@ -30,8 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .churn_alive import AliveRule
+from .churn_history import NEVER, REASONS, ChurnHistory, day_number, day_numbers
 
 if TYPE_CHECKING:
     from .clv import ClvModel
@@ -39,16 +42,15 @@ from .errors import InvalidParameterError, NoDataError
 from .filters import Filters
 from .store import Store, load_sql
 
-__all__ = ["REASONS", "DIMENSIONS", "default_window", "churn_events", "churn_rates", "reason_summary",
+__all__ = ["REASONS", "DIMENSIONS", "default_window", "churn_events", "churn_history", "churn_rates", "reason_summary",
            "remaining_years", "lost_value",
            "break_even", "retention_spend", "complaints_vs_churn", "summary", "ChurnData", "churn_data"]
 
-REASONS: tuple[str, ...] = ("price", "product", "service", "market", "technology", "social", "other", "unknown")
 DIMENSIONS: tuple[str, ...] = ("region", "channel", "customer_type")
 RESPONSE_BUCKETS: tuple[str, ...] = ("none", "within_1d", "1_3d", "3_7d", "over_7d", "unresolved")
 DEFAULT_QUANTILE = 0.9
 FALLBACK_WINDOW = 180
-SAMPLE_ABOVE_ROWS = 2_000_000   # customer_days rows: above this, gaps come from a 5% sample
+SAMPLE_ABOVE_ROWS = 2_000_000   # customer_days rows: above this, gaps of every 20th customer (5%)
 
 
 def _check_window(window_days: int) -> None:
@@ -79,13 +81,115 @@ def _customers(store: Store, filters: Filters) -> pd.DataFrame:
     return df
 
 
-def _codes(customers: pd.DataFrame, keys: pd.Series) -> np.ndarray:
+def _codes(customers: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
     """The codes (rows of :func:`_customers`) of these customer keys (all among them): one
     gather through a dense key -> row table (keys are small integers)."""
     known = customers["customer_key"].to_numpy(np.int64)
     row = np.zeros(int(known.max(initial=-1)) + 1, dtype=np.int64)
     row[known] = np.arange(len(known))
-    return row[keys.to_numpy(np.int64)]
+    return row[np.asarray(keys, np.int64)]
+
+
+def _column(table: pa.Table, name: str, dtype: Any) -> np.ndarray:
+    """One result column as numpy: dates as int32 day numbers (NULL: NEVER), decimals as floats."""
+    col = table.column(name)
+    if pa.types.is_date(col.type):
+        col = pc.fill_null(col.cast(pa.int32()), NEVER)
+    elif pa.types.is_decimal(col.type):
+        col = col.cast(pa.float64())
+    return np.asarray(col.to_numpy(), dtype=dtype)
+
+
+@dataclass(frozen=True)
+class _Churns:
+    """Every churn as columns: the explicit events, then the lapses (in customer order)."""
+
+    n_explicit: int
+    code: np.ndarray          # customer code (int64)
+    churn: np.ndarray         # churn day number (int32)
+    back: np.ndarray          # return day number (int32, NEVER: not back)
+    reason: np.ndarray        # REASONS index (int8)
+    detail: np.ndarray        # index into details (int32, -1: none)
+    details: list[str]
+    revenue: np.ndarray       # lifetime totals at the churn
+    profit: np.ndarray
+    purchase_days: np.ndarray
+
+
+def _churns(cust: pd.DataFrame, explicit: pa.Table, lapses: pa.Table) -> _Churns:
+    n_exp, n_lap = explicit.num_rows, lapses.num_rows
+
+    def both(name: str, dtype: Any) -> np.ndarray:
+        return np.concatenate([_column(explicit, name, dtype), _column(lapses, name, dtype)])
+
+    reason = explicit.column("reason").to_pandas()
+    head = pd.Categorical(reason.where(reason.isin(REASONS), "unknown"), categories=list(REASONS)).codes
+    detail = explicit.column("reason_detail").to_pandas()
+    details = sorted({str(v) for v in detail.dropna()})
+    return _Churns(
+        n_explicit=n_exp,
+        code=_codes(cust, both("key", np.int64)),
+        churn=both("churn_date", np.int32),
+        back=np.concatenate([np.full(n_exp, NEVER, np.int32), _column(lapses, "return_date", np.int32)]),
+        reason=np.concatenate([head.astype(np.int8), np.full(n_lap, REASONS.index("unknown"), np.int8)]),
+        detail=np.concatenate([pd.Categorical(detail, categories=details).codes.astype(np.int32),
+                               np.full(n_lap, -1, np.int32)]),
+        details=details, revenue=both("revenue", np.float64), profit=both("gross_profit", np.float64),
+        purchase_days=both("purchase_days", np.int32))
+
+
+def _event_rows(store: Store, as_of: date, window_days: int, filters: Filters,
+                alive: AliveRule | None) -> tuple[pa.Table, pa.Table]:
+    """The explicit events and the lapses, by customer key (see the two SQL files)."""
+    _check_window(window_days)
+    params = {"as_of": as_of, "window_days": int(window_days), **filters.params()}
+    explicit = store.arrow("churn_explicit", params, filtered=filters.active)
+    if alive is None:
+        lapses = store.arrow("churn_lapses", params, filtered=filters.active)
+    else:
+        lapses = store.arrow("churn_lapses_alive", {**params, **alive.sql_params()}, filtered=filters.active)
+    return explicit, lapses
+
+
+def _ids(cust: pd.DataFrame) -> pd.CategoricalDtype:
+    """The customers' ids as a categorical type (code i = customer i), built once per load."""
+    return pd.CategoricalDtype(pd.Index(cust["customer_id"]))
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    out = days.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
+    out[days >= NEVER] = np.datetime64("NaT")
+    return out
+
+
+def _events_frame(cust: pd.DataFrame, ch: _Churns, rows: np.ndarray | None, alive: AliveRule | None,
+                  ids: pd.CategoricalDtype | None = None) -> pd.DataFrame:
+    """The churns ``rows`` (all when None) as a frame with the customers' attributes."""
+    pick = (lambda a: a) if rows is None else (lambda a: a[rows])
+    code, churn = pick(ch.code), pick(ch.churn)
+    explicit = pick(np.arange(len(ch.code)) < ch.n_explicit)
+    cols: dict[str, Any] = {
+        "customer_id": pd.Categorical.from_codes(code, dtype=ids or _ids(cust)),
+        "code": code,
+        "churn_date": _dates(churn),
+        "reason": pd.Categorical.from_codes(pick(ch.reason), list(REASONS)),
+        "reason_detail": pd.Categorical.from_codes(pick(ch.detail), ch.details),
+        "method": pd.Categorical.from_codes((~explicit).astype(np.int8),
+                                            ["explicit", "inactivity" if alive is None else "p_alive"]),
+        "return_date": _dates(pick(ch.back)),
+    }
+    for col in DIMENSIONS:
+        cols[col] = pd.Categorical.from_codes(cust[col].cat.codes.to_numpy()[code], cust[col].cat.categories)
+    first = day_numbers(cust["first_purchase"].to_numpy())[code]
+    tenure = np.where(first < NEVER, churn - first, 0).clip(min=0)
+    years = np.maximum(tenure, 30.0) / 365.25
+    revenue = pick(ch.revenue)
+    cols["tenure_days"] = tenure.astype(np.int64)
+    cols["purchase_days"] = pick(ch.purchase_days)
+    cols["revenue"] = revenue
+    cols["annual_revenue"] = revenue / years
+    cols["annual_profit"] = pick(ch.profit) / years
+    return pd.DataFrame(cols, copy=False)   # the arrays are ours: no copy per column
 
 
 def churn_events(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
@@ -97,155 +201,35 @@ def churn_events(store: Store, as_of: date, window_days: int, filters: Filters =
     from the probability alive (``window_days`` then applies to customers without a repeat
     purchase only; see :mod:`crm_core.churn_alive`)."""
     cust = _customers(store, filters) if customers is None else customers
-    explicit, lapses = _event_rows(store, as_of, window_days, filters, alive)
-    return _events_frame(cust, explicit, lapses, alive)
+    return _events_frame(cust, _churns(cust, *_event_rows(store, as_of, window_days, filters, alive)), None, alive)
 
 
-def _event_rows(store: Store, as_of: date, window_days: int, filters: Filters,
-                alive: AliveRule | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The explicit events and the lapses, by customer key (see the two SQL files)."""
-    _check_window(window_days)
-    params = {"as_of": as_of, "window_days": int(window_days), **filters.params()}
-    explicit = store.query("churn_explicit", params, filtered=filters.active)
-    if alive is None:
-        lapses = store.query("churn_lapses", params, filtered=filters.active)
-    else:
-        lapses = store.query("churn_lapses_alive", {**params, **alive.sql_params()}, filtered=filters.active)
-    return explicit, lapses
+def _history(cust: pd.DataFrame, ch: _Churns, ids: pd.CategoricalDtype | None = None) -> ChurnHistory:
+    return ChurnHistory(ch.code, ch.churn, ch.back, ch.reason, day_numbers(cust["first_purchase"].to_numpy()),
+                        (ids or _ids(cust)).categories)
 
 
-def _events_frame(cust: pd.DataFrame, explicit: pd.DataFrame, lapses: pd.DataFrame,
-                  alive: AliveRule | None) -> pd.DataFrame:
-    """One frame of explicit events, then lapses, with the customers' attributes."""
-    n_exp, n_lap = len(explicit), len(lapses)
-    code = np.concatenate([_codes(cust, explicit["key"]), _codes(cust, lapses["key"])])
-
-    def coded(values: pd.Series, categories: list[str], lapse_code: int) -> pd.Categorical:
-        """Explicit events' values, then the lapses' (one code), as a categorical: no per-row strings."""
-        head = pd.Categorical(values.astype(object), categories=categories).codes
-        return pd.Categorical.from_codes(np.concatenate([head, np.full(n_lap, lapse_code, head.dtype)]), categories)
-
-    details = sorted({str(v) for v in explicit["reason_detail"].dropna()})
-    churn_date = np.concatenate([explicit["churn_date"].to_numpy(), lapses["churn_date"].to_numpy()]
-                                ).astype("datetime64[ns]")
-    cols: dict[str, Any] = {
-        "customer_id": pd.Categorical.from_codes(code, categories=pd.Index(cust["customer_id"].astype(object))),
-        "code": code,
-        "churn_date": churn_date,
-        "reason": coded(explicit["reason"].where(explicit["reason"].isin(REASONS), "unknown"), list(REASONS),
-                        REASONS.index("unknown")),
-        "reason_detail": coded(explicit["reason_detail"], details, -1),
-        "method": pd.Categorical.from_codes(np.repeat(np.array([0, 1], np.int8), [n_exp, n_lap]),
-                                            ["explicit", "inactivity" if alive is None else "p_alive"]),
-        "return_date": np.concatenate([np.full(n_exp, np.datetime64("NaT"), "datetime64[ns]"),
-                                       lapses["return_date"].to_numpy().astype("datetime64[ns]")]),
-    }
-    for col in DIMENSIONS:
-        cols[col] = pd.Categorical.from_codes(cust[col].cat.codes.to_numpy()[code], cust[col].cat.categories)
-    first = pd.to_datetime(cust["first_purchase"]).to_numpy()[code]
-    tenure = np.nan_to_num((churn_date - first) / np.timedelta64(1, "D"), nan=0.0).clip(min=0)
-    years = np.maximum(tenure, 30.0) / 365.25
-    revenue = np.concatenate([explicit["revenue"].to_numpy(float), lapses["revenue"].to_numpy(float)])
-    profit = np.concatenate([explicit["gross_profit"].to_numpy(float), lapses["gross_profit"].to_numpy(float)])
-    cols["tenure_days"] = tenure.astype(np.int64)
-    cols["purchase_days"] = np.concatenate([explicit["purchase_days"].to_numpy(np.int32),
-                                            lapses["purchase_days"].to_numpy(np.int32)])
-    cols["revenue"] = revenue
-    cols["annual_revenue"] = revenue / years
-    cols["annual_profit"] = profit / years
-    return pd.DataFrame(cols, copy=False)   # the arrays are ours: no copy of a million rows per column
-
-
-def _firsts(store: Store, filters: Filters, customers: pd.DataFrame | None = None) -> np.ndarray:
-    """First purchase (datetime64[D], NaT: never) of each filtered customer, by code."""
-    df = _customers(store, filters) if customers is None else customers
-    return pd.to_datetime(df["first_purchase"]).to_numpy().astype("datetime64[D]")
-
-
-_NEVER = np.iinfo(np.int32).max // 2       # "no such date" as a day number, later than any
-
-
-def _days(values: Any) -> np.ndarray:
-    """Dates as int32 day numbers (days since 1970; half the memory of int64 over a
-    million events); missing dates become _NEVER."""
-    d = np.asarray(values).astype("datetime64[D]")
-    out = d.view(np.int64).astype(np.int32)
-    out[np.isnat(d)] = _NEVER
-    return out
-
-
-class _Coded:
-    """Churn counts per period in numpy over customer codes and day numbers. A churn in
-    (start, end] counts when its customer was active at ``start`` (bought by then; not
-    churned, or back since) and it is the customer's first churn in the period; both
-    follow from the customer's previous churn, so each churn has one day from which it
-    counts (``eligible``: the latest of the first purchase and the previous churn and
-    return), and a period only looks at its own churns."""
-
-    def __init__(self, events: pd.DataFrame, first: np.ndarray) -> None:
-        code = events["code"].to_numpy(np.int64)
-        churn, back = _days(events["churn_date"].to_numpy()), _days(events["return_date"].to_numpy())
-        self.first, self.code, self.churn_raw, self.back_raw = _days(first), code, churn, back
-        # The previous churn of the same customer: the queries return runs sorted by (code,
-        # date), so the stable sort is near-linear; sort fully only when dates are out of order.
-        by_customer = np.argsort(code, kind="stable")
-        c_sorted = code[by_customer]
-        same = c_sorted[1:] == c_sorted[:-1]
-        del c_sorted
-        if np.any(same & (churn[by_customer[1:]] < churn[by_customer[:-1]])):
-            by_customer = np.lexsort((churn, code))
-        eligible = self.first[code]
-        later, earlier = by_customer[1:][same], by_customer[:-1][same]
-        del same
-        eligible[later] = np.maximum(eligible[later], np.maximum(churn[earlier], back[earlier]))
-        del later, earlier, by_customer
-        span = int(churn.max()) - int(churn.min()) if len(churn) else 0
-        order = (np.argsort((churn - churn.min()).astype(np.uint16), kind="stable") if span < 65_535   # radix sort
-                 else np.argsort(churn, kind="stable"))
-        self.churn = churn[order]
-        self.eligible = eligible[order]
-        self.firsts = np.sort(self.first[self.first < _NEVER])
-        self.backs = np.sort(back[back < _NEVER])
-
-    def period(self, start: int, end: int) -> tuple[int, int]:
-        """(customers active at day ``start``, how many of them churned in (start, end])."""
-        started = np.searchsorted(self.firsts, start, side="right")
-        gone = np.searchsorted(self.churn, start, side="right") - np.searchsorted(self.backs, start, side="right")
-        lo, hi = np.searchsorted(self.churn, [start, end], side="right")
-        return int(started - gone), int((self.eligible[lo:hi] <= start).sum())
-
-    def base(self, start: int) -> np.ndarray:
-        """Mask of customers active at day ``start``."""
-        gone = np.zeros(len(self.first), bool)
-        gone[self.code[(self.churn_raw <= start) & (self.back_raw > start)]] = True
-        return (self.first <= start) & ~gone
-
-    def churned(self, start: int, end: int) -> np.ndarray:
-        """Mask of customers with a churn in (start, end]."""
-        hit = np.zeros(len(self.first), bool)
-        hit[self.code[(self.churn_raw > start) & (self.churn_raw <= end)]] = True
-        return hit
-
-
-def _day(d: date | pd.Timestamp) -> int:
-    return int(np.datetime64(pd.Timestamp(d).date(), "D").astype(np.int64))
+def churn_history(store: Store, as_of: date, window_days: int, filters: Filters = Filters(),
+                  alive: AliveRule | None = None) -> ChurnHistory:
+    """Every churn up to ``as_of`` as customer codes, day numbers and reasons (see
+    :class:`~crm_core.churn_history.ChurnHistory`)."""
+    cust = _customers(store, filters)
+    return _history(cust, _churns(cust, *_event_rows(store, as_of, window_days, filters, alive)))
 
 
 def churn_rates(store: Store, as_of: date, window_days: int, filters: Filters = Filters(), *, freq: str = "month",
-                periods: int = 24, events: pd.DataFrame | None = None,
-                coded: _Coded | None = None) -> pd.DataFrame:
+                periods: int = 24, history: ChurnHistory | None = None) -> pd.DataFrame:
     """Churn rate per calendar month or quarter (the last, partial one included) for the
     ``periods`` periods up to ``as_of``: start, end, active at start, churned of those, rate."""
     if freq not in ("month", "quarter"):
         raise InvalidParameterError("freq must be month or quarter", name="freq", value=freq)
-    if coded is None:
-        ev = churn_events(store, as_of, window_days, filters) if events is None else events
-        coded = _Coded(ev, _firsts(store, filters))
+    if history is None:
+        history = churn_history(store, as_of, window_days, filters)
     first = pd.Timestamp(as_of).to_period("M" if freq == "month" else "Q").start_time
     begins = pd.date_range(end=first, periods=periods, freq="MS" if freq == "month" else "QS")
     natural = [b + (pd.offsets.MonthEnd(0) if freq == "month" else pd.offsets.QuarterEnd(0)) for b in begins]
     ends = [min(n, pd.Timestamp(as_of)) for n in natural]
-    rows = [coded.period(_day(b - pd.Timedelta(days=1)), _day(e)) for b, e in zip(begins, ends)]
+    rows = [history.period(day_number(b - pd.Timedelta(days=1)), day_number(e)) for b, e in zip(begins, ends)]
     active = np.array([r[0] for r in rows])
     churned = np.array([r[1] for r in rows])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -262,10 +246,17 @@ def _in_period(events: pd.DataFrame, start: date, end: date, columns: list[str] 
 
 def _last_per_customer(events: pd.DataFrame) -> pd.DataFrame:
     """Each customer's last churn among ``events`` (ties: the later row), in customer
-    order: a stable sort of integer codes and dates, not a sort of the frame."""
+    order. The churn frames come in runs sorted by customer and date (explicit events,
+    then lapses), so a stable sort of the integer codes suffices; dates out of order
+    within a customer fall back to sorting by both."""
     code = events["code"].to_numpy(np.int64)
-    order = np.lexsort((events["churn_date"].to_numpy(), code))
+    when = events["churn_date"].to_numpy()
+    order = np.argsort(code, kind="stable")
     c = code[order]
+    same = c[1:] == c[:-1]
+    if np.any(same & (when[order[1:]] < when[order[:-1]])):
+        order = np.lexsort((when, code))
+        c = code[order]
     last = order[np.append(c[1:] != c[:-1], True)] if len(c) else order
     return events.iloc[last]
 
@@ -320,16 +311,16 @@ def retention_spend(store: Store, start: date, end: date) -> float:
     return float(value or 0.0)
 
 
-def complaints_vs_churn(store: Store, as_of: date, period_days: int, events: pd.DataFrame,
-                        filters: Filters = Filters(), coded: _Coded | None = None,
+def complaints_vs_churn(store: Store, as_of: date, period_days: int, window_days: int,
+                        filters: Filters = Filters(), history: ChurnHistory | None = None,
                         customers: pd.DataFrame | None = None, service: pd.DataFrame | None = None) -> pd.DataFrame:
     """Churn rate over the period for customers active at its start, by whether they
     complained in it and how fast their complaints were answered (mean hours)."""
     start = as_of - timedelta(days=period_days)
     customers = _customers(store, filters) if customers is None else customers
-    coded = coded or _Coded(events, _firsts(store, filters, customers))
-    base = coded.base(_day(start))
-    churned = coded.churned(_day(start), _day(as_of))
+    history = history or churn_history(store, as_of, window_days, filters)
+    base = history.base(day_number(start))
+    churned = history.churned(day_number(start), day_number(as_of))
     svc = (store.query("churn_service", {"start": start, "as_of": as_of, **filters.params()}, filtered=filters.active)
            if service is None else service)
     # Bucket per customer as an index into RESPONSE_BUCKETS (0 = none), set for complainers only.
@@ -355,7 +346,9 @@ class ChurnData:
     definition: str            # inactivity | p_alive (customers without explicit events)
     threshold: float | None    # the P(alive) threshold with definition p_alive
     lost_profit_method: str    # years (annual profit x remaining years) | clv (CLV at churn)
-    events: pd.DataFrame
+    events: pd.DataFrame       # the churns of the period (start, as_of], as churn_events lists them
+    history: ChurnHistory      # every churn up to as_of: codes, days, reasons (rates at any date)
+    over_time: pd.DataFrame    # churns per month and reason, the 24 months up to as_of
     monthly: pd.DataFrame
     quarterly: pd.DataFrame
     reasons: pd.DataFrame
@@ -368,6 +361,7 @@ class ChurnData:
     lost_profit_by_reason: pd.DataFrame
     complaints: pd.DataFrame
     retention_spend: float
+    customers: pd.DataFrame    # the filtered customers by code (see _customers): the light profile
 
 
 def churn_data(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,
@@ -398,12 +392,17 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
         window = default_window(store, as_of) if window_days is None else window_days
         explicit, lapses = _event_rows(store, as_of, window, filters, alive)
         customers, service, spend = side.result()
-    events = _events_frame(customers, explicit, lapses, alive)
-    coded = _Coded(events, _firsts(store, filters, customers))
-    if not len(coded.firsts) or coded.firsts[0] > _day(as_of):
+    ch = _churns(customers, explicit, lapses)
+    del explicit, lapses
+    ids = _ids(customers)
+    history = _history(customers, ch, ids)
+    if history.first_day is None or history.first_day > day_number(as_of):
         raise NoDataError("no customer has bought by this date", kind="transactions")
-    active, churned = coded.period(_day(start), _day(as_of))
-    annual_active, annual_churned = coded.period(_day(as_of - timedelta(days=365)), _day(as_of))
+    # The per-churn frame only for the period shown (counts at any date come from the history).
+    events = _events_frame(customers, ch, np.flatnonzero(ch.churn > day_number(start)), alive, ids)
+    del ch
+    active, churned = history.period(day_number(start), day_number(as_of))
+    annual_active, annual_churned = history.period(day_number(as_of - timedelta(days=365)), day_number(as_of))
     annual = annual_churned / annual_active if annual_active else None
     yrs = remaining_years(annual) if years is None else float(years)
     reasons = reason_summary(events, start, as_of)
@@ -416,14 +415,14 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
         as_of=as_of, window_days=int(window), period_days=period_days,
         definition="inactivity" if alive is None else "p_alive", threshold=None if alive is None else alive.threshold,
         lost_profit_method="years" if clv_model is None else "clv",
-        events=events,
-        monthly=churn_rates(store, as_of, window, filters, freq="month", coded=coded),
-        quarterly=churn_rates(store, as_of, window, filters, freq="quarter", periods=8, coded=coded),
+        events=events, history=history, over_time=history.over_time(as_of),
+        monthly=churn_rates(store, as_of, window, filters, freq="month", history=history),
+        quarterly=churn_rates(store, as_of, window, filters, freq="quarter", periods=8, history=history),
         reasons=reasons, active=active, churned=churned,
         churn_rate=churned / active if active else None, annual_rate=annual, years=yrs,
         lost_profit=float(reasons["lost_profit"].sum()), lost_profit_by_reason=reasons[["reason", "lost_profit"]],
-        complaints=complaints_vs_churn(store, as_of, period_days, events, filters, coded, customers, service),
-        retention_spend=spend)
+        complaints=complaints_vs_churn(store, as_of, period_days, window, filters, history, customers, service),
+        retention_spend=spend, customers=customers)
 
 
 def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: int | None = None,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .churn import DIMENSIONS, REASONS, _customers, _in_period, _last_per_customer
+from .churn_history import ChurnHistory, day_number, day_numbers, month_reason_counts
 from .errors import InvalidParameterError
 from .filters import Filters
 from .store import Store
@@ -27,39 +28,49 @@ GROUP_DIMENSIONS: tuple[str, ...] = DIMENSIONS + PROFILE_DIMENSIONS
 
 
 def reasons_over_time(events: pd.DataFrame, as_of: date, months: int = 24) -> pd.DataFrame:
-    """Churned customers per month (rows) and reason (columns, every reason)."""
-    start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time
-    ev = events[(events["churn_date"] >= start) & (events["churn_date"] <= pd.Timestamp(as_of))]
-    table = pd.crosstab(ev["churn_date"].dt.to_period("M").dt.start_time, ev["reason"])
-    index = pd.date_range(start, periods=months, freq="MS")
-    return table.reindex(index=index, columns=list(REASONS), fill_value=0).rename_axis("month")
+    """Churned customers per month (rows) and reason (columns, every reason) of a frame of
+    churns (``ChurnData.over_time`` has the same for the whole history)."""
+    reason = pd.Categorical(events["reason"], categories=list(REASONS)).codes
+    return month_reason_counts(day_numbers(events["churn_date"].to_numpy()), reason, as_of, months)
 
 
 def by_dimension(events: pd.DataFrame, start: date, end: date, dimension: str) -> pd.DataFrame:
     """Churned customers in (start, end] (each once, at their last churn there, as in
     :func:`reason_summary`) by ``dimension`` (region, channel, customer type, or segment /
-    tier once :func:`with_profile` added them) and reason; missing values are their own row."""
+    tier once :func:`with_profile` added them) and reason; missing values are their own row
+    ("—", last). Groups are in the dimension's category order (first seen when not categorical)."""
     if dimension not in GROUP_DIMENSIONS or dimension not in events.columns:
         raise InvalidParameterError("unknown dimension", name="dimension", value=dimension)
-    ev = _in_period(events, start, end, ["code", "churn_date", dimension, "reason"])
-    ev = _last_per_customer(ev)   # as reason_summary
-    table = pd.crosstab(ev[dimension].astype(object).fillna("—"), ev["reason"], dropna=False)
-    table = table.reindex(columns=list(REASONS), fill_value=0)
-    if isinstance(events[dimension].dtype, pd.CategoricalDtype) and dimension in PROFILE_DIMENSIONS:
-        order = [c for c in events[dimension].cat.categories if c in table.index] + (["—"] if "—" in table.index else [])
-        table = table.reindex(order)
-    return table
+    ev = _last_per_customer(_in_period(events, start, end, ["code", "churn_date", dimension, "reason"]))
+    values = ev[dimension]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        group, labels = values.cat.codes.to_numpy().astype(np.int64), list(values.cat.categories)
+    else:
+        group, uniques = pd.factorize(values.astype(object), sort=False)
+        labels = list(uniques)
+    group = np.where(group < 0, len(labels), group)
+    labels.append("—")
+    reason = pd.Categorical(ev["reason"], categories=list(REASONS)).codes.astype(np.int64)
+    known = reason >= 0
+    counts = np.bincount(group[known] * len(REASONS) + reason[known],
+                         minlength=len(labels) * len(REASONS)).reshape(len(labels), len(REASONS))
+    shown = np.flatnonzero(np.bincount(group, minlength=len(labels)) > 0)
+    return pd.DataFrame(counts[shown], index=pd.Index([labels[i] for i in shown], dtype=object, name=dimension),
+                        columns=pd.Index(list(REASONS), name="reason"))
 
 
-def profile_at(store: Store, start: date, filters: Filters = Filters(), *, scores: bool = True) -> pd.DataFrame:
+def profile_at(store: Store, start: date, filters: Filters = Filters(), *, scores: bool = True,
+               customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every customer with their attributes and whether they had bought by ``start``; with
     ``scores``, also their RFM ``segment`` and value ``tier`` (revenue over the 365 days
-    before) at that date (a customer base as of ``start``: the costly part)."""
+    before) at that date (a customer base as of ``start``: the costly part). Without
+    ``scores``, ``customers`` (``ChurnData.customers`` of the same filters) saves the query."""
     if not scores:
-        cust = _customers(store, filters)
+        cust = _customers(store, filters) if customers is None else customers
         first = pd.to_datetime(cust["first_purchase"])
         out = cust[["customer_id", *DIMENSIONS]].copy()
         out["bought"] = (first <= pd.Timestamp(start)).to_numpy()
+        out["code"] = np.arange(len(out))     # rows in customer_key order: the churn history's codes
         return out
     from .customers import customer_base
     from .pyramid import assign_tiers
@@ -83,24 +94,47 @@ def with_profile(events: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def rates_by_group(events: pd.DataFrame, profile: pd.DataFrame, start: date, end: date, dimension: str) -> pd.DataFrame:
+def _codes_of(history: ChurnHistory, profile: pd.DataFrame) -> np.ndarray:
+    """The history's customer code of each profile row (-1: unknown there). The light
+    profile (same filters) carries them; others are looked up by customer id."""
+    if "code" in profile.columns:
+        return profile["code"].to_numpy(np.int64)
+    ids = history.customer_ids
+    prof = profile["customer_id"].to_numpy()
+    if len(ids) == len(prof) and bool((ids.to_numpy() == prof).all()):
+        return np.arange(len(prof))
+    return pd.Index(ids.astype(str)).get_indexer(profile["customer_id"].astype(str))
+
+
+def rates_by_group(history: ChurnHistory, profile: pd.DataFrame, start: date, end: date,
+                   dimension: str) -> pd.DataFrame:
     """Churn rate of (start, end] per group: customers active at ``start`` (bought by then,
-    not churned, or back since) in the group, and how many of them churned in the period."""
+    not churned, or back since) in the group, and how many of them churned in the period.
+    Masks over customer codes and a ``bincount`` per group: no sets of ids."""
     if dimension not in GROUP_DIMENSIONS:
         raise InvalidParameterError("unknown dimension", name="dimension", value=dimension)
-    s, e = pd.Timestamp(start), pd.Timestamp(end)
-    ev = events[["customer_id", "churn_date", "return_date"]]
-    before = ev[ev["churn_date"] <= s].sort_values("churn_date", kind="stable").drop_duplicates("customer_id", keep="last")
-    gone = set(before.loc[before["return_date"].isna() | (before["return_date"] > s), "customer_id"].astype(str))
-    churned = set(ev.loc[(ev["churn_date"] > s) & (ev["churn_date"] <= e), "customer_id"].astype(str))
-    ids = profile["customer_id"].astype(str)
-    active = profile["bought"].to_numpy() & ~ids.isin(gone).to_numpy()
-    left = active & ids.isin(churned).to_numpy()
-    group = profile[dimension].astype(object).fillna("—").to_numpy()
-    df = pd.DataFrame({"group": group[active], "churned": left[active]})
-    out = df.groupby("group", sort=False).agg(active=("churned", "size"), churned=("churned", "sum")).reset_index()
+    s, e = day_number(start), day_number(end)
+    code = _codes_of(history, profile)
+    known = code >= 0
+    gone = np.zeros(len(profile), bool)
+    gone[known] = history.gone(s)[code[known]]
+    hit = np.zeros(len(profile), bool)
+    hit[known] = history.churned(s, e)[code[known]]
+    active = profile["bought"].to_numpy(bool) & ~gone
+    left = active & hit
+    values = profile[dimension]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        labels = list(values.cat.categories)
+    else:
+        codes, uniques = pd.factorize(values.astype(object), sort=False)
+        labels = list(uniques)
+    codes = np.where(codes < 0, len(labels), codes)     # missing values: their own group, last
+    labels.append("—")
+    n_active = np.bincount(codes[active], minlength=len(labels))
+    n_left = np.bincount(codes[left], minlength=len(labels))
+    shown = np.flatnonzero(n_active > 0)
+    out = pd.DataFrame({"group": pd.Series([labels[i] for i in shown], dtype=object),
+                        "active": n_active[shown].astype(np.int64), "churned": n_left[shown].astype(np.int64)})
     out["churn_rate"] = out["churned"] / out["active"]
-    if isinstance(profile[dimension].dtype, pd.CategoricalDtype):
-        order = {v: i for i, v in enumerate(profile[dimension].cat.categories)}
-        out = out.assign(_o=out["group"].map(order).fillna(len(order))).sort_values("_o").drop(columns="_o")
-    return out.reset_index(drop=True)
+    return out

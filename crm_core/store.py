@@ -127,6 +127,16 @@ def load_sql(name: str, filtered: bool = True, options: frozenset[str] = frozens
     return _INCLUDE.sub(include, path.read_text("utf-8"))
 
 
+def _named(name: str, params: Mapping[str, Any] | None, filtered: bool,
+           options: frozenset[str]) -> tuple[str, dict[str, Any] | None]:
+    """The named statement and the parameters it uses (only those it names outside comments)."""
+    sql = load_sql(name, filtered, options)
+    if params is None:
+        return sql, None
+    code = _COMMENT.sub("", sql)
+    return sql, {k: v for k, v in params.items() if f"${k}" in code}
+
+
 def arrow_to_frame(table: pa.Table) -> pd.DataFrame:
     """Arrow result -> pandas with the types DuckDB's ``.df()`` would give.
 
@@ -264,6 +274,22 @@ class Store:
             self._release(shared)
 
     @contextmanager
+    def session(self) -> Iterator[None]:
+        """Keep the process-wide connection open for the duration (one page run): the queries
+        inside reuse it, and DuckDB's buffer cache with it, instead of reopening the file for
+        each; the file lock is released at the end. A database that cannot be opened is not
+        an error here: the first real use reports it."""
+        try:
+            shared: _Shared | None = self._acquire()
+        except DatabaseError:
+            shared = None
+        try:
+            yield
+        finally:
+            if shared is not None:
+                self._release(shared)
+
+    @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor inside BEGIN/COMMIT; any exception rolls everything back."""
         with self.cursor() as cur:
@@ -347,11 +373,15 @@ class Store:
         ``filtered=False`` drops the customer-filter semi-join (use when no filter is set);
         ``options`` switches on optional parts (see :func:`load_sql`).
         """
-        sql = load_sql(name, filtered, options)
-        if params is not None:  # bind only what the statement names (outside comments)
-            code = _COMMENT.sub("", sql)
-            params = {k: v for k, v in params.items() if f"${k}" in code}
-        return self.df(sql, params)
+        return self.df(*_named(name, params, filtered, options))
+
+    def arrow(self, name: str, params: Mapping[str, Any] | None = None, *, filtered: bool = True,
+              options: frozenset[str] = frozenset()) -> pa.Table:
+        """As :meth:`query`, but the Arrow table itself: for results of a million rows whose
+        columns go straight to numpy (no pandas frame in between)."""
+        sql, bound = _named(name, params, filtered, options)
+        with self.cursor() as cur:
+            return cur.sql(sql, params=bound).to_arrow_table()
 
     # -- metadata ----------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:

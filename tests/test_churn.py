@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_core import churn, churn_groups, demo, demo_events
+from crm_core.churn_history import ChurnHistory
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.store import Store
@@ -50,6 +51,17 @@ def test_churn_events_by_hand(hand) -> None:
     assert a["annual_profit"] == pytest.approx(60 / 82 * 365.25)
 
 
+def test_default_window_from_a_customer_sample_is_close(demo_db, monkeypatch) -> None:
+    """Above SAMPLE_ABOVE_ROWS the window comes from every 20th customer's gaps: the same
+    answer every time, and within 10% of the window from every customer."""
+    store = Store(demo_db)
+    exact = churn.default_window(store, demo.DEMO_END)
+    monkeypatch.setattr(churn, "SAMPLE_ABOVE_ROWS", 0)
+    sampled = churn.default_window(store, demo.DEMO_END)
+    assert sampled == churn.default_window(store, demo.DEMO_END)
+    assert abs(sampled - exact) <= 0.1 * exact, (sampled, exact)
+
+
 def test_default_window_is_the_quantile_of_gaps(hand) -> None:
     # Gaps after purchases: A 22; B 117, 31, 202; D 16 -> 90% quantile 117 + 0.6 x 85 = 168.
     assert churn.default_window(hand, AS_OF) == 168
@@ -72,7 +84,8 @@ def test_period_figures_reasons_and_complaints(hand) -> None:
     r = d.reasons.set_index("reason")
     assert list(d.reasons["reason"]) == list(churn.REASONS)           # every reason listed, unknown included
     assert r.loc["unknown", "customers"] == 1 and r["customers"].sum() == 1
-    year = churn.reason_summary(d.events, date(2023, 12, 31), AS_OF).set_index("reason")
+    assert len(d.events) == 1 and len(d.history) == 4              # the period's churn; every churn
+    year = churn.reason_summary(churn.churn_events(hand, AS_OF, 60), date(2023, 12, 31), AS_OF).set_index("reason")
     assert (year.loc["price", "customers"], year.loc["unknown", "customers"]) == (1, 2)   # C; A and B once each
     assert year.loc["price", "share"] == pytest.approx(1 / 3)
     assert d.lost_profit == pytest.approx(float(r["lost_annual_profit"].sum()) * 2.0)
@@ -124,7 +137,7 @@ def test_fast_period_counts_equal_the_plain_definition(rows, start, length, seed
                        "churn_date": pd.to_datetime([np.datetime64(e[1], "D") for e in events]),
                        "return_date": pd.to_datetime([None if e[2] is None else np.datetime64(e[2], "D")
                                                       for e in events])})
-    coded = churn._Coded(df, first)
+    coded = ChurnHistory.from_events(df, first)
     active, churned = coded.period(start, start + length)
     base = coded.base(start)
     assert active == int(base.sum())
@@ -164,16 +177,73 @@ def test_churn_by_segment_and_tier_partitions_the_period(demo_db) -> None:
     ev = churn_groups.with_profile(d.events, prof)
     light = churn_groups.profile_at(store, start, scores=False)
     for dim in churn_groups.GROUP_DIMENSIONS:
-        rates = churn_groups.rates_by_group(ev, prof if dim in churn_groups.PROFILE_DIMENSIONS else light, start, as_of, dim)
+        rates = churn_groups.rates_by_group(d.history, prof if dim in churn_groups.PROFILE_DIMENSIONS else light, start,
+                                            as_of, dim)
         assert rates["active"].sum() == d.active and rates["churned"].sum() == d.churned, dim
         assert ((rates["churn_rate"] >= 0) & (rates["churn_rate"] <= 1)).all()
-    tiers = churn_groups.rates_by_group(ev, prof, start, as_of, "tier").set_index("group")
+    tiers = churn_groups.rates_by_group(d.history, prof, start, as_of, "tier").set_index("group")
     assert tiers.loc["top", "churn_rate"] < tiers.loc["small", "churn_rate"]
     by_tier = churn_groups.by_dimension(ev, start, as_of, "tier")
     assert by_tier.sum().to_dict() == d.reasons.set_index("reason")["customers"].to_dict()
     assert list(by_tier.index[:4]) == ["top", "big", "medium", "small"]
     with pytest.raises(InvalidParameterError):
         churn_groups.by_dimension(d.events, start, as_of, "segment")   # segments need with_profile first
+
+
+def _rates_by_pandas(events: pd.DataFrame, profile: pd.DataFrame, start: date, end: date,
+                     dimension: str) -> pd.DataFrame:
+    """Plain pandas over customer ids (the reference for the numpy version)."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    ev = events[["customer_id", "churn_date", "return_date"]]
+    before = ev[ev["churn_date"] <= s].sort_values("churn_date", kind="stable").drop_duplicates("customer_id",
+                                                                                                keep="last")
+    gone = set(before.loc[before["return_date"].isna() | (before["return_date"] > s), "customer_id"].astype(str))
+    churned = set(ev.loc[(ev["churn_date"] > s) & (ev["churn_date"] <= e), "customer_id"].astype(str))
+    ids = profile["customer_id"].astype(str)
+    active = profile["bought"].to_numpy() & ~ids.isin(gone).to_numpy()
+    df = pd.DataFrame({"group": profile[dimension].astype(object).fillna("—").to_numpy()[active],
+                       "churned": (active & ids.isin(churned).to_numpy())[active]})
+    return df.groupby("group").agg(active=("churned", "size"), churned=("churned", "sum"))
+
+
+def test_churn_groups_equal_plain_pandas(demo_db) -> None:
+    """Rates per group (masks and bincounts over the history's customer codes) and reasons
+    per month (one bincount) equal a plain pandas computation over every churn's ids and
+    strings, for every dimension, with the profile in the customers' order or shuffled; the
+    page's events are exactly the period's churns."""
+    from datetime import timedelta
+
+    store = Store(demo_db)
+    as_of = date(2026, 9, 30)
+    start = as_of - timedelta(days=365)
+    d = churn.churn_data(store, as_of)
+    every = churn.churn_events(store, as_of, d.window_days)
+    assert len(d.history) == len(every) > len(d.events)
+    in_period = every[(every["churn_date"] > pd.Timestamp(start)) & (every["churn_date"] <= pd.Timestamp(as_of))]
+    pd.testing.assert_frame_equal(d.events.reset_index(drop=True), in_period.reset_index(drop=True))
+    heavy = churn_groups.profile_at(store, start)
+    light = churn_groups.profile_at(store, start, scores=False)
+    shuffled = light.sample(frac=1.0, random_state=7).reset_index(drop=True)
+    for dim in churn_groups.GROUP_DIMENSIONS:
+        for prof in ([heavy] if dim in churn_groups.PROFILE_DIMENSIONS else [light, shuffled]):
+            got = churn_groups.rates_by_group(d.history, prof, start, as_of, dim).set_index("group")
+            want = _rates_by_pandas(every, prof, start, as_of, dim)
+            assert sorted(got.index) == sorted(want.index), dim
+            assert (got.loc[want.index, ["active", "churned"]].to_numpy() == want.to_numpy()).all(), dim
+            assert got["churned"].sum() == d.churned and got["active"].sum() == d.active, dim
+    last = in_period.sort_values("churn_date", kind="stable").drop_duplicates("customer_id", keep="last")
+    for dim in churn.DIMENSIONS:
+        got = churn_groups.by_dimension(d.events, start, as_of, dim)
+        want = pd.crosstab(last[dim].astype(object).fillna("—"), last["reason"]).reindex(columns=list(churn.REASONS),
+                                                                                         fill_value=0)
+        assert list(got.index) == sorted(want.index) and (got.to_numpy() == want.loc[got.index].to_numpy()).all()
+    months = d.over_time
+    pd.testing.assert_frame_equal(months, churn_groups.reasons_over_time(every, as_of))
+    ev = every[(every["churn_date"] >= months.index[0]) & (every["churn_date"] <= pd.Timestamp(as_of))]
+    want = pd.crosstab(ev["churn_date"].dt.to_period("M").dt.start_time, ev["reason"]).reindex(
+        index=months.index, columns=list(churn.REASONS), fill_value=0)
+    assert (months.to_numpy() == want.to_numpy()).all() and months.to_numpy().sum() == len(ev) > 0
+    assert list(months.columns) == list(churn.REASONS) and len(months) == 24
 
 
 def test_churn_by_probability_alive_by_hand(hand) -> None:

@@ -159,6 +159,32 @@ def test_connection_is_released_between_uses_so_other_processes_can_write(tmp_pa
     assert store.meta("from_cli") == "yes"
 
 
+def test_a_session_keeps_one_connection_then_releases_the_file(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page run holds one connection: queries inside reuse it (one open, not one per
+    query); afterwards another process can write; a missing file is reported at first use."""
+    path = tmp_path / "session.duckdb"
+    store = Store(path, create=True)
+    opened = []
+    real = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(a) or real(*a, **k))
+    with store.session():
+        store.table_counts()
+        store.meta("x")
+        Store(path).data_version()          # another Store on the same file shares it too
+    assert len(opened) == 1
+    store.table_counts()
+    assert len(opened) == 2                  # outside a session every use opens again
+    out = subprocess.run([sys.executable, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1]);"
+                          "c.execute(\"INSERT INTO meta VALUES ('after', 'yes')\")", str(path)], capture_output=True)
+    assert out.returncode == 0, out.stderr
+    empty = tmp_path / "empty.duckdb"
+    empty.write_bytes(b"")
+    with Store(empty).session():             # not an error here ...
+        with pytest.raises(DatabaseCorruptError):
+            Store(empty).table_counts()      # ... but at the first real use
+
+
 def test_many_threads_share_one_connection_with_their_own_cursors(tmp_path: Path) -> None:
     store = Store(tmp_path / "t.duckdb", create=True)
     with store.transaction() as cur:

@@ -1,1 +1,1 @@
-USING SAMPLE 5 PERCENT (bernoulli, 7)
+AND customer_key % 20 = 0
