@@ -78,19 +78,21 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def at_risk(path: str, version: int, as_of: date, filters: Filters, window_days: int,
-            threshold: float | None = None):  # -> DataFrame | tuple
+def at_risk(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
+            years: float | None, threshold: float | None = None,
+            lost_method: str = "years"):  # -> DataFrame | tuple
     """Active customers by value at risk; or (message key, params) when the CLV models
-    cannot be fitted. Uses the Lifetime value page's cached fit (weeks, margin from data)."""
+    cannot be fitted. Uses the Lifetime value page's cached fit (weeks, margin from data)
+    and the page's cached churn data (the same arguments, so never computed twice)."""
     from .value import fitted
 
     fit = fitted(path, version, as_of, filters, "week", None)
     if fit.model is None:
         return fit.error
     scores = clv.score(fit.model, fit.summary, horizon=365.25 / 7, groups=fit.groups)
-    d = churn_data(path, version, as_of, filters, 365, window_days, None, threshold)   # the page's definition
+    d = churn_data(path, version, as_of, filters, period_days, window_days, years, threshold, lost_method)
     h = d.history
-    gone = set(h.customer_ids[h.gone(day_number(as_of))].astype(str))      # churned and not back
+    gone = set(h.customer_ids[h.gone(day_number(as_of))].to_numpy(object))      # churned and not back
     return risk.at_risk(scores, risk.signals(Store(path), as_of, filters), time_unit="week", churned=gone)
 
 

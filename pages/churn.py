@@ -77,7 +77,8 @@ st.caption(t.t("churn.complaints_definition"))
 
 st.subheader(t.t("churn.at_risk"))
 st.caption(t.t("churn.at_risk_definition"))
-risky = exits.at_risk(ctx.store.path, ctx.version, as_of, ctx.filters, window, threshold)
+risky = exits.at_risk(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, threshold,
+                      method)
 if isinstance(risky, tuple):
     from crm_app.value import show_fit_error
     show_fit_error(ctx, risky)

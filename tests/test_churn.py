@@ -161,6 +161,14 @@ def test_at_risk_ranks_active_customers_by_value_at_risk() -> None:
     # 3 purchase days over 210 days -> 1.29 expected in 90 days; 1 bought: ratio 0.78
     assert b["frequency_ratio"] == pytest.approx(1 / (3 * 90 / 210))
     assert (b["complaints"], b["open_cases"]) == (2, 1)
+    # Rows not in the same order (no fast alignment): joined by id, the same answer; ties in
+    # value at risk are broken by id either way.
+    tied = scores.assign(clv=[0.0, 0.0, 0.0, 0.0])
+    shuffled = sig.iloc[[3, 1, 0, 2]]
+    joined = risk.at_risk(tied, shuffled, time_unit="week", churned={"c"})
+    assert list(joined["customer_id"]) == ["a", "b", "d"]
+    pd.testing.assert_frame_equal(joined, risk.at_risk(tied, sig, time_unit="week", churned={"c"}))
+    pd.testing.assert_frame_equal(risk.at_risk(scores, shuffled, time_unit="week", churned={"c"}), r)
 
 
 def test_churn_by_segment_and_tier_partitions_the_period(demo_db) -> None:

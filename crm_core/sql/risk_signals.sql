@@ -1,4 +1,5 @@
--- Grain: one row per customer (passing the filters) who bought by $as_of: the signals
+-- Grain: one row per customer (passing the filters) who bought by $as_of (a purchase day,
+-- not only returns): the signals
 -- behind a customer at risk of leaving.
 --   recent_purchases = purchase days in the last $recent_days; purchase_days = lifetime;
 --   complaints = complaints opened in the last $recent_days; open_cases = service cases
@@ -33,3 +34,5 @@ FROM now
 JOIN fc USING (customer_id)
 LEFT JOIN before USING (customer_id)
 LEFT JOIN service USING (customer_id)
+WHERE now.purchase_days > 0      -- as the CLV summary (customers with returns only have no purchase day)
+ORDER BY fc.customer_id      -- the order of the CLV summary: crm_core.risk lines them up without a join
