@@ -9,9 +9,10 @@ import pandas as pd
 
 from .errors import InvalidParameterError
 from .filters import Filters
-from .store import Store
+from .store import Store, arrow_to_frame
 
-__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "ntile"]
+__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "ntile",
+           "rank_tiles"]
 
 CUSTOMER_BASE_COLUMNS: tuple[str, ...] = (
     "customer_id", "region", "channel", "customer_type", "industry", "signup_date", "account_manager",
@@ -19,11 +20,15 @@ CUSTOMER_BASE_COLUMNS: tuple[str, ...] = (
     "recency_days", "tenure_days", "average_order_value", "r_score", "f_score", "m_score",
 )
 WINDOW_COLUMNS: tuple[str, ...] = ("period_frequency", "period_revenue", "period_gross_profit")
+#: Text attributes returned as categoricals (sorted categories, missing stays missing): a
+#: few distinct values over many customers, grouped and filtered on by every page.
+ATTRIBUTE_COLUMNS: tuple[str, ...] = ("region", "channel", "customer_type", "industry", "account_manager")
 
 
 def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bins: int = 5,
                   period_days: int | None = None) -> pd.DataFrame:
-    """One row per customer known by ``as_of``: recency, frequency, monetary, dates, scores.
+    """One row per customer known by ``as_of``: recency, frequency, monetary, dates, scores;
+    the text attributes (:data:`ATTRIBUTE_COLUMNS`) as categoricals.
 
     With ``period_days``, the ``period_*`` columns add the same measures over the
     ``period_days`` days up to ``as_of`` (the active window).
@@ -36,8 +41,9 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
     if period_days is not None and not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
     window = period_days is not None
-    df = store.query("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params()},
-                     filtered=filters.active, options=frozenset({"window"}) if window else frozenset())
+    table = store.arrow("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params()},
+                        filtered=filters.active, options=frozenset({"window"}) if window else frozenset())
+    df = arrow_to_frame(table, categorical=ATTRIBUTE_COLUMNS)
     add_scores(df, bins)
     return df[list(CUSTOMER_BASE_COLUMNS + (WINDOW_COLUMNS if window else ()))]
 
@@ -53,6 +59,37 @@ def ntile(n_rows: int, bins: int) -> np.ndarray:
     return (tile + 1).astype(np.int64)
 
 
+def rank_tiles(values: np.ndarray, bins: int, *, descending: bool = False) -> np.ndarray:
+    """``ntile(bins)`` of each value's position in a stable sort (ties in row order;
+    descending = the exact reverse of the ascending order), 1..``bins``.
+
+    Values that are whole cents (money rounded in SQL, day counts) become unique integer
+    keys (value, row), and the ``bins - 1`` tile boundaries are found by ``np.partition``
+    and looked up with ``searchsorted``: linear time, about twice as fast as the stable sort
+    on half a million rows. Other values take the stable sort."""
+    n = len(values)
+    tiles = ntile(n, bins)
+    if n == 0:
+        return tiles
+    cents = np.round(values * 100.0)
+    span = float(cents.max() - cents.min()) if np.isfinite(cents).all() else np.inf
+    if not (np.array_equal(cents / 100.0, values) and (span + 1) * n < 2.0 ** 62):
+        order = np.argsort(values, kind="stable")
+        if descending:
+            order = order[::-1]
+        out = np.empty(n, dtype=np.int64)
+        out[order] = tiles
+        return out
+    c = (cents - cents.min()).astype(np.int64)
+    pos = np.arange(n, dtype=np.int64)
+    key = (int(c.max()) - c) * n + (n - 1 - pos) if descending else c * n + pos   # unique, in sort order
+    starts = np.flatnonzero(np.diff(tiles)) + 1            # first sorted position of tiles 2..bins
+    if not len(starts):
+        return tiles
+    bounds = np.partition(key, starts)[starts]
+    return np.searchsorted(bounds, key, side="right").astype(np.int64) + 1
+
+
 def add_scores(df: pd.DataFrame, bins: int) -> None:
     """R, F and M scores 1..``bins`` by rank among buyers (higher is better), in place.
 
@@ -61,15 +98,11 @@ def add_scores(df: pd.DataFrame, bins: int) -> None:
     so the order is the exact reverse of the ascending one). Non-buyers get null.
     """
     buyers = np.flatnonzero(df["frequency"].to_numpy() > 0)
-    tiles = ntile(len(buyers), bins)
     for col, key, descending in (("r_score", "recency_days", True), ("f_score", "frequency", False),
                                  ("m_score", "revenue", False)):
         values = df[key].to_numpy(dtype=np.float64, na_value=np.nan)[buyers]
-        order = np.argsort(values, kind="stable")
-        if descending:
-            order = order[::-1]
         score = np.zeros(len(df), dtype=np.int64)
-        score[buyers[order]] = tiles
+        score[buyers] = rank_tiles(values, bins, descending=descending)
         df[col] = pd.arrays.IntegerArray(score, score == 0)  # 0 = not a buyer -> <NA>
 
 

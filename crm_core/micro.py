@@ -54,8 +54,11 @@ def customer_frame(store: Store, as_of: date, filters: Filters = Filters(), *, p
     """The customer base with RFM ``segment`` and pyramid ``tier`` (one row per customer)."""
     df = rfm(store, as_of, filters, bins=bins, scheme=scheme, period_days=period_days)
     df["tier"] = assign_tiers(df, metric, shares)
-    df["industry"] = df["industry"].fillna(NONE_LABEL)
-    for col in ("region", "channel", "customer_type", "industry"):
+    industry = df["industry"].astype("category")      # (customer_base gives categoricals)
+    if NONE_LABEL not in industry.cat.categories:
+        industry = industry.cat.add_categories([NONE_LABEL])
+    df["industry"] = industry.fillna(NONE_LABEL)
+    for col in ("region", "channel", "customer_type"):
         df[col] = df[col].astype("category")
     return df
 

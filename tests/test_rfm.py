@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_core import rfm
-from crm_core.customers import ntile
+from crm_core.customers import ntile, rank_tiles
 from tests.conftest import make_store
 
 AS_OF = date(2024, 3, 1)
@@ -117,3 +117,19 @@ def test_segments_partition_the_buyers_and_revenue_adds_up(tmp_path_factory, row
     grid = rfm.rf_grid(df, bins)
     assert len(grid) == bins * bins and grid["customers"].sum() == len(buyers)
     assert grid["revenue"].sum() == pytest.approx(buyers["revenue"].sum(), abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-3, 3).map(float), st.integers(-10**6, 10**6).map(lambda c: round(c / 100, 2)),
+                          st.floats(-1e6, 1e6, allow_nan=False)), max_size=60),
+       st.sampled_from([3, 4, 5]), st.booleans())
+def test_rank_tiles_equal_ntile_over_a_stable_sort(values: list[float], bins: int, descending: bool) -> None:
+    """The partition shortcut (whole cents and day counts) and the fallback (other floats)
+    give exactly ntile over a stable sort, ties in row order, descending the exact reverse."""
+    v = np.array(values, dtype=np.float64)
+    order = np.argsort(v, kind="stable")
+    if descending:
+        order = order[::-1]
+    expected = np.empty(len(v), dtype=np.int64)
+    expected[order] = ntile(len(v), bins)
+    assert rank_tiles(v, bins, descending=descending).tolist() == expected.tolist()

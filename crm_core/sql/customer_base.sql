@@ -7,8 +7,8 @@
 WITH fc AS (
     {filtered_customers}
 ),
-tx AS (   -- each customer's running totals as of $as_of (see migration 004)
-    SELECT customer_id, day AS state_day, last_purchase, purchase_days AS frequency, orders,
+tx AS (   -- each customer's running totals as of $as_of (see migration 004), joined by integer key
+    SELECT customer_key, day AS state_day, last_purchase, purchase_days AS frequency, orders,
            round(revenue, 2) AS revenue, round(gross_profit, 2) AS gross_profit, round(returns, 2) AS returns
     FROM customer_days   -- rounded to cents: running DOUBLE sums must not split ties
     WHERE next_day > $as_of AND day <= $as_of {customer_filter}
@@ -27,7 +27,7 @@ base AS (
            CAST($as_of AS DATE) - CASE WHEN fc.first_purchase <= $as_of THEN fc.first_purchase END AS tenure_days,
            tx.revenue / nullif(tx.orders, 0)                 AS average_order_value
            {window__columns}
-    FROM fc LEFT JOIN tx USING (customer_id) {window__join}
+    FROM fc LEFT JOIN tx ON tx.customer_key = fc.customer_key {window__join}
     WHERE fc.known_since <= $as_of
 )
 SELECT * FROM base

@@ -2,7 +2,7 @@
 -- read only for customers whose totals changed in the window (next_day <= $as_of): for the
 -- others the window's change is zero (see window__columns), and their rows are skipped.
 tx1 AS (
-    SELECT customer_id, purchase_days AS frequency, revenue, gross_profit
+    SELECT customer_key, purchase_days AS frequency, revenue, gross_profit
     FROM customer_days
     WHERE next_day > CAST($as_of AS DATE) - CAST($period_days AS INTEGER)
       AND next_day <= $as_of

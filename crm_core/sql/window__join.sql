@@ -1,1 +1,1 @@
-LEFT JOIN tx1 USING (customer_id)
+LEFT JOIN tx1 ON tx1.customer_key = fc.customer_key
