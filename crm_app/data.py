@@ -25,7 +25,7 @@ from crm_core.store import Store
 from .warm import warmable
 
 __all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
-           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "what_if", "base_currency",
+           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "micro_compare", "what_if", "base_currency",
            "target_summaries", "attributes"]
 
 T = TypeVar("T")
@@ -167,12 +167,22 @@ def target_summaries(df: Any, s: TargetSettings) -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+@warmable
 def micro_cut(path: str, version: int, s: TargetSettings, dims: tuple[str, ...],
               where: tuple[tuple[str, tuple[str, ...]], ...]):  # -> pd.DataFrame
     return micro.cut(micro_frame(path, version, s), list(dims), dict(where))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+@warmable
+def micro_compare(path: str, version: int, s: TargetSettings, a: tuple[tuple[str, tuple[str, ...]], ...],
+                  b: tuple[tuple[str, tuple[str, ...]], ...]):  # -> pd.DataFrame
+    """Two micro-segments side by side (conditions frozen as sorted tuples)."""
+    return micro.compare(micro_frame(path, version, s), dict(a), dict(b))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+@warmable
 def what_if(path: str, version: int, s: TargetSettings, percent: float) -> pyramid.WhatIf:
     return pyramid.what_if(frame(path, version, s).customers, percent, s.metric)
 

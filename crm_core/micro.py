@@ -22,7 +22,7 @@ from .pyramid import DEFAULT_SHARES, assign_tiers
 from .rfm import DEFAULT_SCHEME, SEGMENTS, SegmentRule, rfm
 from .store import Store
 
-__all__ = ["DIMENSIONS", "SELECT_KEYS", "MicroFrame", "customer_frame", "with_attributes", "micro_frame", "select", "cut", "compare", "NONE_LABEL"]
+__all__ = ["DIMENSIONS", "DEFAULT_DIMS", "SELECT_KEYS", "MicroFrame", "customer_frame", "with_attributes", "micro_frame", "select", "cut", "compare", "NONE_LABEL"]
 
 #: Dimensions a cut may use (the allow-list; column names in the frame).
 DIMENSIONS: tuple[str, ...] = ("region", "channel", "customer_type", "industry", "category", "loyalty_program",
@@ -30,6 +30,8 @@ DIMENSIONS: tuple[str, ...] = ("region", "channel", "customer_type", "industry",
 NONE_LABEL = "(none)"
 #: Keys a selection may use: the dimensions and the R and F scores (grid cells).
 SELECT_KEYS: tuple[str, ...] = DIMENSIONS + ("r_score", "f_score")
+#: The cut the Micro-segments page opens with (and the warm start computes).
+DEFAULT_DIMS: tuple[str, ...] = ("region", "tier")
 
 
 @dataclass(frozen=True)
@@ -95,20 +97,28 @@ def _check_dims(dims: Sequence[str]) -> list[str]:
     return dims
 
 
-def select(frame: MicroFrame, where: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """The customers matching every condition (``{dimension: allowed values}``; empty = any)."""
+def _mask(frame: MicroFrame, where: Mapping[str, Sequence[str]]) -> np.ndarray | None:
+    """Rows matching every condition, or None when no condition restricts anything."""
     df = frame.customers
-    mask = np.ones(len(df), dtype=bool)
+    mask = None
     for dim, values in where.items():
         if dim not in SELECT_KEYS:
             raise InvalidParameterError("unknown selection key", name="dimension", value=dim)
         if not values:
             continue
         if dim == "category":
-            mask &= (df["category_mask"].to_numpy() & frame.category_bits(values)) != 0
+            hit = (df["category_mask"].to_numpy() & frame.category_bits(values)) != 0
         else:
-            mask &= df[dim].astype(object).isin(list(values)).to_numpy()
-    return df[mask]
+            hit = df[dim].astype(object).isin(list(values)).to_numpy()
+        mask = hit if mask is None else mask & hit
+    return mask
+
+
+def select(frame: MicroFrame, where: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """The customers matching every condition (``{dimension: allowed values}``; empty = any).
+    With no condition this is the frame itself (no copy): treat it as read-only."""
+    mask = _mask(frame, where)
+    return frame.customers if mask is None else frame.customers[mask]
 
 
 def _explode_categories(frame: MicroFrame, df: pd.DataFrame) -> pd.DataFrame:
@@ -158,22 +168,36 @@ def cut(frame: MicroFrame, dims: Sequence[str], where: Mapping[str, Sequence[str
 
 
 def compare(frame: MicroFrame, a: Mapping[str, Sequence[str]], b: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """Two micro-segments side by side: one row per measure, columns ``a`` and ``b``."""
+    """Two micro-segments side by side: one row per measure, columns ``a`` and ``b``.
+    Computed on the columns with boolean masks (no copy of the customer frame)."""
+    df = frame.customers
+    n_all = len(df)
+    segment = df["segment"]
+    buyer_all = segment.notna().to_numpy()
+    seg_codes = pd.Categorical(segment, categories=list(SEGMENTS)).codes   # -1 = no segment (not a buyer)
+    revenue_all = df["revenue"].to_numpy(np.float64)
+    profit_all = df["gross_profit"].to_numpy(np.float64)
+    orders_all = df["orders"].to_numpy(np.float64)
+    freq_all = df["frequency"].to_numpy(np.float64)
+    recency_all = df["recency_days"].astype(np.float64).to_numpy()
     rows = {}
     for name, where in (("a", a), ("b", b)):
-        df = select(frame, where)
-        buyers = df[df["segment"].notna()]
-        n, revenue = len(df), float(df["revenue"].sum())
+        mask = _mask(frame, where)
+        m = np.ones(n_all, dtype=bool) if mask is None else mask
+        buyers = m & buyer_all
+        n, nb = int(m.sum()), int(buyers.sum())
+        revenue, profit, orders = (float(x[m].sum()) for x in (revenue_all, profit_all, orders_all))
+        mix = np.bincount(seg_codes[buyers], minlength=len(SEGMENTS)) if nb else np.zeros(len(SEGMENTS))
         rows[name] = {
             "customers": n,
-            "buyers": len(buyers),
+            "buyers": nb,
             "revenue": revenue,
-            "gross_profit": float(df["gross_profit"].sum()),
-            "margin": float(df["gross_profit"].sum()) / revenue if revenue else np.nan,
+            "gross_profit": profit,
+            "margin": profit / revenue if revenue else np.nan,
             "revenue_per_customer": revenue / n if n else np.nan,
-            "average_order_value": revenue / float(df["orders"].sum()) if df["orders"].sum() else np.nan,
-            "frequency": float(buyers["frequency"].mean()) if len(buyers) else np.nan,
-            "recency_days": float(buyers["recency_days"].astype(np.float64).mean()) if len(buyers) else np.nan,
-            **{f"mix_{s}": float((buyers["segment"] == s).mean()) if len(buyers) else np.nan for s in SEGMENTS},
+            "average_order_value": revenue / orders if orders else np.nan,
+            "frequency": float(freq_all[buyers].mean()) if nb else np.nan,
+            "recency_days": float(recency_all[buyers].mean()) if nb else np.nan,
+            **{f"mix_{s}": float(mix[i] / nb) if nb else np.nan for i, s in enumerate(SEGMENTS)},
         }
     return pd.DataFrame(rows).rename_axis("measure").reset_index()

@@ -18,11 +18,13 @@ import pandas as pd
 from .errors import InvalidParameterError
 
 __all__ = ["TIERS", "VALUE_TIERS", "DEFAULT_SHARES", "assign_tiers", "pyramid_summary", "upgrade_candidates",
-           "WhatIf", "what_if", "check_shares"]
+           "WhatIf", "what_if", "check_shares", "DEFAULT_WHATIF_PERCENT"]
 
 VALUE_TIERS: tuple[str, ...] = ("top", "big", "medium", "small")
 TIERS: tuple[str, ...] = VALUE_TIERS + ("inactive", "prospect")
 DEFAULT_SHARES: tuple[float, ...] = (0.01, 0.04, 0.15, 0.80)
+#: The what-if's opening value: move this percent of each tier one tier up.
+DEFAULT_WHATIF_PERCENT: int = 10
 METRICS = ("revenue", "gross_profit")
 
 

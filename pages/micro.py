@@ -57,63 +57,67 @@ def freeze(where: dict[str, list[str]]) -> tuple[tuple[str, tuple[str, ...]], ..
     return tuple(sorted((k, tuple(sorted(v))) for k, v in where.items() if v))
 
 
-cut_tab, compare_tab = st.tabs([t.t("micro.tab_cut"), t.t("micro.tab_compare")])
+cut_tab, compare_tab = st.tabs([t.t("micro.tab_cut"), t.t("micro.tab_compare")], key="micro_tab",
+                                on_change="rerun")  # only the open tab runs (and ships)
 with cut_tab:
-    dims = st.multiselect(t.t("micro.dims"), list(micro.DIMENSIONS), default=["region", "tier"], max_selections=3,
-                          key="micro_dims", format_func=lambda d: t.t(f"dim.{d}"), help=t.t("micro.dims_help"))
-    where = conditions("micro")
-    cells = data.call(data.micro_cut, ctx.store.path, ctx.version, s, tuple(dims), freeze(where))
-    if "category" in dims:
-        st.caption(t.t("micro.category_overlap"))
-    if cells.empty:
-        st.info(t.t("micro.empty"), icon=":material/filter_alt_off:")
-    else:
-        st.plotly_chart(micro_bar_figure(cells, dims, t, ctx.currency, ctx.rate), width="stretch", key="micro_bar")
-        shown = cells.head(200)
-        table = shown[dims].copy()
-        for d in dims:
-            table[d] = [label(d, v) for v in table[d]]
-        table[t.t("col.customers")] = [t.number(v) for v in shown["customers"]]
-        table[t.t("col.revenue")] = [ctx.money(v, compact=True) for v in shown["revenue"]]
-        table[t.t("col.revenue_share")] = [t.percent(v) for v in shown["revenue_share"]]
-        table[t.t("micro.col.margin")] = [t.percent(v) for v in shown["margin"]]
-        table[t.t("micro.col.revenue_per_customer")] = [ctx.money(v) for v in shown["revenue_per_customer"]]
-        for seg in ("champions", "loyal", "at_risk", "lost"):
-            table[t.t(f"segment.{seg}")] = [t.percent(v) for v in shown[f"mix_{seg}"]]
-        table.columns = [t.t(f"dim.{c}") if c in dims else c for c in table.columns]
-        st.dataframe(table, hide_index=True, width="stretch", key="micro_table")
-        st.caption(t.t("micro.cells", n=t.number(len(cells)), shown=t.number(len(shown))))
-        st.plotly_chart(mix_figure({" · ".join(label(d, v) for d, v in zip(dims, row)) or t.t("micro.all"):
-                                    {seg: getattr(r, f"mix_{seg}") for seg in SEGMENTS}
-                                    for row, r in zip(shown[dims].head(12).itertuples(index=False),
-                                                      shown.head(12).itertuples())}, t),
-                        width="stretch", key="micro_mix")
-    with st.expander(t.t("micro.list"), icon=":material/group:"):
-        customer_list(ctx, micro.select(frame, where), f"micro-{as_of.isoformat()}", "micro_list")
+    if cut_tab.open:
+        dims = st.multiselect(t.t("micro.dims"), list(micro.DIMENSIONS), default=list(micro.DEFAULT_DIMS), max_selections=3,
+                              key="micro_dims", format_func=lambda d: t.t(f"dim.{d}"), help=t.t("micro.dims_help"))
+        where = conditions("micro")
+        cells = data.call(data.micro_cut, ctx.store.path, ctx.version, s, tuple(dims), freeze(where))
+        if "category" in dims:
+            st.caption(t.t("micro.category_overlap"))
+        if cells.empty:
+            st.info(t.t("micro.empty"), icon=":material/filter_alt_off:")
+        else:
+            st.plotly_chart(micro_bar_figure(cells, dims, t, ctx.currency, ctx.rate), width="stretch", key="micro_bar")
+            shown = cells.head(200)
+            table = shown[dims].copy()
+            for d in dims:
+                table[d] = [label(d, v) for v in table[d]]
+            table[t.t("col.customers")] = [t.number(v) for v in shown["customers"]]
+            table[t.t("col.revenue")] = [ctx.money(v, compact=True) for v in shown["revenue"]]
+            table[t.t("col.revenue_share")] = [t.percent(v) for v in shown["revenue_share"]]
+            table[t.t("micro.col.margin")] = [t.percent(v) for v in shown["margin"]]
+            table[t.t("micro.col.revenue_per_customer")] = [ctx.money(v) for v in shown["revenue_per_customer"]]
+            for seg in ("champions", "loyal", "at_risk", "lost"):
+                table[t.t(f"segment.{seg}")] = [t.percent(v) for v in shown[f"mix_{seg}"]]
+            table.columns = [t.t(f"dim.{c}") if c in dims else c for c in table.columns]
+            st.dataframe(table, hide_index=True, width="stretch", key="micro_table")
+            st.caption(t.t("micro.cells", n=t.number(len(cells)), shown=t.number(len(shown))))
+            st.plotly_chart(mix_figure({" · ".join(label(d, v) for d, v in zip(dims, row)) or t.t("micro.all"):
+                                        {seg: getattr(r, f"mix_{seg}") for seg in SEGMENTS}
+                                        for row, r in zip(shown[dims].head(12).itertuples(index=False),
+                                                          shown.head(12).itertuples())}, t),
+                            width="stretch", key="micro_mix")
+        with st.expander(t.t("micro.list"), icon=":material/group:", key="micro_list_open", on_change="rerun") as box:
+            if box.open:   # built (and shipped) only when opened
+                customer_list(ctx, micro.select(frame, where), f"micro-{as_of.isoformat()}", "micro_list")
 
 with compare_tab:
-    a_col, b_col = st.columns(2)
-    with a_col:
-        st.markdown(f"**{t.t('micro.group_a')}**")
-        where_a = conditions("cmp_a")
-    with b_col:
-        st.markdown(f"**{t.t('micro.group_b')}**")
-        where_b = conditions("cmp_b")
-    cmp = micro.compare(frame, where_a, where_b)
-    rows = cmp[~cmp["measure"].str.startswith("mix_")]
-    money = {"revenue", "gross_profit", "revenue_per_customer", "average_order_value"}
-    fmt = {m: (ctx.money if m in money else t.percent if m == "margin" else
-               (lambda v: t.number(v, 1)) if m in ("frequency", "recency_days") else t.number) for m in rows["measure"]}
-    table = {t.t("micro.measure"): [t.t(f"micro.m.{m}") for m in rows["measure"]],
-             t.t("micro.group_a"): [fmt[m](v) for m, v in zip(rows["measure"], rows["a"])],
-             t.t("micro.group_b"): [fmt[m](v) for m, v in zip(rows["measure"], rows["b"])]}
-    st.dataframe(table, hide_index=True, width="stretch", key="micro_cmp_table")
-    mix = cmp[cmp["measure"].str.startswith("mix_")]
-    st.plotly_chart(mix_figure({t.t("micro.group_a"): dict(zip(mix["measure"].str[4:], mix["a"])),
-                                t.t("micro.group_b"): dict(zip(mix["measure"].str[4:], mix["b"]))}, t),
-                    width="stretch", key="micro_cmp_mix")
-    la, lb = st.columns(2)
-    with la:
-        customer_list(ctx, micro.select(frame, where_a), f"group-a-{as_of.isoformat()}", "micro_a_list")
-    with lb:
-        customer_list(ctx, micro.select(frame, where_b), f"group-b-{as_of.isoformat()}", "micro_b_list")
+    if compare_tab.open:
+        a_col, b_col = st.columns(2)
+        with a_col:
+            st.markdown(f"**{t.t('micro.group_a')}**")
+            where_a = conditions("cmp_a")
+        with b_col:
+            st.markdown(f"**{t.t('micro.group_b')}**")
+            where_b = conditions("cmp_b")
+        cmp = data.call(data.micro_compare, ctx.store.path, ctx.version, s, freeze(where_a), freeze(where_b))
+        rows = cmp[~cmp["measure"].str.startswith("mix_")]
+        money = {"revenue", "gross_profit", "revenue_per_customer", "average_order_value"}
+        fmt = {m: (ctx.money if m in money else t.percent if m == "margin" else
+                   (lambda v: t.number(v, 1)) if m in ("frequency", "recency_days") else t.number) for m in rows["measure"]}
+        table = {t.t("micro.measure"): [t.t(f"micro.m.{m}") for m in rows["measure"]],
+                 t.t("micro.group_a"): [fmt[m](v) for m, v in zip(rows["measure"], rows["a"])],
+                 t.t("micro.group_b"): [fmt[m](v) for m, v in zip(rows["measure"], rows["b"])]}
+        st.dataframe(table, hide_index=True, width="stretch", key="micro_cmp_table")
+        mix = cmp[cmp["measure"].str.startswith("mix_")]
+        st.plotly_chart(mix_figure({t.t("micro.group_a"): dict(zip(mix["measure"].str[4:], mix["a"])),
+                                    t.t("micro.group_b"): dict(zip(mix["measure"].str[4:], mix["b"]))}, t),
+                        width="stretch", key="micro_cmp_mix")
+        la, lb = st.columns(2)
+        with la:
+            customer_list(ctx, micro.select(frame, where_a), f"group-a-{as_of.isoformat()}", "micro_a_list")
+        with lb:
+            customer_list(ctx, micro.select(frame, where_b), f"group-b-{as_of.isoformat()}", "micro_b_list")

@@ -76,7 +76,7 @@ chosen = cands[cands["tier"] == pick].sort_values("gap", kind="stable") if len(c
 customer_list(ctx, chosen, f"upgrade-{pick}-{as_of.isoformat()}", "pyr_up_list")
 
 st.subheader(t.t("pyramid.whatif"))
-pct = st.slider(t.t("pyramid.whatif_percent"), 0, 50, 10, 1, format="%d%%", key="pyr_whatif")
+pct = st.slider(t.t("pyramid.whatif_percent"), 0, 50, pyramid.DEFAULT_WHATIF_PERCENT, 1, format="%d%%", key="pyr_whatif")
 w = data.call(data.what_if, ctx.store.path, ctx.version, s, float(pct))
 m1, m2, m3 = st.columns(3)
 m1.metric(t.t("pyramid.moved"), t.number(int(w.by_tier["moved"].sum())), border=True)
@@ -86,10 +86,12 @@ m3.metric(t.t("pyramid.delta_profit"), ctx.money(w.delta_profit, compact=True),
           t.signed_percent(w.delta_profit / w.base_profit) if w.base_profit else None, border=True)
 st.plotly_chart(what_if_figure(w.by_tier, t, ctx.currency, ctx.rate), width="stretch", key="pyr_whatif_chart")
 st.caption(t.t("pyramid.whatif_method"))
-with st.expander(t.t("pyramid.whatif_list"), icon=":material/group:"):
-    customer_list(ctx, w.moved, f"whatif-{pct}pct-{as_of.isoformat()}", "pyr_whatif_list")
-with st.expander(t.t("pyramid.tier_lists"), icon=":material/list:"):
-    tier = st.pills(t.t("pyramid.list_tier"), list(pyramid.TIERS), default="top", key="pyr_tier_pick",
-                    format_func=lambda x: t.t(f"tier.{x}")) or "top"
-    members = micro.select(frame, {"tier": [tier]}).sort_values("period_revenue", ascending=False, kind="stable")
-    customer_list(ctx, members, f"tier-{tier}-{as_of.isoformat()}", "pyr_tier_list")
+with st.expander(t.t("pyramid.whatif_list"), icon=":material/group:", key="pyr_whatif_open", on_change="rerun") as box:
+    if box.open:   # lists are built (and shipped) only when opened
+        customer_list(ctx, w.moved, f"whatif-{pct}pct-{as_of.isoformat()}", "pyr_whatif_list")
+with st.expander(t.t("pyramid.tier_lists"), icon=":material/list:", key="pyr_tiers_open", on_change="rerun") as box:
+    if box.open:
+        tier = st.pills(t.t("pyramid.list_tier"), list(pyramid.TIERS), default="top", key="pyr_tier_pick",
+                        format_func=lambda x: t.t(f"tier.{x}")) or "top"
+        members = micro.select(frame, {"tier": [tier]}).sort_values("period_revenue", ascending=False, kind="stable")
+        customer_list(ctx, members, f"tier-{tier}-{as_of.isoformat()}", "pyr_tier_list")

@@ -113,17 +113,40 @@ def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     assert len(at.dataframe) == 2  # table counts and load history
 
 
-@pytest.mark.parametrize(("page", "title_key", "charts"), [
-    ("pages/segments.py", "page.segments", 2), ("pages/pyramid.py", "page.pyramid", 4), ("pages/micro.py", "page.micro", 3),
-    ("pages/clv.py", "page.clv", 1), ("pages/quadrants.py", "page.quadrants", 1), ("pages/churn.py", "page.churn", 6)])
+@pytest.mark.parametrize(("page", "title_key", "charts", "downloads"), [
+    ("pages/segments.py", "page.segments", 2, 2), ("pages/pyramid.py", "page.pyramid", 4, 2),
+    ("pages/micro.py", "page.micro", 2, 0), ("pages/clv.py", "page.clv", 1, 2), ("pages/quadrants.py", "page.quadrants", 1, 2),
+    ("pages/churn.py", "page.churn", 6, 2)])
 def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str,
-                                            title_key: str, charts: int) -> None:
+                                            title_key: str, charts: int, downloads: int) -> None:
     at = run_app(monkeypatch, demo_db, lang="ko")
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == catalogue("ko")[title_key]
     assert len(at.get("plotly_chart")) == charts
-    assert len(at.get("download_button")) >= 2
+    assert len(at.get("download_button")) >= downloads
+
+
+def test_closed_tabs_and_lists_run_only_when_opened(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """Micro-segments: the Compare tab and the customer list are built when opened, not before."""
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/micro.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.key for c in at.get("plotly_chart")] == ["micro_bar", "micro_mix"] and not at.get("download_button")
+    at.session_state["micro_list_open"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("download_button")) == 2          # the list of the cut, CSV and Excel
+    at.session_state["micro_tab"] = en["micro.tab_compare"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.key for c in at.get("plotly_chart")] == ["micro_cmp_mix"]
+    assert len(at.get("download_button")) == 4          # groups A and B
+    table = at.dataframe[0].value
+    customers = table[table[en["micro.measure"]] == en["micro.m.customers"]]
+    everyone = f"{len(Store(demo_db).df('SELECT customer_id FROM customers')):,}"
+    assert list(customers[en["micro.group_a"]]) == [everyone]   # no condition: every customer
 
 
 def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,6 +59,35 @@ def test_select_and_compare_match_pandas(mf: micro.MicroFrame) -> None:
     assert len(loyal) > 0 and (loyal["loyalty_program"] == "VIP").all()
     cell = micro.select(mf, {"r_score": [5], "f_score": [5]})
     assert ((cell["r_score"] == 5) & (cell["f_score"] == 5)).all() and len(cell) > 0
+
+
+def _compare_by_pandas(df: pd.DataFrame) -> dict[str, float]:
+    buyers = df[df["segment"].notna()]
+    revenue = df["revenue"].sum()
+    out = {"customers": len(df), "buyers": len(buyers), "revenue": revenue, "gross_profit": df["gross_profit"].sum(),
+           "margin": df["gross_profit"].sum() / revenue if revenue else np.nan,
+           "revenue_per_customer": revenue / len(df) if len(df) else np.nan,
+           "average_order_value": revenue / df["orders"].sum() if df["orders"].sum() else np.nan,
+           "frequency": buyers["frequency"].mean() if len(buyers) else np.nan,
+           "recency_days": buyers["recency_days"].astype(float).mean() if len(buyers) else np.nan}
+    for seg in micro.SEGMENTS:
+        out[f"mix_{seg}"] = (buyers["segment"] == seg).mean() if len(buyers) else np.nan
+    return out
+
+
+@pytest.mark.parametrize("a, b", [({}, {"tier": ["top"]}),
+                                  ({"region": ["Korea"], "category": ["<first>"]}, {"region": ["Japan", "Taiwan"]}),
+                                  ({"segment": ["champions"], "channel": []}, {"tier": ["prospect"]})])
+def test_compare_equals_plain_pandas_for_every_measure(mf: micro.MicroFrame, a: dict, b: dict) -> None:
+    if "category" in a:   # the demo's categories come from the data
+        a = {**a, "category": [mf.categories[0]]}
+    cmp = micro.compare(mf, a, b).set_index("measure")
+    for col, where in (("a", a), ("b", b)):
+        expected = _compare_by_pandas(micro.select(mf, where))
+        assert list(cmp.index) == list(expected)
+        np.testing.assert_allclose(cmp[col].to_numpy(float), np.array(list(expected.values()), float), rtol=1e-12)
+    assert micro.select(mf, {}) is mf.customers   # no condition: the frame itself, no copy
+    assert micro.select(mf, {"region": []}) is mf.customers
 
 
 @pytest.mark.parametrize("dims", [["region; DROP TABLE customers"], ["region", "region"],

@@ -8,9 +8,11 @@ from dataclasses import asdict
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from crm_app import data, warm
+from crm_core import micro, pyramid
 from crm_core.filters import Filters
 from crm_core.store import Store
 
@@ -22,7 +24,7 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     secs = warm.warm_default(store.path)
     assert secs > 0
     assert set(warm.entries()) >= {"db_info", "filter_options", "kpis", "trend", "pareto", "frame", "targets",
-                                   "micro_frame"}
+                                   "micro_frame", "micro_cut", "micro_compare", "what_if"}
     version = store.data_version()
     info = data.db_info.__wrapped__(store.path, version)          # the function under st.cache_data
     as_of = info["last_date"]
@@ -37,9 +39,29 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     assert data.frame.__wrapped__(store.path, version + 1, settings) is not frame
     kpis = data.kpis.__wrapped__(store.path, version, as_of, Filters(), 365)
     assert kpis is warm._WARM[("kpis", store.path, version, as_of, Filters(), 365)]
+    # The pages' opening widgets ask for exactly these (default dims, no conditions, default what-if).
+    cut = data.micro_cut.__wrapped__(store.path, version, settings, micro.DEFAULT_DIMS, ())
+    assert cut is warm._WARM[("micro_cut", store.path, version, settings, micro.DEFAULT_DIMS, ())]
+    pd.testing.assert_frame_equal(cut, data.micro_cut.__wrapped__.compute(store.path, version, settings,
+                                                                         micro.DEFAULT_DIMS, ()))
+    assert data.micro_cut.__wrapped__(store.path, version, settings, ("region",), ()) is not cut
+    cmp = data.micro_compare.__wrapped__(store.path, version, settings, (), ())
+    assert cmp is warm._WARM[("micro_compare", store.path, version, settings, (), ())]
+    assert cmp.set_index("measure").loc["customers", "a"] == len(frame.customers)
+    w = data.what_if.__wrapped__(store.path, version, settings, float(pyramid.DEFAULT_WHATIF_PERCENT))
+    assert w is warm._WARM[("what_if", store.path, version, settings, 10.0)]
     again = data.kpis.__wrapped__.compute(store.path, version, as_of, Filters(), 365)
     assert all(   # DuckDB sums doubles in parallel: equal up to the last digits
         getattr(kpis.current, k) == pytest.approx(getattr(again.current, k)) for k in asdict(kpis.current))
+
+
+def test_prime_process_loads_what_the_first_page_run_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit import delta_generator
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    monkeypatch.delitem(sys.modules, "streamlit.emojis", raising=False)
+    warm.prime_process(("KRW", "USD"))
+    assert "streamlit.emojis" in sys.modules
+    assert delta_generator._use_warning_has_been_displayed is True   # the stack walk is skipped under the server
 
 
 def test_warm_start_never_raises_on_a_bad_database(tmp_path: Path) -> None:
