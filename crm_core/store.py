@@ -434,9 +434,8 @@ class Store:
         """
         since = since or date(1, 1, 1)
         cur.execute(load_sql("refresh_transaction_flags"), {"since": since})
-        cur.execute(load_sql("refresh_customer_firsts"))
         cur.execute(load_sql("refresh_customer_keys"))
-        for name in ("refresh_customer_days", "refresh_customer_months"):
+        for name in ("refresh_customer_firsts", "refresh_customer_days", "refresh_customer_months"):
             for statement in load_sql(name).split(";"):
                 if statement.strip():
                     cur.execute(statement, {"since": since} if "$since" in statement else None)
