@@ -169,7 +169,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             raise IngestError("the file has a header but no rows", problem="no_rows")
         dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols}
         first = decide_day_first(cur, "_raw", dates, day_first)
-        stage_a, stage_b, extra = typed_sql(spec, cols, "_raw", first)
+        typed, extra = typed_sql(spec, cols, "_raw", first)
         params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":
@@ -177,8 +177,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         mapped = {c for c in cols if not c.startswith("_extra:")}
         # Parse, the row's own problems and the checks against other rows and tables in one
         # statement (one pass, one materialised table; three were 2-3 s more on 10M rows).
-        code = (f"SELECT t.* REPLACE ({checks_sql(spec, mapped)} AS problems) "
-                f"FROM ({stage_b.replace('FROM _typedA', f'FROM ({stage_a}) AS _typedA')}) AS t")
+        code = f"SELECT t.* REPLACE ({checks_sql(spec, mapped)} AS problems) FROM ({typed}) AS t"
         cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {code}", {k: v for k, v in params.items() if f"${k}" in code})
         report("checking", res.rows_read)
         res.rows_rejected = int(cur.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchone()[0])

@@ -89,11 +89,11 @@ def _fast_or_slow(fast: str, slow: str) -> str:
     return f"CASE WHEN {fast} IS NOT NULL THEN {fast} ELSE {slow} END"
 
 
-def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, str, list[str]]:
-    """Two statements: (A) one typed column per mapped canonical column plus a flag for
-    empty cells, each value parsed once, the cheap exact parse first (``coalesce`` only
-    evaluates the slow, forgiving parse for cells the fast one rejects); (B) the row's
-    problems from the typed values."""
+def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, list[str]]:
+    """One query in two layers: (A) one typed column per mapped canonical column plus a flag
+    for empty cells, each value parsed once, the cheap exact parse first (a lazy CASE only
+    evaluates the slow, forgiving parse for cells the fast one rejects); (B) over it, the
+    row's problems from the typed values. Returns the query and the extra columns kept."""
     exprs, problems = [], []
     for col in kind.columns:
         c = cols.get(col.name)
@@ -131,9 +131,9 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tu
     extra = [c for name, c in cols.items() if name.startswith("_extra:")]
     stage_a = f"SELECT _row, {', '.join(exprs)}" + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}"
     flags = [f"{c.name}__none" for c in kind.columns if c.name in cols]
-    stage_b = (f"SELECT * EXCLUDE ({', '.join(flags)}), "
-               f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems FROM _typedA")
-    return stage_a, stage_b, extra
+    typed = (f"SELECT * EXCLUDE ({', '.join(flags)}), "
+             f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems FROM ({stage_a}) AS a")
+    return typed, extra
 
 
 def checks_sql(kind: Kind, mapped: set[str]) -> str:
