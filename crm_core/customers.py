@@ -7,9 +7,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .arrow_frames import arrow_to_frame
 from .errors import InvalidParameterError
 from .filters import Filters
-from .store import Store, arrow_to_frame
+from .store import Store
 
 __all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "ntile",
            "rank_tiles"]

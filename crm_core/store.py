@@ -11,28 +11,27 @@ does, opening fails with :class:`DatabaseBusyError`, which callers retry.
 Schema. ``sql/migrations/NNN_*.sql`` are applied in order and recorded in
 ``schema_version``. Opening an older file upgrades it in place (in one transaction);
 opening a newer one raises :class:`SchemaVersionError`.
+
+The SQL files themselves are read by :mod:`crm_core.sql_text`, and Arrow results become
+pandas frames in :mod:`crm_core.arrow_frames`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from .arrow_frames import arrow_to_frame
 from .errors import (
     DatabaseBusyError,
     DatabaseCorruptError,
@@ -42,6 +41,7 @@ from .errors import (
     ReadOnlyDatabaseError,
     SchemaVersionError,
 )
+from .sql_text import Migration, latest_version, load_sql, migrations, named
 
 __all__ = [
     "Store",
@@ -51,8 +51,6 @@ __all__ = [
     "load_sql",
     "DATA_TABLES",
 ]
-
-SQL_DIR = Path(__file__).with_name("sql")
 
 #: Tables holding business data, in load order (also the allow-list for counts).
 DATA_TABLES: tuple[str, ...] = (
@@ -70,112 +68,6 @@ DATA_TABLES: tuple[str, ...] = (
     "ingest_log",
     "fx_rates",
 )
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-@lru_cache(maxsize=1)
-def migrations() -> tuple[Migration, ...]:
-    """All migrations shipped with this version, ordered by number."""
-    found = []
-    for path in sorted((SQL_DIR / "migrations").glob("[0-9][0-9][0-9]_*.sql")):
-        found.append(Migration(int(path.name[:3]), path.stem[4:], path.read_text("utf-8")))
-    versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, got {versions}")
-    return tuple(found)
-
-
-def latest_version() -> int:
-    return len(migrations())
-
-
-_INCLUDE = re.compile(r"\{([a-z_]+)\}")
-_COMMENT = re.compile(r"--[^\n]*")
-#: ``{customer_filter}`` in a query becomes this when filters are active, else nothing,
-#: so unfiltered queries skip the semi-join. Values are still bound (see filters.py).
-_CUSTOMER_FILTER = "AND customer_id IN (SELECT customer_id FROM fc)"
-_KEY_FILTER = "AND customer_key IN (SELECT customer_key FROM fc)"   # the same, by customers.customer_key
-
-
-@lru_cache(maxsize=None)
-def load_sql(name: str, filtered: bool = True, options: frozenset[str] = frozenset()) -> str:
-    """The text of ``sql/<name>.sql``, with ``{other}`` replaced by ``sql/other.sql``.
-
-    An include named ``<option>__<part>`` (e.g. ``{window__join}``) is used only when
-    ``option`` is in ``options``, else it becomes nothing: optional columns cost nothing
-    when not asked for. Only files shipped in this package can be named (never user
-    input); values are always bound parameters, never pasted in.
-    """
-    path = SQL_DIR / f"{name}.sql"
-    if not re.fullmatch(r"[a-z_]+", name) or not path.is_file():
-        raise KeyError(name)
-
-    def include(m: re.Match[str]) -> str:
-        part = m.group(1)
-        if part == "customer_filter":
-            return _CUSTOMER_FILTER if filtered else ""
-        if part == "key_filter":
-            return _KEY_FILTER if filtered else ""
-        if "__" in part and part.split("__")[0] not in options:
-            return ""
-        return load_sql(part, filtered, options).rstrip("\n")
-
-    return _INCLUDE.sub(include, path.read_text("utf-8"))
-
-
-def _named(name: str, params: Mapping[str, Any] | None, filtered: bool,
-           options: frozenset[str]) -> tuple[str, dict[str, Any] | None]:
-    """The named statement and the parameters it uses (only those it names outside comments)."""
-    sql = load_sql(name, filtered, options)
-    if params is None:
-        return sql, None
-    code = _COMMENT.sub("", sql)
-    return sql, {k: v for k, v in params.items() if f"${k}" in code}
-
-
-def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
-    """A string column as a categorical with sorted categories (as ``astype("category")``),
-    encoded by Arrow: no Python strings per row."""
-    enc = pc.dictionary_encode(col.combine_chunks())
-    words = np.asarray(enc.dictionary.to_pylist(), dtype=object)
-    order = np.argsort(words, kind="stable")
-    rank = np.empty(len(words), dtype=np.int64)
-    rank[order] = np.arange(len(words))
-    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes = np.where(idx >= 0, rank[np.maximum(idx, 0)], -1) if len(words) else np.full(len(idx), -1)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(words[order], dtype=object))
-
-
-def arrow_to_frame(table: pa.Table, categorical: Collection[str] = ()) -> pd.DataFrame:
-    """Arrow result -> pandas with the types DuckDB's ``.df()`` would give.
-
-    Dates become ``datetime64``, DECIMAL becomes float64 (analytics only; stored money
-    stays exact), integer columns with nulls become nullable ``Int64``; the string columns
-    named in ``categorical`` become categoricals (sorted categories; NULL stays missing).
-    """
-    cols = {}
-    for name, col in zip(table.column_names, table.columns):
-        if pa.types.is_decimal(col.type):
-            col = col.cast(pa.float64())
-        cols[name] = col
-    table = pa.table(cols) if cols else table
-    coded = {name: _categorical(table.column(name)) for name in categorical
-             if name in table.column_names and (pa.types.is_string(table.column(name).type)
-                                                or pa.types.is_large_string(table.column(name).type))}
-    frame = table.drop_columns(list(coded)).to_pandas(date_as_object=False) if coded else \
-        table.to_pandas(date_as_object=False)
-    for name, col in zip(table.column_names, table.columns):
-        if pa.types.is_integer(col.type) and col.null_count:
-            frame[name] = frame[name].astype("Int64")
-    for name, values in coded.items():
-        frame[name] = values
-    return frame[table.column_names] if coded else frame
 
 
 def _settings() -> dict[str, Any]:
@@ -395,13 +287,13 @@ class Store:
         ``filtered=False`` drops the customer-filter semi-join (use when no filter is set);
         ``options`` switches on optional parts (see :func:`load_sql`).
         """
-        return self.df(*_named(name, params, filtered, options))
+        return self.df(*named(name, params, filtered, options))
 
     def arrow(self, name: str, params: Mapping[str, Any] | None = None, *, filtered: bool = True,
               options: frozenset[str] = frozenset()) -> pa.Table:
         """As :meth:`query`, but the Arrow table itself: for results of a million rows whose
         columns go straight to numpy (no pandas frame in between)."""
-        sql, bound = _named(name, params, filtered, options)
+        sql, bound = named(name, params, filtered, options)
         with self.cursor() as cur:
             return cur.sql(sql, params=bound).to_arrow_table()
 

@@ -1,0 +1,51 @@
+"""Arrow query results as pandas frames with the types the analytics expect."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["arrow_to_frame"]
+
+
+def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    """A string column as a categorical with sorted categories (as ``astype("category")``),
+    encoded by Arrow: no Python strings per row."""
+    enc = pc.dictionary_encode(col.combine_chunks())
+    words = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    order = np.argsort(words, kind="stable")
+    rank = np.empty(len(words), dtype=np.int64)
+    rank[order] = np.arange(len(words))
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.where(idx >= 0, rank[np.maximum(idx, 0)], -1) if len(words) else np.full(len(idx), -1)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(words[order], dtype=object))
+
+
+def arrow_to_frame(table: pa.Table, categorical: Collection[str] = ()) -> pd.DataFrame:
+    """Arrow result -> pandas with the types DuckDB's ``.df()`` would give.
+
+    Dates become ``datetime64``, DECIMAL becomes float64 (analytics only; stored money
+    stays exact), integer columns with nulls become nullable ``Int64``; the string columns
+    named in ``categorical`` become categoricals (sorted categories; NULL stays missing).
+    """
+    cols = {}
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_decimal(col.type):
+            col = col.cast(pa.float64())
+        cols[name] = col
+    table = pa.table(cols) if cols else table
+    coded = {name: _categorical(table.column(name)) for name in categorical
+             if name in table.column_names and (pa.types.is_string(table.column(name).type)
+                                                or pa.types.is_large_string(table.column(name).type))}
+    frame = table.drop_columns(list(coded)).to_pandas(date_as_object=False) if coded else \
+        table.to_pandas(date_as_object=False)
+    for name, col in zip(table.column_names, table.columns):
+        if pa.types.is_integer(col.type) and col.null_count:
+            frame[name] = frame[name].astype("Int64")
+    for name, values in coded.items():
+        frame[name] = values
+    return frame[table.column_names] if coded else frame
