@@ -65,6 +65,11 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
+def _no_negative_zero(value: float, digits: int) -> float:
+    """A negative value that rounds to zero at ``digits`` is shown as 0, not "-0.0"."""
+    return 0.0 if value < 0 and round(-value, digits) == 0 else value
+
+
 @dataclass(frozen=True)
 class Translator:
     """Texts and formats for one language. Cheap; cache with :func:`translator`."""
@@ -91,7 +96,7 @@ class Translator:
         if _missing(value):
             return MISSING
         fmt = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=fmt, locale=self.locale)
+        return format_decimal(_no_negative_zero(value, digits), format=fmt, locale=self.locale)
 
     def compact(self, value: float | int | None) -> str:
         if _missing(value):
@@ -103,7 +108,8 @@ class Translator:
     def percent(self, value: float | None, digits: int = 1) -> str:
         if _missing(value):
             return MISSING
-        return format_decimal(value * 100, format="#,##0." + "0" * digits, locale=self.locale) + "%"
+        return format_decimal(_no_negative_zero(value * 100, digits), format="#,##0." + "0" * digits,
+                              locale=self.locale) + "%"
 
     # Signs are ASCII so that Streamlit's metric cards read the direction of a delta.
     def points(self, value: float | None, digits: int = 1) -> str:
@@ -129,7 +135,8 @@ class Translator:
             text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0",
                                    currency_digits=False)
         else:
-            text = format_currency(value, currency, locale=self.locale)
+            text = format_currency(_no_negative_zero(value, get_currency_precision(currency)), currency,
+                                   locale=self.locale)
         preferred = _SYMBOLS.get(currency)
         if preferred:
             symbol = get_currency_symbol(currency, self.locale)

@@ -111,6 +111,10 @@ def test_numbers_dates_and_missing_values() -> None:
     assert Translator("ko").date(date(2026, 3, 5)).startswith("2026. 3. 5")
     assert Translator("ko").compact(1_234_567) == "123.5만"
     assert Translator("en").percent(0.1234) == "12.3%"
+    # A tiny negative that rounds to zero reads as zero (returns-only tiers), a real negative keeps its sign.
+    assert Translator("en").percent(-0.00001) == "0.0%" and Translator("en").percent(-0.5) == "-50.0%"
+    assert Translator("en").number(-0.3) == "0" and Translator("en").number(-0.6) == "-1"
+    assert Translator("en").money(-0.001, "USD") == "$0.00" and Translator("en").money(-0.01, "USD") == "-$0.01"
     assert Translator("en").points(-0.031) == "-3.1 pts" and Translator("ko").points(0.018) == "+1.8%p"
     for tr in map(Translator, LANGUAGES):
         assert tr.money(None, "USD") == tr.percent(float("nan")) == tr.number(None) == "–"
