@@ -187,6 +187,16 @@ def what_if(path: str, version: int, s: TargetSettings, percent: float) -> pyram
     return pyramid.what_if(frame(path, version, s).customers, percent, s.metric)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+@warmable
+def upgrade(path: str, version: int, s: TargetSettings, closeness: int) -> dict[str, Any]:
+    """Upgrade candidates at ``closeness`` percent of the next tier's floor, by tier, each
+    sorted by the value still missing. Shared, never copied: callers must not modify it."""
+    cands = pyramid.upgrade_candidates(frame(path, version, s).customers, s.metric, closeness / 100)
+    return {tier: cands[cands["tier"] == tier].sort_values("gap", kind="stable")
+            for tier in ("big", "medium", "small", "inactive")}
+
+
 def base_currency(ctx: Any) -> str:
     """The database's base currency (the one stored amounts and cost settings are in)."""
     return str(call(db_info, ctx.store.path, ctx.version)["base_currency"])

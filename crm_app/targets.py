@@ -71,7 +71,10 @@ def tier_controls(ctx: PageContext) -> None:
                          format_func=lambda m: t.t(f"metric.{m}"), key="w_pyr_metric", on_change=persist,
                          args=("pyr_metric",), required=True)
     shares = ss.get("pyr_shares", DEFAULT_SHARES)
-    with st.expander(t.t("pyramid.tier_shares"), icon=":material/tune:"):
+    with st.expander(t.t("pyramid.tier_shares"), icon=":material/tune:", key="pyr_shares_open",
+                     on_change="rerun") as box:
+        if not box.open:   # the form is built only when opened
+            return
         with st.form(key="pyr_shares_form", border=False):
             cols = st.columns(4)
             values = [c.number_input(t.t(f"tier.{tier}"), min_value=0.1, max_value=99.9, value=round(s * 100, 2),

@@ -64,7 +64,8 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
       process is about to run the server, where the warning never applies, so it is marked
       as done (a private flag; if Streamlit renames it, nothing breaks, the cost returns);
     * Babel's locale data for each language and currency (0.2 s for the first amount);
-    * plotly's validators for every trace type the chart builders use (0.3-0.45 s).
+    * plotly's validators for every trace type the plotly chart builders use (0.3-0.45 s; the
+      Overview and target pages draw ECharts options, which need nothing in this process).
     """
     from datetime import date
 
@@ -87,8 +88,7 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
     fig = go.Figure([go.Bar(x=[1], y=[1], marker={"color": "#000", "opacity": [1]}, customdata=["a"], hovertemplate="%{x}"),
                      go.Scatter(x=[1], y=[1], mode="lines+markers", line={"color": "#000"}, yaxis="y2"),
                      go.Heatmap(z=[[1]], colorscale="Blues", text=[["a"]], texttemplate="%{text}"),
-                     go.Treemap(labels=["a"], parents=[""], values=[1], marker={"colors": [1], "colorscale": "Blues"}),
-                     go.Funnel(y=["a"], x=[1], textinfo="text", text=["a"]), go.Pie(labels=["a"], values=[1], hole=0.5),
+                     go.Pie(labels=["a"], values=[1], hole=0.5),
                      go.Waterfall(x=["a"], y=[1], measure=["relative"])])
     base_layout(fig, "warm-up").update_layout(yaxis2={"overlaying": "y", "side": "right"}, xaxis={"tickformat": ","},
                                               shapes=[{"type": "rect", "x0": 0, "x1": 1, "y0": 0, "y1": 1}],
@@ -126,6 +126,7 @@ def warm_default(path: str) -> float:
         _put(data.micro_cut, store.path, version, settings, micro.DEFAULT_DIMS, ())
         _put(data.micro_compare, store.path, version, settings, (), ())
         _put(data.what_if, store.path, version, settings, float(pyramid.DEFAULT_WHATIF_PERCENT))
+        _put(data.upgrade, store.path, version, settings, pyramid.DEFAULT_CLOSENESS)
     except Exception:  # noqa: BLE001 - warming is an optimisation; the pages report real errors
         log.exception("warm start failed; pages will compute on first use")
     return time.perf_counter() - t0

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from crm_core import export
+from crm_core.echarts import EChart
 from crm_core.auth import Principal
 from crm_core.store import Store
 from crm_core.overview import KPI_NAMES, Kpis
@@ -13,7 +14,7 @@ from crm_core.overview import KPI_NAMES, Kpis
 from .auth import now, principal
 from .context import PageContext
 
-__all__ = ["kpi_row", "definitions", "customer_list", "PREVIEW_ROWS"]
+__all__ = ["kpi_row", "definitions", "customer_list", "chart", "PREVIEW_ROWS"]
 
 PREVIEW_ROWS = 200
 _PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", "next_tier", "region", "channel", "customer_type",
@@ -22,6 +23,13 @@ _PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", 
                     "annual_revenue", "value_at_risk", "days_overdue", "frequency_ratio", "complaints", "open_cases")
 
 _LOWER_IS_BETTER = {"churn_rate"}
+
+
+def chart(spec: EChart, key: str) -> None:
+    """Draw an ECharts chart from a chart builder at its own height, full width, as SVG (text
+    stays text: selectable, searchable, crisp in print), titled for screen readers."""
+    st.echarts_chart(spec.option, height=spec.height, width="stretch", key=key, renderer="svg",
+                     alt=spec.option.get("title", {}).get("text"))
 
 
 def _fmt(ctx: PageContext, name: str, value: float | None) -> str:

@@ -18,13 +18,15 @@ import pandas as pd
 from .errors import InvalidParameterError
 
 __all__ = ["TIERS", "VALUE_TIERS", "DEFAULT_SHARES", "assign_tiers", "pyramid_summary", "upgrade_candidates",
-           "WhatIf", "what_if", "check_shares", "DEFAULT_WHATIF_PERCENT"]
+           "WhatIf", "what_if", "check_shares", "DEFAULT_WHATIF_PERCENT", "DEFAULT_CLOSENESS"]
 
 VALUE_TIERS: tuple[str, ...] = ("top", "big", "medium", "small")
 TIERS: tuple[str, ...] = VALUE_TIERS + ("inactive", "prospect")
 DEFAULT_SHARES: tuple[float, ...] = (0.01, 0.04, 0.15, 0.80)
 #: The what-if's opening value: move this percent of each tier one tier up.
 DEFAULT_WHATIF_PERCENT: int = 10
+#: Default closeness for upgrade candidates: percent of the next tier's lowest value.
+DEFAULT_CLOSENESS: int = 80
 METRICS = ("revenue", "gross_profit")
 
 

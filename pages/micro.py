@@ -8,10 +8,10 @@ from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
 from crm_app.targets import settings
-from crm_app.widgets import customer_list
+from crm_app.widgets import chart, customer_list
 from crm_core import micro
 from crm_core.rfm import SEGMENTS
-from crm_core.target_charts import micro_bar_figure, mix_figure
+from crm_core.target_charts import cell_label, micro_bar_figure, mix_figure
 
 ensure_router()
 ctx = page_context()
@@ -37,9 +37,7 @@ def values_of(dim: str) -> list[str]:
 
 
 def label(dim: str, value: str) -> str:
-    if dim in ("tier", "segment"):
-        return t.t(f"{dim}.{value}")
-    return value
+    return cell_label(t, [dim], [value])
 
 
 def conditions(prefix: str) -> dict[str, list[str]]:
@@ -70,7 +68,7 @@ with cut_tab:
         if cells.empty:
             st.info(t.t("micro.empty"), icon=":material/filter_alt_off:")
         else:
-            st.plotly_chart(micro_bar_figure(cells, dims, t, ctx.currency, ctx.rate), width="stretch", key="micro_bar")
+            chart(micro_bar_figure(cells, dims, t, ctx.currency, ctx.rate), "micro_bar")
             shown = cells.head(200)
             table = shown[dims].copy()
             for d in dims:
@@ -85,11 +83,10 @@ with cut_tab:
             table.columns = [t.t(f"dim.{c}") if c in dims else c for c in table.columns]
             st.dataframe(table, hide_index=True, width="stretch", key="micro_table")
             st.caption(t.t("micro.cells", n=t.number(len(cells)), shown=t.number(len(shown))))
-            st.plotly_chart(mix_figure({" · ".join(label(d, v) for d, v in zip(dims, row)) or t.t("micro.all"):
-                                        {seg: getattr(r, f"mix_{seg}") for seg in SEGMENTS}
-                                        for row, r in zip(shown[dims].head(12).itertuples(index=False),
-                                                          shown.head(12).itertuples())}, t),
-                            width="stretch", key="micro_mix")
+            chart(mix_figure({cell_label(t, dims, row) or t.t("micro.all"):
+                              {seg: getattr(r, f"mix_{seg}") for seg in SEGMENTS}
+                              for row, r in zip(shown[dims].head(12).itertuples(index=False),
+                                                shown.head(12).itertuples())}, t), "micro_mix")
         with st.expander(t.t("micro.list"), icon=":material/group:", key="micro_list_open", on_change="rerun") as box:
             if box.open:   # built (and shipped) only when opened
                 customer_list(ctx, micro.select(frame, where), f"micro-{as_of.isoformat()}", "micro_list")
@@ -113,9 +110,8 @@ with compare_tab:
                  t.t("micro.group_b"): [fmt[m](v) for m, v in zip(rows["measure"], rows["b"])]}
         st.dataframe(table, hide_index=True, width="stretch", key="micro_cmp_table")
         mix = cmp[cmp["measure"].str.startswith("mix_")]
-        st.plotly_chart(mix_figure({t.t("micro.group_a"): dict(zip(mix["measure"].str[4:], mix["a"])),
-                                    t.t("micro.group_b"): dict(zip(mix["measure"].str[4:], mix["b"]))}, t),
-                        width="stretch", key="micro_cmp_mix")
+        chart(mix_figure({t.t("micro.group_a"): dict(zip(mix["measure"].str[4:], mix["a"])),
+                          t.t("micro.group_b"): dict(zip(mix["measure"].str[4:], mix["b"]))}, t), "micro_cmp_mix")
         la, lb = st.columns(2)
         with la:
             customer_list(ctx, micro.select(frame, where_a), f"group-a-{as_of.isoformat()}", "micro_a_list")

@@ -7,8 +7,8 @@ import streamlit as st
 from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
-from crm_app.widgets import definitions, kpi_row
-from crm_core.charts import pareto_figure, trend_figure
+from crm_app.widgets import chart, definitions, kpi_row
+from crm_core.overview_charts import pareto_figure, trend_figure
 from crm_core.overview import KPI_NAMES
 
 ensure_router()
@@ -27,7 +27,7 @@ kpi_row(ctx, k)
 left, right = st.columns([3, 2])
 with left:
     df = data.call(data.trend, ctx.store.path, ctx.version, as_of, ctx.filters)
-    st.plotly_chart(trend_figure(df, t, ctx.currency, ctx.rate), width="stretch", key="trend")
+    chart(trend_figure(df, t, ctx.currency, ctx.rate), "trend")
 with right:
     metric = st.segmented_control(t.t("overview.pareto_metric"), ["revenue", "gross_profit"], default="revenue",
                                   format_func=lambda m: t.t(f"metric.{m}"), key="pareto_metric") or "revenue"
@@ -35,7 +35,7 @@ with right:
     if res.customers == 0:
         st.info(t.t("empty.no_buyers_in_period"), icon=":material/info:")
     else:
-        st.plotly_chart(pareto_figure(res, t), width="stretch", key="pareto")
+        chart(pareto_figure(res, t), "pareto")
         if res.customer_share_for_80pct is not None and res.top20_share is not None:
             st.markdown(t.t(f"overview.pareto_summary_{metric}", share80=t.percent(res.customer_share_for_80pct),
                             top20=t.percent(res.top20_share), customers=t.number(res.customers)))

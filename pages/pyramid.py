@@ -1,4 +1,5 @@
-"""Customer pyramid and 80/20: tiers, Pareto curves, upgrade potential and the what-if."""
+"""Customer pyramid and 80/20: tiers, Pareto curves, upgrade potential and the what-if, one tab
+each (only the open tab is computed and drawn)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
 from crm_app.targets import settings, tier_controls
-from crm_app.widgets import customer_list
+from crm_app.widgets import chart, customer_list
 from crm_core import micro, pyramid
-from crm_core.charts import pareto_figure
+from crm_core.overview_charts import pareto_figure
 from crm_core.target_charts import pyramid_figure, what_if_figure
 
 ensure_router()
@@ -27,71 +28,81 @@ if res["customers"] == 0:
     st.info(t.t("empty.no_customers_match"), icon=":material/filter_alt_off:")
     st.stop()
 
-left, right = st.columns([1, 1])
-with left:
-    st.plotly_chart(pyramid_figure(pyr, t, ctx.currency, ctx.rate), width="stretch", key="pyr_chart")
-with right:
-    table = pyr.assign(
-        tier=[t.t(f"tier.{x}") for x in pyr["tier"]], customers=[t.number(x) for x in pyr["customers"]],
-        customer_share=[t.percent(x) for x in pyr["customer_share"]],
-        revenue=[ctx.money(x, compact=True) for x in pyr["revenue"]],
-        revenue_share=[t.percent(x) for x in pyr["revenue_share"]],
-        profit_share=[t.percent(x) for x in pyr["profit_share"]],
-        min_revenue=[ctx.money(x) for x in pyr["min_revenue"]])
-    cols = ["tier", "customers", "customer_share", "revenue", "revenue_share", "profit_share", "min_revenue"]
-    st.dataframe(table[cols], hide_index=True, width="stretch", key="pyr_table",
-                 column_config={c: st.column_config.Column(t.t(f"col.{c}")) for c in cols})
-    st.caption(t.t("pyramid.definition"))
+tiers_tab, upgrade_tab, whatif_tab = st.tabs(
+    [t.t("pyramid.tab_tiers"), t.t("pyramid.tab_upgrade"), t.t("pyramid.tab_whatif")], key="pyr_tab",
+    on_change="rerun")  # only the open tab runs (and ships)
 
-st.subheader(t.t("pyramid.pareto"))
-p1, p2 = st.columns(2)
-for col, metric in ((p1, "revenue"), (p2, "gross_profit")):
-    result = res[f"pareto_{metric}"]
-    with col:
-        if result.customers == 0:
-            st.info(t.t("empty.no_buyers_in_period"), icon=":material/info:")
-            continue
-        st.plotly_chart(pareto_figure(result, t), width="stretch", key=f"pyr_pareto_{metric}")
-        if result.customer_share_for_80pct is not None and result.top20_share is not None:
-            st.markdown(t.t(f"overview.pareto_summary_{metric}", share80=t.percent(result.customer_share_for_80pct),
-                            top20=t.percent(result.top20_share), customers=t.number(result.customers)))
-        else:
-            st.caption(t.t("overview.pareto_undefined"))
-        if result.curve["value_share"].max() > 1.0001:
-            st.caption(t.t("pyramid.profit_over_100", peak=t.percent(float(result.curve["value_share"].max()))))
+with tiers_tab:
+    if tiers_tab.open:
+        left, right = st.columns([1, 1])
+        with left:
+            chart(pyramid_figure(pyr, t, ctx.currency, ctx.rate), "pyr_chart")
+        with right:
+            table = pyr.assign(
+                tier=[t.t(f"tier.{x}") for x in pyr["tier"]], customers=[t.number(x) for x in pyr["customers"]],
+                customer_share=[t.percent(x) for x in pyr["customer_share"]],
+                revenue=[ctx.money(x, compact=True) for x in pyr["revenue"]],
+                revenue_share=[t.percent(x) for x in pyr["revenue_share"]],
+                profit_share=[t.percent(x) for x in pyr["profit_share"]],
+                min_revenue=[ctx.money(x) for x in pyr["min_revenue"]])
+            cols = ["tier", "customers", "customer_share", "revenue", "revenue_share", "profit_share", "min_revenue"]
+            st.dataframe(table[cols], hide_index=True, width="stretch", key="pyr_table",
+                         column_config={c: st.column_config.Column(t.t(f"col.{c}")) for c in cols})
+            st.caption(t.t("pyramid.definition"))
+        st.subheader(t.t("pyramid.pareto"))
+        p1, p2 = st.columns(2)
+        for col, metric in ((p1, "revenue"), (p2, "gross_profit")):
+            result = res[f"pareto_{metric}"]
+            with col:
+                if result.customers == 0:
+                    st.info(t.t("empty.no_buyers_in_period"), icon=":material/info:")
+                    continue
+                chart(pareto_figure(result, t), f"pyr_pareto_{metric}")
+                if result.customer_share_for_80pct is not None and result.top20_share is not None:
+                    st.markdown(t.t(f"overview.pareto_summary_{metric}",
+                                    share80=t.percent(result.customer_share_for_80pct),
+                                    top20=t.percent(result.top20_share), customers=t.number(result.customers)))
+                else:
+                    st.caption(t.t("overview.pareto_undefined"))
+                if result.curve["value_share"].max() > 1.0001:
+                    st.caption(t.t("pyramid.profit_over_100", peak=t.percent(float(result.curve["value_share"].max()))))
+        with st.expander(t.t("pyramid.tier_lists"), icon=":material/list:", key="pyr_tiers_open",
+                         on_change="rerun") as box:
+            if box.open:   # lists are built (and shipped) only when opened
+                tier = st.pills(t.t("pyramid.list_tier"), list(pyramid.TIERS), default="top", key="pyr_tier_pick",
+                                format_func=lambda x: t.t(f"tier.{x}")) or "top"
+                frame = data.call(data.frame, ctx.store.path, ctx.version, s)
+                members = micro.select(frame, {"tier": [tier]}).sort_values("period_revenue", ascending=False,
+                                                                            kind="stable")
+                customer_list(ctx, members, f"tier-{tier}-{as_of.isoformat()}", "pyr_tier_list")
 
-frame = data.call(data.frame, ctx.store.path, ctx.version, s)
-st.subheader(t.t("pyramid.upgrade"))
-closeness = st.slider(t.t("pyramid.closeness"), 50, 100, 80, 5, format="%d%%", key="pyr_closeness",
-                      help=t.t("pyramid.closeness_help"))
-cands = pyramid.upgrade_candidates(frame.customers, s.metric, closeness / 100)
-counts = cands.groupby("tier", observed=True).size() if len(cands) else None
-cols = st.columns(4)
-for c, tier in zip(cols, ("big", "medium", "small", "inactive")):
-    n = int(counts.get(tier, 0)) if counts is not None else 0
-    c.metric(t.t("pyramid.close_to", tier=t.t(f"tier.{tier}")), t.number(n), border=True)
-pick = st.pills(t.t("pyramid.list_tier"), ["big", "medium", "small", "inactive"], default="small", key="pyr_up_tier",
-                format_func=lambda x: t.t(f"tier.{x}")) or "small"
-chosen = cands[cands["tier"] == pick].sort_values("gap", kind="stable") if len(cands) else cands
-customer_list(ctx, chosen, f"upgrade-{pick}-{as_of.isoformat()}", "pyr_up_list")
+with upgrade_tab:
+    if upgrade_tab.open:
+        st.subheader(t.t("pyramid.upgrade"))
+        closeness = st.slider(t.t("pyramid.closeness"), 50, 100, pyramid.DEFAULT_CLOSENESS, 5, format="%d%%",
+                              key="pyr_closeness", help=t.t("pyramid.closeness_help"))
+        cands = data.call(data.upgrade, ctx.store.path, ctx.version, s, int(closeness))
+        for c, tier in zip(st.columns(4), cands):
+            c.metric(t.t("pyramid.close_to", tier=t.t(f"tier.{tier}")), t.number(len(cands[tier])), border=True)
+        pick = st.pills(t.t("pyramid.list_tier"), list(cands), default="small", key="pyr_up_tier",
+                        format_func=lambda x: t.t(f"tier.{x}")) or "small"
+        customer_list(ctx, cands[pick], f"upgrade-{pick}-{as_of.isoformat()}", "pyr_up_list")
 
-st.subheader(t.t("pyramid.whatif"))
-pct = st.slider(t.t("pyramid.whatif_percent"), 0, 50, pyramid.DEFAULT_WHATIF_PERCENT, 1, format="%d%%", key="pyr_whatif")
-w = data.call(data.what_if, ctx.store.path, ctx.version, s, float(pct))
-m1, m2, m3 = st.columns(3)
-m1.metric(t.t("pyramid.moved"), t.number(int(w.by_tier["moved"].sum())), border=True)
-m2.metric(t.t("pyramid.delta_revenue"), ctx.money(w.delta_revenue, compact=True),
-          t.signed_percent(w.delta_revenue / w.base_revenue) if w.base_revenue else None, border=True)
-m3.metric(t.t("pyramid.delta_profit"), ctx.money(w.delta_profit, compact=True),
-          t.signed_percent(w.delta_profit / w.base_profit) if w.base_profit else None, border=True)
-st.plotly_chart(what_if_figure(w.by_tier, t, ctx.currency, ctx.rate), width="stretch", key="pyr_whatif_chart")
-st.caption(t.t("pyramid.whatif_method"))
-with st.expander(t.t("pyramid.whatif_list"), icon=":material/group:", key="pyr_whatif_open", on_change="rerun") as box:
-    if box.open:   # lists are built (and shipped) only when opened
-        customer_list(ctx, w.moved, f"whatif-{pct}pct-{as_of.isoformat()}", "pyr_whatif_list")
-with st.expander(t.t("pyramid.tier_lists"), icon=":material/list:", key="pyr_tiers_open", on_change="rerun") as box:
-    if box.open:
-        tier = st.pills(t.t("pyramid.list_tier"), list(pyramid.TIERS), default="top", key="pyr_tier_pick",
-                        format_func=lambda x: t.t(f"tier.{x}")) or "top"
-        members = micro.select(frame, {"tier": [tier]}).sort_values("period_revenue", ascending=False, kind="stable")
-        customer_list(ctx, members, f"tier-{tier}-{as_of.isoformat()}", "pyr_tier_list")
+with whatif_tab:
+    if whatif_tab.open:
+        st.subheader(t.t("pyramid.whatif"))
+        pct = st.slider(t.t("pyramid.whatif_percent"), 0, 50, pyramid.DEFAULT_WHATIF_PERCENT, 1, format="%d%%",
+                        key="pyr_whatif")
+        w = data.call(data.what_if, ctx.store.path, ctx.version, s, float(pct))
+        m1, m2, m3 = st.columns(3)
+        m1.metric(t.t("pyramid.moved"), t.number(int(w.by_tier["moved"].sum())), border=True)
+        m2.metric(t.t("pyramid.delta_revenue"), ctx.money(w.delta_revenue, compact=True),
+                  t.signed_percent(w.delta_revenue / w.base_revenue) if w.base_revenue else None, border=True)
+        m3.metric(t.t("pyramid.delta_profit"), ctx.money(w.delta_profit, compact=True),
+                  t.signed_percent(w.delta_profit / w.base_profit) if w.base_profit else None, border=True)
+        chart(what_if_figure(w.by_tier, t, ctx.currency, ctx.rate), "pyr_whatif_chart")
+        st.caption(t.t("pyramid.whatif_method"))
+        with st.expander(t.t("pyramid.whatif_list"), icon=":material/group:", key="pyr_whatif_open",
+                         on_change="rerun") as box:
+            if box.open:
+                customer_list(ctx, w.moved, f"whatif-{pct}pct-{as_of.isoformat()}", "pyr_whatif_list")

@@ -8,7 +8,7 @@ from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
 from crm_app.targets import bins_control, scheme_editor, settings
-from crm_app.widgets import customer_list
+from crm_app.widgets import chart, customer_list
 from crm_core import micro
 from crm_core.rfm import SEGMENTS
 from crm_core.target_charts import rf_heatmap, segment_treemap
@@ -37,13 +37,11 @@ summary, grid = res["segments"], res["grid"]
 
 left, right = st.columns([1, 1])
 with left:
-    st.plotly_chart(segment_treemap(summary, t, ctx.currency, ctx.rate, size_by, color_by), width="stretch",
-                    key="seg_treemap")
+    chart(segment_treemap(summary, t, ctx.currency, ctx.rate, size_by, color_by), "seg_treemap")
 with right:
     grid_value = st.segmented_control(t.t("segments.grid_value"), ["customers", "revenue"], default="customers",
                                       format_func=lambda m: t.t(f"segments.measure.{m}"), key="seg_grid_value")
-    st.plotly_chart(rf_heatmap(grid, t, ctx.currency, ctx.rate, grid_value or "customers"), width="stretch",
-                    key="seg_grid")
+    chart(rf_heatmap(grid, t, ctx.currency, ctx.rate, grid_value or "customers"), "seg_grid")
 
 st.subheader(t.t("segments.table"))
 table = summary.assign(
@@ -84,5 +82,6 @@ else:
                                                                                 kind="stable")
     customer_list(ctx, members, f"rfm-R{r}F{f}-{as_of.isoformat()}", "seg_cell_list")
 
-with st.expander(t.t("segments.scheme"), icon=":material/help:"):
-    scheme_editor(ctx)
+with st.expander(t.t("segments.scheme"), icon=":material/help:", key="seg_scheme_open", on_change="rerun") as box:
+    if box.open:   # the editable table is built (and shipped) only when opened
+        scheme_editor(ctx)

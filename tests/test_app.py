@@ -43,7 +43,7 @@ def test_overview_shows_the_kpis_and_two_charts(monkeypatch: pytest.MonkeyPatch,
     at = run_app(monkeypatch, demo_db)
     en = catalogue("en")
     assert metric_labels(at) == [en[f"kpi.{k}"] for k in overview.KPI_NAMES]
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("echarts_chart")) == 2
     k = overview.kpis(Store(demo_db), overview.default_as_of(Store(demo_db)))
     assert at.metric[0].value == f"{k.current.customers:,}"
 
@@ -114,7 +114,7 @@ def test_database_page(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
 
 
 @pytest.mark.parametrize(("page", "title_key", "charts", "downloads"), [
-    ("pages/segments.py", "page.segments", 2, 2), ("pages/pyramid.py", "page.pyramid", 4, 2),
+    ("pages/segments.py", "page.segments", 2, 2), ("pages/pyramid.py", "page.pyramid", 3, 0),
     ("pages/micro.py", "page.micro", 2, 0), ("pages/clv.py", "page.clv", 1, 2), ("pages/quadrants.py", "page.quadrants", 1, 2),
     ("pages/churn.py", "page.churn", 6, 2)])
 def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, demo_db: Path, page: str,
@@ -123,8 +123,40 @@ def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, dem
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == catalogue("ko")[title_key]
-    assert len(at.get("plotly_chart")) == charts
+    assert len(at.get("plotly_chart")) + len(at.get("echarts_chart")) == charts
     assert len(at.get("download_button")) >= downloads
+
+
+def test_pyramid_tabs_run_only_when_opened(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """Pyramid: the tiers tab opens; the upgrade and what-if tabs, the tier-share form and the
+    lists are built when opened, with crm_core's numbers."""
+    from crm_core import micro, pyramid
+    from crm_core.i18n import Translator
+
+    en, tr = catalogue("en"), Translator("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/pyramid.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.key for c in at.get("echarts_chart")] == ["pyr_chart", "pyr_pareto_revenue", "pyr_pareto_gross_profit"]
+    assert not at.metric and not at.number_input and not at.get("download_button")
+    at.session_state["pyr_shares_open"] = True
+    at.run()
+    assert len(at.number_input) == 4
+    frame = micro.customer_frame(Store(demo_db), overview.default_as_of(Store(demo_db)))
+    at.session_state["pyr_tab"] = en["pyramid.tab_upgrade"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    cands = pyramid.upgrade_candidates(frame, "revenue", pyramid.DEFAULT_CLOSENESS / 100)
+    expected = {en["pyramid.close_to"].format(tier=en[f"tier.{t}"]): tr.number(int((cands["tier"] == t).sum()))
+                for t in ("big", "medium", "small", "inactive")}
+    assert {m.label: m.value for m in at.metric} == expected
+    assert len(at.get("download_button")) == 2 and not at.get("echarts_chart")
+    at.session_state["pyr_tab"] = en["pyramid.tab_whatif"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    w = pyramid.what_if(frame, pyramid.DEFAULT_WHATIF_PERCENT)
+    assert [c.key for c in at.get("echarts_chart")] == ["pyr_whatif_chart"]
+    assert at.metric[0].value == tr.number(int(w.by_tier["moved"].sum()))
 
 
 def test_closed_tabs_and_lists_run_only_when_opened(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
@@ -133,7 +165,7 @@ def test_closed_tabs_and_lists_run_only_when_opened(monkeypatch: pytest.MonkeyPa
     at = run_app(monkeypatch, demo_db)
     at.switch_page("pages/micro.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [c.key for c in at.get("plotly_chart")] == ["micro_bar", "micro_mix"] and not at.get("download_button")
+    assert [c.key for c in at.get("echarts_chart")] == ["micro_bar", "micro_mix"] and not at.get("download_button")
     at.session_state["micro_list_open"] = True
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -141,7 +173,7 @@ def test_closed_tabs_and_lists_run_only_when_opened(monkeypatch: pytest.MonkeyPa
     at.session_state["micro_tab"] = en["micro.tab_compare"]
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [c.key for c in at.get("plotly_chart")] == ["micro_cmp_mix"]
+    assert [c.key for c in at.get("echarts_chart")] == ["micro_cmp_mix"]
     assert len(at.get("download_button")) == 4          # groups A and B
     table = at.dataframe[0].value
     customers = table[table[en["micro.measure"]] == en["micro.m.customers"]]

@@ -82,17 +82,33 @@ def test_segment_drilldown_and_download_are_the_right_customers(page: Page, serv
 def test_pyramid_page_shows_tiers_and_what_if(page: Page, server: Server, truth: dict,
                                               console_errors: list[str]) -> None:
     ko = open_page(page, server, "ko", "page.pyramid")
-    wait_ready(page, ko["pyramid.whatif"])
+    wait_ready(page, ko["pyramid.pareto"])
     expect(page.get_by_text(ko["chart.pyramid.title"], exact=True)).to_be_visible()
     top = truth["pyramid"].set_index("tier").loc["top"]
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     # Both Pareto curves with their summary sentence.
     expect(page.get_by_text(ko["chart.pareto.title_revenue"], exact=True)).to_be_visible()
     expect(page.get_by_text(ko["chart.pareto.title_gross_profit"], exact=True)).to_be_visible()
-    moved = page.get_by_test_id("stMetric").filter(has_text=ko["pyramid.moved"])
-    expect(moved).to_be_visible()
     assert int(top["customers"]) > 0
+    pyramid_chart = page.get_by_test_id("stEChartsChart").first      # SVG: its labels are text in the page
+    expect(pyramid_chart.locator("svg text").filter(has_text=Translator("ko").number(int(top["customers"])))
+           .first).to_be_visible()
     screenshot(page, "pyramid-ko")
+    # The other tabs are built when opened: the what-if with its cards and chart, the upgrade lists.
+    expect(page.get_by_test_id("stMetric").filter(has_text=ko["pyramid.moved"])).to_have_count(0)
+    page.get_by_role("tab", name=ko["pyramid.tab_whatif"]).click()
+    moved = page.get_by_test_id("stMetric").filter(has_text=ko["pyramid.moved"])
+    expect(moved).to_be_visible(timeout=20_000)
+    w = pyramid.what_if(truth["frame"].customers, pyramid.DEFAULT_WHATIF_PERCENT)
+    expect(moved).to_contain_text(f"{int(w.by_tier['moved'].sum()):,}")
+    expect(page.get_by_text(ko["chart.whatif.title"], exact=True)).to_be_visible()
+    page.get_by_role("tab", name=ko["pyramid.tab_upgrade"]).click()
+    expect(page.get_by_test_id("stMetric").filter(has_text=ko["pyramid.close_to"].split("}")[1])
+           .first).to_be_visible(timeout=20_000)
+    wait_ready(page)
+    expect(page.get_by_role("button", name=ko["list.download_csv"])).to_be_visible()
+    page.get_by_role("tab", name=ko["pyramid.tab_tiers"]).click()
+    wait_ready(page, ko["pyramid.pareto"])
     # Tier shares are validated: 50+50+10+10 is refused with a message, nothing changes.
     page.get_by_text(ko["pyramid.tier_shares"]).click()
     for tier, value in zip(pyramid.VALUE_TIERS, ("50", "50", "10", "10")):
