@@ -131,3 +131,38 @@ def test_micro_segments_cut_and_compare(page: Page, server: Server, truth: dict,
     expect(page.get_by_text(zh["micro.group_a"]).first).to_be_visible()
     wait_ready(page)
     screenshot(page, "micro-zh_Hans")
+
+
+def test_customer_text_in_chart_labels_and_tooltips_stays_text(page: Page, tmp_path: Path,
+                                                              console_errors: list[str]) -> None:
+    """A region named like markup (from an uploaded file) is drawn as text on the chart's axis
+    and in its tooltip: no element is created, no script runs."""
+    from datetime import date, timedelta
+
+    from tests.conftest import make_store
+
+    from .conftest import Server
+
+    evil = '<img src=x onerror="window.__xss=1">'
+    customers = [{"customer_id": f"C{i}", "region": evil if i % 3 else "Seoul"} for i in range(60)]
+    start = date(2025, 1, 6)
+    transactions = [{"transaction_id": f"T{i}-{k}", "customer_id": f"C{i}", "tx_date": start + timedelta(days=7 * k + i),
+                     "amount": 10.0 + i} for i in range(60) for k in range(3)]
+    db = tmp_path / "evil.duckdb"
+    make_store(db, customers=customers, transactions=transactions)
+    srv = Server({"CRM_DB": str(db)}, tmp_path / "server.log")
+    try:
+        cat = open_page(page, srv, "en", "page.micro")
+        wait_ready(page, cat["micro.dims"])
+        chart = page.locator(".st-key-micro_bar")
+        label = chart.locator("svg text").filter(has_text="<img src=x").first
+        expect(label).to_be_visible()
+        box = label.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] + 40, box["y"] + box["height"] / 2)   # onto that cell's bar
+        tooltip = chart.locator("div").filter(has_text=evil).filter(has_not=page.locator("svg")).last
+        expect(tooltip).to_be_visible(timeout=10_000)   # ECharts' tooltip (HTML), the name in it as text
+        assert page.evaluate("() => window.__xss") is None
+        assert page.locator('img[src="x"]').count() == 0
+    finally:
+        srv.stop()
