@@ -6,6 +6,8 @@ Values live in persistent session keys (``rfm_bins``, ``rfm_scheme``, ``pyr_metr
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +18,7 @@ from crm_core.pyramid import DEFAULT_SHARES, VALUE_TIERS, check_shares
 from . import data
 from .context import PageContext, persist
 
-__all__ = ["settings", "bins_control", "scheme_editor", "tier_controls"]
+__all__ = ["settings", "bins_control", "scheme_editor", "tier_controls", "picked_index", "drill_from_map"]
 
 
 def settings(ctx: PageContext) -> data.TargetSettings:
@@ -25,6 +27,25 @@ def settings(ctx: PageContext) -> data.TargetSettings:
                                bins=int(ss.get("rfm_bins", 5)), metric=ss.get("pyr_metric", "revenue"),
                                shares=tuple(ss.get("pyr_shares", DEFAULT_SHARES)),
                                scheme=tuple(ss.get("rfm_scheme", rfm.DEFAULT_SCHEME)))
+
+
+def picked_index(state: Any) -> int | None:
+    """The item index clicked on a single-selection ECharts chart, from its widget state
+    (``{"selection": {"selected": [{"data_indices": [i]}]}}``); None when nothing is selected."""
+    try:
+        selected = state["selection"]["selected"]
+        return int(selected[0]["data_indices"][0]) if selected and selected[0]["data_indices"] else None
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def drill_from_map(codes: list[str]) -> None:
+    """Treemap click: list the clicked segment's customers (``codes`` in the treemap's data order).
+    ECharts numbers a treemap's nodes depth-first with its (invisible) root as 0: tile k is k + 1."""
+    i = picked_index(st.session_state.get("seg_treemap"))
+    if i is not None and 1 <= i <= len(codes):
+        st.session_state["seg_drill_mode"] = "segment"
+        st.session_state["seg_pick"] = codes[i - 1]
 
 
 def bins_control(ctx: PageContext) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -25,11 +28,13 @@ _PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", 
 _LOWER_IS_BETTER = {"churn_rate"}
 
 
-def chart(spec: EChart, key: str) -> None:
+def chart(spec: EChart, key: str, on_select: Callable[[], None] | None = None) -> None:
     """Draw an ECharts chart from a chart builder at its own height, full width, as SVG (text
-    stays text: selectable, searchable, crisp in print), titled for screen readers."""
+    stays text: selectable, searchable, crisp in print), titled for screen readers. With
+    ``on_select``, a click on an item (the builder sets ``selectedMode``) calls it, then reruns."""
+    extra: dict[str, Any] = {} if on_select is None else {"on_select": on_select}
     st.echarts_chart(spec.option, height=spec.height, width="stretch", key=key, renderer="svg",
-                     alt=spec.option.get("title", {}).get("text"))
+                     alt=spec.option.get("title", {}).get("text"), **extra)
 
 
 def _fmt(ctx: PageContext, name: str, value: float | None) -> str:

@@ -47,8 +47,9 @@ def segment_treemap(summary: pd.DataFrame, tr: Translator, currency: str, rate: 
     option["tooltip"]["formatter"] = "{@[1]}<br/>{@[2]}<br/>{@[3]}"
     data = [{"name": name, "value": [number(v), name, sh, m], "itemStyle": {"color": c}}
             for name, v, sh, m, c in zip(labels, sizes, shares, money, colors)]
-    option["series"] = [{
+    option["series"] = [{   # a click selects a tile (the page lists that segment's customers)
         "type": "treemap", "data": data, "roam": False, "nodeClick": False, "breadcrumb": {"show": False},
+        "selectedMode": "single", "select": {"itemStyle": {"borderColor": "#31333f", "borderWidth": 3}},
         "left": 0, "right": 0, "top": 60, "bottom": 0, "sort": False, "squareRatio": 1.0,
         "itemStyle": {"borderColor": "#ffffff", "borderWidth": 2, "gapWidth": 2},
         "label": {"show": True, "formatter": "{b}\n{@[2]}\n{@[3]}", "fontSize": 12, "overflow": "truncate"},

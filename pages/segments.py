@@ -7,7 +7,7 @@ import streamlit as st
 from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
-from crm_app.targets import bins_control, scheme_editor, settings
+from crm_app.targets import bins_control, drill_from_map, scheme_editor, settings
 from crm_app.widgets import chart, customer_list
 from crm_core import micro
 from crm_core.rfm import SEGMENTS
@@ -37,7 +37,10 @@ summary, grid = res["segments"], res["grid"]
 
 left, right = st.columns([1, 1])
 with left:
-    chart(segment_treemap(summary, t, ctx.currency, ctx.rate, size_by, color_by), "seg_treemap")
+    codes = list(summary.loc[summary["customers"] > 0, "segment"])   # the treemap's tiles, in order
+    chart(segment_treemap(summary, t, ctx.currency, ctx.rate, size_by, color_by), "seg_treemap",
+          on_select=lambda: drill_from_map(codes))
+    st.caption(t.t("segments.map_hint"))
 with right:
     grid_value = st.segmented_control(t.t("segments.grid_value"), ["customers", "revenue"], default="customers",
                                       format_func=lambda m: t.t(f"segments.measure.{m}"), key="seg_grid_value")
@@ -64,11 +67,15 @@ st.caption(t.t("segments.table_note", buyers=t.number(res["buyers"]),
 
 st.subheader(t.t("segments.drill"))
 frame = data.call(data.frame, ctx.store.path, ctx.version, s)
-mode = st.segmented_control(t.t("segments.drill_by"), ["segment", "cell"], default="segment", key="seg_drill_mode",
+present = [seg for seg in SEGMENTS if int(summary.loc[summary["segment"] == seg, "customers"].iloc[0]) > 0]
+# defaults in session state, not in the widgets: a click on the treemap sets them too (drill_from_map)
+st.session_state.setdefault("seg_drill_mode", "segment")
+if st.session_state.get("seg_pick") not in present:
+    st.session_state["seg_pick"] = present[0]
+mode = st.segmented_control(t.t("segments.drill_by"), ["segment", "cell"], key="seg_drill_mode",
                             format_func=lambda m: t.t(f"segments.drill.{m}")) or "segment"
 if mode == "segment":
-    present = [seg for seg in SEGMENTS if int(summary.loc[summary["segment"] == seg, "customers"].iloc[0]) > 0]
-    chosen = st.pills(t.t("segments.pick_segment"), present, default=present[0], key="seg_pick",
+    chosen = st.pills(t.t("segments.pick_segment"), present, key="seg_pick",
                       format_func=lambda x: t.t(f"segment.{x}")) or present[0]
     members = micro.select(frame, {"segment": [chosen]}).sort_values("revenue", ascending=False, kind="stable")
     st.markdown(t.t("segments.action_line", segment=t.t(f"segment.{chosen}"),

@@ -399,3 +399,13 @@ def test_churn_page_values_lost_profit_by_clv_at_churn(monkeypatch: pytest.Monke
     assert card.value == translator("en").money(d.lost_profit, "USD", True)
     years = churn.churn_data(store, as_of, window_days=churn.default_window(store, as_of))
     assert card.value != translator("en").money(years.lost_profit, "USD", True)
+
+
+def test_picked_index_reads_a_chart_click_and_ignores_anything_else() -> None:
+    """The treemap click reaches the drill-down through this (the browser test clicks a tile)."""
+    from crm_app.targets import picked_index
+
+    assert picked_index({"selection": {"selected": [{"series_index": 0, "data_indices": [3]}], "areas": []}}) == 3
+    assert picked_index({"selection": {"selected": [], "areas": []}}) is None
+    assert picked_index({"selection": {"selected": [{"data_indices": []}]}}) is None
+    assert picked_index(None) is None and picked_index({}) is None and picked_index("junk") is None

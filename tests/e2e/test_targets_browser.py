@@ -62,9 +62,15 @@ def test_segment_drilldown_and_download_are_the_right_customers(page: Page, serv
                                                                 console_errors: list[str]) -> None:
     open_page(page, server, "en", "page.segments")
     wait_ready(page, EN["segments.table"])
+    customers = truth["frame"].customers
+    # A click on the map's "Lost" tile lists the lost customers ...
+    lost = int((customers["segment"] == "lost").sum())
+    page.locator(".st-key-seg_treemap svg text").filter(has_text=EN["segment.lost"]).first.click()
+    expect(page.get_by_text(f"{lost:,} customers", exact=False).first).to_be_visible(timeout=20_000)
+    wait_ready(page)
+    # ... and so does picking a segment by name.
     page.get_by_test_id("stButtonGroup").get_by_text(EN["segment.at_risk"], exact=True).click()
-    expected = truth["frame"].customers
-    expected = set(expected.loc[expected["segment"] == "at_risk", "customer_id"])
+    expected = set(customers.loc[customers["segment"] == "at_risk", "customer_id"])
     expect(page.get_by_text(f"{len(expected):,} customers", exact=False).first).to_be_visible(timeout=20_000)
     wait_ready(page)
     with page.expect_download() as info:
