@@ -34,7 +34,7 @@ from .auth import Principal
 from .errors import IngestError, InputFileError, InvalidParameterError
 from .ingest_read import fingerprint, open_source
 from .ingest_schema import KINDS, REASON_WORDS, Kind, propose_mapping
-from .ingest_sql import checks_sql, insert_sql, typed_sql
+from .ingest_sql import checks_sql, insert_sql, source_kind, typed_sql
 from .ingest_sql import day_first as decide_day_first
 from .store import Store
 
@@ -167,9 +167,11 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         report("parsing", res.rows_read)
         if res.rows_read == 0:
             raise IngestError("the file has a header but no rows", problem="no_rows")
-        dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols}
+        types = dict(cur.execute("SELECT column_name, column_type FROM (DESCRIBE _raw)").fetchall())
+        dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols
+                 and source_kind(types.get(cols[c.name])) != "date"}   # typed dates have no day/month question
         first = decide_day_first(cur, "_raw", dates, day_first)
-        typed, extra = typed_sql(spec, cols, "_raw", first)
+        typed, extra = typed_sql(spec, cols, "_raw", first, types)
         params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":

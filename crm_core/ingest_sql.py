@@ -5,6 +5,8 @@ SQL) or a canonical column of :mod:`crm_core.ingest_schema`; values are bound pa
 - :func:`typed_sql`: parse each cell once, the exact cast first through a lazy CASE and the
   forgiving parse (Korean/Chinese dates, separators, currency signs, full-width digits,
   ``(12.50)``) only for cells it rejects; then the row's problems from the typed values.
+  Columns the file already types (Parquet, Excel dates and numbers) are cast directly,
+  never through text (:func:`source_kind`).
 - :func:`day_first`: decide day/month order from the cells the exact parse rejects, or refuse.
 - :func:`checks_sql`: problems that need other rows or tables (references, duplicates).
 - :func:`insert_sql`: the write (customers and programs update stored rows).
@@ -17,7 +19,26 @@ from typing import Any
 from .errors import IngestError
 from .ingest_schema import Kind
 
-__all__ = ["typed_sql", "day_first", "checks_sql", "insert_sql", "cell_text"]
+__all__ = ["typed_sql", "day_first", "checks_sql", "insert_sql", "cell_text", "source_kind"]
+
+_INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+
+
+def source_kind(duck_type: str | None) -> str:
+    """What a source column already is: ``text`` (VARCHAR: parse it), ``date`` (DATE or a
+    TIMESTAMP), ``integer``, ``number`` (DECIMAL), or ``other`` (cast to text, then parse).
+    FLOAT/DOUBLE are ``other``: an amount goes through its shortest text form, so the double
+    2.675 (stored as 2.67499...) is 2.68 as written, not 2.67."""
+    t = (duck_type or "VARCHAR").upper()
+    if t == "VARCHAR":
+        return "text"
+    if t == "DATE" or t.startswith("TIMESTAMP"):
+        return "date"
+    if t in _INTEGER:
+        return "integer"
+    if t.startswith("DECIMAL"):
+        return "number"
+    return "other"
 
 _FW = ("０１２３４５６７８９．，－（）／：　", "0123456789.,-()/: ")
 
@@ -78,9 +99,9 @@ def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> b
     return bool(decided)
 
 
-def cell_text(c: str) -> str:
+def cell_text(c: str, kind: str = "other") -> str:
     """The cell as text, trimmed, empty -> NULL (text columns are stored as written)."""
-    return f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+    return f"NULLIF(trim({c}), '')" if kind == "text" else f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
 
 
 def _fast_or_slow(fast: str, slow: str) -> str:
@@ -89,11 +110,15 @@ def _fast_or_slow(fast: str, slow: str) -> str:
     return f"CASE WHEN {fast} IS NOT NULL THEN {fast} ELSE {slow} END"
 
 
-def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tuple[str, list[str]]:
+def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
+              types: dict[str, str] | None = None) -> tuple[str, list[str]]:
     """One query in two layers: (A) one typed column per mapped canonical column plus a flag
     for empty cells, each value parsed once, the cheap exact parse first (a lazy CASE only
     evaluates the slow, forgiving parse for cells the fast one rejects); (B) over it, the
-    row's problems from the typed values. Returns the query and the extra columns kept."""
+    row's problems from the typed values. ``types`` (source column -> DuckDB type) lets
+    already-typed columns skip text: a Parquet DATE is cast, not printed and parsed back.
+    Returns the query and the extra columns kept."""
+    types = types or {}
     exprs, problems = [], []
     for col in kind.columns:
         c = cols.get(col.name)
@@ -103,17 +128,29 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tu
             if col.required:
                 problems.append(f"'{n}:missing'")
             continue
-        plain = cell_text(c)
+        source = source_kind(types.get(c))
+        plain = cell_text(c, source)
+        empty = f"{plain} IS NULL"
         if col.type in ("id", "text"):
             e = plain
+        elif col.type in ("date", "timestamp") and source == "date":
+            e, empty = f"CAST({c} AS TIMESTAMP)", f"{c} IS NULL"
+            problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
+            problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
+            if col.type == "date":
+                e = f"CAST({c} AS DATE)"
         elif col.type in ("date", "timestamp"):
             e = _fast_or_slow(f"TRY_CAST({plain} AS TIMESTAMP)", _date_expr(c, day_first))
             problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
             problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
             if col.type == "date":
                 e = f"CAST({e} AS DATE)"
+        elif col.type == "money" and source in ("integer", "number"):
+            e, empty = f"TRY_CAST({c} AS DECIMAL(18, 2))", f"{c} IS NULL"   # NaN or too large: invalid
         elif col.type == "money":
             e = _fast_or_slow(f"TRY_CAST({plain} AS DECIMAL(18, 2))", _money_expr(c))
+        elif col.type == "int" and source == "integer":
+            e, empty = f"TRY_CAST({c} AS INTEGER)", f"{c} IS NULL"
         elif col.type == "int":
             e = _fast_or_slow(f"TRY_CAST({plain} AS INTEGER)",
                               f"TRY_CAST(regexp_replace({_text(c)}, '[,\\s]', '', 'g') AS INTEGER)")
@@ -123,7 +160,7 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool) -> tu
             e = f"list_extract($reason_values, list_position($reason_keys, lower({_text(c)})))"
         else:  # enum
             e = f"CASE WHEN list_contains($choices_{n}, lower({plain})) THEN lower({plain}) END"
-        exprs.append(f"{e} AS {n}, {plain} IS NULL AS {n}__none")
+        exprs.append(f"{e} AS {n}, {empty} AS {n}__none")
         if col.type not in ("id", "text"):
             problems.append(f"CASE WHEN NOT {n}__none AND {n} IS NULL THEN '{n}:invalid' END")
         if col.required:

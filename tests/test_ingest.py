@@ -212,3 +212,44 @@ def test_progress_reports_every_stage_in_order_with_the_rows(store: Store) -> No
     again = ingest.load_file(store, FILES / "tx_ko_utf16.csv", "transactions", now=NOW, actor=ANALYST,
                              progress=lambda stage, rows: seen.append((stage, rows)))
     assert again.status == "rejected" and "refreshing" not in [s for s, _ in seen] and seen[-1] == ("done", 3)
+
+
+@pytest.mark.parametrize("mapping", [{"opened": ""}, {"date": "", "opened": "date"}], ids=["date32", "timestamp"])
+def test_typed_parquet_columns_load_like_the_same_rows_as_text(tmp_path: Path, mapping: dict[str, str]) -> None:
+    """Parquet dates, timestamps, decimals and integers are cast directly (not printed and
+    parsed back); the stored rows equal those of the same data as a CSV file, problems too:
+    a missing date, a future date, a pre-1970 date, a NaN amount, a double 2.675 (kept as written: 2.68)."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = [f"C{i:07d}" for i in (1, 2, 3, 4, 5, 1, 2)]
+    days = [date(2026, 9, 1), date(2026, 9, 2), None, date(2027, 1, 1), date(1969, 12, 31), date(2026, 9, 3),
+            date(2026, 9, 4)]
+    stamps = [datetime(2026, 9, 1, 10, 30), datetime(2026, 9, 2), None, datetime(2027, 1, 1), datetime(1969, 12, 31),
+              datetime(2026, 9, 3, 8, 0), datetime(2026, 9, 4, 23, 59, 59)]
+    table = pa.table({"transaction_id": [f"T{i}" for i in range(7)], "customer_id": ids,
+                      "date": pa.array(days, pa.date32()), "opened": pa.array(stamps, pa.timestamp("us")),
+                      "amount": pa.array([2.675, 10.0, 5.0, 7.5, 1.0, float("nan"), -3.25], pa.float64()),
+                      "cost": pa.array([Decimal("1.10"), None, Decimal("2.00"), None, None, None, Decimal("0.50")],
+                                       pa.decimal128(10, 2)),
+                      "quantity": pa.array([1, 2, None, 1, 1, 1, 3], pa.int64())})
+    pq.write_table(table, tmp_path / "typed.parquet")
+    text = table.to_pandas().astype(object).assign(amount=["2.675", "10.0", "5.0", "7.5", "1.0", "nan", "-3.25"],
+                                                   quantity=["1", "2", "", "1", "1", "1", "3"])
+    text.to_csv(tmp_path / "typed.csv", index=False)
+
+    results, stored = [], []
+    for name in ("typed.parquet", "typed.csv"):
+        db = make_store(tmp_path / f"{name}.duckdb", customers=[{"customer_id": c} for c in sorted(set(ids))])
+        res = ingest.load_file(db, tmp_path / name, "transactions", now=NOW, actor=ANALYST, accept_rejects=True,
+                               mapping=mapping)
+        results.append(sorted((e["row"], e["column"], e["problem"]) for e in res.errors))
+        stored.append(db.rows("SELECT transaction_id, customer_id, tx_date, tx_ts, amount, cost, quantity "
+                              "FROM transactions ORDER BY transaction_id"))
+    assert results[0] == results[1]
+    assert {(p[1], p[2]) for p in results[0]} == {("date", "missing"), ("date", "future_date"),
+                                                   ("date", "before_1970"), ("amount", "invalid")}
+    assert stored[0] == stored[1] and len(stored[0]) == 3
+    assert stored[0][0][4] == Decimal("2.68") and stored[0][0][5] == Decimal("1.10")
