@@ -83,3 +83,17 @@ def test_large_fits_take_the_sample_path_to_the_same_optimum() -> None:
         gg.WARM_START_ROWS = old
     assert staged.message == "Newton steps converged" and staged.converged
     assert np.allclose(staged.params.as_array(), direct.params.as_array(), rtol=1e-5)
+
+
+def test_a_stalled_line_search_at_a_flat_gradient_is_convergence_and_elsewhere_is_not() -> None:
+    """The CDNOW fit through the database stalled at gradient 2.2e-8 (L-BFGS-B wants 1e-8) with the
+    published parameters; that is the optimum. A stall at a real slope is still a failure."""
+    import numpy as np
+
+    from crm_core.mle import FLAT_GRAD, settled
+
+    assert settled(False, "ABNORMAL: ", np.array([2.2e-8, -1e-9, 0.0]))[0] is True
+    assert settled(False, "ABNORMAL: ", np.array([10 * FLAT_GRAD, 0.0, 0.0])) == (False, "ABNORMAL: ")
+    assert settled(False, "ABNORMAL: ", np.array([np.nan, 0.0, 0.0]))[0] is False
+    assert settled(False, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT", np.zeros(3))[0] is False
+    assert settled(True, "CONVERGENCE", None) == (True, "CONVERGENCE")
