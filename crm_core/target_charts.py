@@ -72,8 +72,7 @@ def rf_heatmap(grid: pd.DataFrame, tr: Translator, currency: str, rate: float = 
         data.append([str(int(row.f_score)), str(int(row.r_score)), number(z), shown, tr.t(f"segment.{row.segment}")])
     values = [d[2] for d in data if d[2] is not None]
     option = base_option(tr.t("chart.grid.title"), top=70)
-    option["grid"].update(right=10, bottom=60)
-    option["grid"].update(left=30)
+    option["grid"].update(left=30, right=10, bottom=60)
     option["xAxis"] = {"type": "category", "data": axis, "name": tr.t("chart.axis.f_score"), "nameLocation": "middle",
                        "nameGap": 28, "splitArea": {"show": True}}
     option["yAxis"] = {"type": "category", "data": axis, "name": tr.t("chart.axis.r_score"), "nameLocation": "middle",
