@@ -114,6 +114,11 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
     return proposed, positions
 
 
+def _drop_work_tables(cur: Any) -> None:
+    for t in ("_raw", "_typed"):
+        cur.execute(f"DROP TABLE IF EXISTS {t}")
+
+
 def max_upload_bytes() -> int:
     """The upload size limit: ``CRM_UPLOAD_MAX_MB`` (default 2048 MB)."""
     import os
@@ -205,6 +210,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             if kind == "transactions":
                 since = cur.execute("SELECT min(CAST(date AS DATE)) FROM _typed WHERE len(problems) = 0").fetchone()[0]
             report("refreshing", res.rows_read)
+            _drop_work_tables(cur)   # frees their memory for the refresh (10M rows: 2.9 -> ? s)
             Store.refresh_derived(cur, since or date(9999, 12, 31))
             Store.bump_data_version(cur)
         res.status = "loaded" if loading else "rejected"
@@ -217,8 +223,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         audit.record(cur, actor, "upload", at=now, subject=name, rows=res.rows_loaded,
                      detail={"kind": kind, "ingest_id": ingest_id, "status": res.status, "rows_read": res.rows_read,
                              "rows_rejected": res.rows_rejected})
-        for t in ("_raw", "_typed"):
-            cur.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop_work_tables(cur)
     res.seconds = time.perf_counter() - t0
     report("done", res.rows_read)
     return res

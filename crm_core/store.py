@@ -315,22 +315,19 @@ class Store:
 
     @staticmethod
     def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
-        """Recompute the derived data (migrations 3-5) after a write.
-
-        Transaction flags, customers' first purchase and key, the ``customer_days`` running
-        totals of every customer with a transaction on or after ``since``, and their
-        ``customer_months`` from the month of ``since`` on.
+        """Recompute the derived data after a write: customers' keys, and for every customer
+        with a transaction (or a ``customer_days`` row) on or after ``since``, their
+        ``customer_days`` running totals, ``customer_months`` from the month of ``since`` on
+        and first purchase (sql/refresh_customer_keys.sql, sql/refresh_customer_days.sql).
 
         Call inside the writing transaction, with ``since`` = the earliest transaction
-        date written (None: everything).
+        date written or removed (None: everything).
         """
         since = since or date(1, 1, 1)
-        cur.execute(load_sql("refresh_transaction_flags"), {"since": since})
         cur.execute(load_sql("refresh_customer_keys"))
-        for name in ("refresh_customer_firsts", "refresh_customer_days", "refresh_customer_months"):
-            for statement in load_sql(name).split(";"):
-                if statement.strip():
-                    cur.execute(statement, {"since": since} if "$since" in statement else None)
+        for statement in load_sql("refresh_customer_days").split(";"):
+            if statement.strip():
+                cur.execute(statement, {"since": since} if "$since" in statement else None)
 
     def fingerprint(self) -> tuple[int, ...]:
         """Stat of the file and its WAL: changes whenever any process writes."""

@@ -71,6 +71,18 @@ def test_trend_months_and_partial_flag(periods) -> None:
     assert not overview.trend(periods, date(2024, 1, 31), months=1).partial.iloc[0]
 
 
+def test_trend_whole_months_equal_the_transactions(periods) -> None:
+    """A whole month comes from customer_months, the month of as_of from the transactions:
+    January as a finished month equals January read as the current month, filtered or not."""
+    for f, expect in ((Filters(), (540.0, 270.0, 4, 9)), (Filters.of(regions=["North"]), (380.0, 190.0, 2, 5))):
+        done = overview.trend(periods, date(2024, 2, 10), f, months=2)
+        current = overview.trend(periods, date(2024, 1, 31), f, months=1)
+        jan = done[["revenue", "gross_profit", "active_customers", "orders"]].iloc[0].tolist()
+        assert jan == current[["revenue", "gross_profit", "active_customers", "orders"]].iloc[0].tolist()
+        assert tuple(jan) == expect   # A, B, C, D bought; A's return lowers revenue, not orders
+        assert done.iloc[1][["revenue", "active_customers", "orders"]].tolist() == [0.0, 0, 0]
+
+
 def test_pareto_by_hand(store_factory) -> None:
     store = store_factory(transactions=[tx(f"t{i}", f"C{i:02d}", "2024-01-10", str(i), "0") for i in range(1, 11)])
     res = overview.pareto(store, date(2024, 1, 31), period_days=30)

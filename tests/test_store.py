@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crm_core.errors import (
@@ -67,9 +67,13 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     assert store.schema_version() == latest_version()
     assert store.rows("SELECT customer_id, name FROM customers") == [("C1", "김민준")]
     assert store.rows("SELECT amount FROM transactions") == [(Decimal("10.10"),)]  # stored exactly
-    # The staging layer (migrations 2-3) works on the old rows, derived columns back-filled.
-    assert store.rows("SELECT customer_id, net_amount, first_of_day, first_of_month FROM stg_transactions") == [
-        ("C1", 10.1, True, True)]
+    # The staging layer works on the old rows, derived data back-filled; the per-row flags
+    # of migration 3 were dropped again by migration 9.
+    assert store.rows("SELECT customer_id, net_amount, is_return FROM stg_transactions") == [("C1", 10.1, False)]
+    columns = {r[0] for r in store.rows("SELECT column_name FROM (DESCRIBE transactions)")}
+    assert "first_of_day" not in columns and "first_of_month" not in columns and "tx_date" in columns
+    assert store.rows("SELECT customer_id, month, revenue, purchase_days, orders FROM customer_months") == [
+        ("C1", date(2024, 1, 1), 10.1, 1, 1)]
     assert store.rows("SELECT first_purchase FROM customers") == [(date(2024, 1, 2),)]
     assert store.rows("SELECT customer_id, day, purchase_days, revenue, customer_key FROM customer_days") == [
         ("C1", date(2024, 1, 2), 1, 10.1, 0)]
@@ -244,11 +248,13 @@ def test_sql_files_are_fixed_names_only() -> None:
 
 @settings(max_examples=20, deadline=None)
 @given(first=st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
-       second=st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 70), st.integers(-3, 9)), max_size=25))
-def test_refresh_derived_flags_match_distinct_days_and_months(tmp_path_factory, first, second) -> None:
-    """After an initial load and an incremental one, the flags count exactly the distinct
-    purchase (customer, day) and (customer, month) pairs; first_purchase is the earliest;
-    the customer_days state as of any date, and customer_months, equal brute-force sums."""
+       second=st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
+       removed=st.booleans())
+@example(first=[("A", 5, 3), ("B", 40, 2)], second=[("A", 2, 4), ("B", 41, -1), ("C", 3, 1)], removed=True)
+def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, removed) -> None:
+    """After an initial load and an incremental one (and, if drawn, the second one removed
+    again, as a rollback does): first_purchase is the earliest purchase (NULL when none is
+    left), and the customer_days state as of any date and customer_months equal brute-force sums."""
     store = Store(tmp_path_factory.mktemp("flags") / "f.duckdb", create=True)
     base = date(2024, 1, 1)
     rows: list[tuple[str, date, int]] = []
@@ -265,12 +271,13 @@ def test_refresh_derived_flags_match_distinct_days_and_months(tmp_path_factory, 
                             [f"T{len(rows)}", cid, d, amount])
             since = min(date.fromordinal(base.toordinal() + day) for _, day, _ in batch)
             Store.refresh_derived(cur, since if batch is second else None)
+    if removed and second:   # as ingest.rollback does: delete the rows, refresh from their earliest date
+        kept = len(rows) - len(second)
+        with store.transaction() as cur:
+            cur.execute("DELETE FROM transactions WHERE CAST(substr(transaction_id, 2) AS INTEGER) > ?", [kept])
+            Store.refresh_derived(cur, min(d for _, d, _ in rows[kept:]))
+        rows = rows[:kept]
     buys = [(c, d) for c, d, a in rows if a >= 0]
-    days = {(c, d) for c, d in buys}
-    months = {(c, d.year, d.month) for c, d in buys}
-    assert store.rows("""SELECT count(*) FILTER (WHERE first_of_day), count(*) FILTER (WHERE first_of_month),
-                                count(DISTINCT (customer_id, tx_date)) FILTER (WHERE first_of_day)
-                         FROM transactions""") == [(len(days), len(months), len(days))]
     firsts = {c: min(d for cc, d in buys if cc == c) for c, _ in buys}
     assert dict(store.rows("SELECT customer_id, first_purchase FROM customers WHERE first_purchase IS NOT NULL")) == firsts
     for day in (0, 20, 35, 70):
