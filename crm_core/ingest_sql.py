@@ -19,7 +19,8 @@ from typing import Any
 from .errors import IngestError
 from .ingest_schema import Kind
 
-__all__ = ["typed_sql", "day_first", "checks_sql", "insert_sql", "cell_text", "source_kind"]
+__all__ = ["typed_sql", "day_first", "checks_sql", "duplicate_key", "in_file_duplicates_sql", "insert_sql", "cell_text",
+           "source_kind"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
@@ -173,26 +174,48 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
     return typed, extra
 
 
+def duplicate_key(kind: Kind, mapped: set[str]) -> list[str]:
+    """What makes two rows the same: the kind's key (transaction_id, ...) when the file has
+    it, else every mapped column."""
+    key = [k for k in kind.key if k in mapped] if kind.key and all(k in mapped for k in kind.key) else []
+    return key or [c.name for c in kind.columns if c.name in mapped]
+
+
+def in_file_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> tuple[str, str]:
+    """(count of rows that repeat an earlier row of ``table``, UPDATE adding their problem).
+
+    Checked apart from :func:`checks_sql` because the per-row answer needs a window over
+    every key (2.2 s of 3.8 for 10M rows) while "are there any?" is one count of distinct
+    keys (0.8 s): the window runs only for a file that has duplicates. Keys compare as in
+    GROUP BY (NULL equals NULL). The problem goes before ``row:duplicate_stored``, where
+    :func:`checks_sql` would have put it."""
+    key = ", ".join(duplicate_key(kind, mapped))
+    count = f"SELECT count(*) - count(DISTINCT row({key})) FROM {table}"
+    update = (f"UPDATE {table} SET problems = list_concat(list_filter(problems, lambda p: p <> 'row:duplicate_stored'), "
+              f"['row:duplicate_in_file'], list_filter(problems, lambda p: p = 'row:duplicate_stored')) "
+              f"WHERE _row IN (SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY {key} ORDER BY _row) AS n "
+              f"FROM {table}) WHERE n > 1)")
+    return count, update
+
+
 def checks_sql(kind: Kind, mapped: set[str]) -> str:
-    """Problems that need other rows or tables: references, duplicates."""
+    """Problems that need other rows or tables: references, duplicates of stored rows
+    (duplicates within the file: :func:`in_file_duplicates_sql`)."""
     parts = []
     for column, table, target in kind.references:
         if column in mapped:
             parts.append(f"CASE WHEN t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {target} FROM {table}) "
                          f"THEN '{column}:unknown_reference' END")
-    key = [k for k in kind.key if k in mapped] if kind.key and all(k in mapped for k in kind.key) else []
-    cols = key or [c.name for c in kind.columns if c.name in mapped]
-    part = ", ".join(f"t.{c}" for c in cols)
-    parts.append(f"CASE WHEN row_number() OVER (PARTITION BY {part} ORDER BY t._row) > 1 THEN 'row:duplicate_in_file' END")
+    cols = duplicate_key(kind, mapped)
     if kind.name not in ("customers", "loyalty_programs"):   # those two update stored rows instead
         cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
         stored = {"transactions": {"date": "tx_date"}, "loyalty_costs": {"date": "cost_date"}}.get(kind.name, {})
         for a, b in stored.items():
             cond = cond.replace(f"s.{a} ", f"s.{b} ")
-        if kind.name == "transactions" and not key:
+        if kind.name == "transactions" and "transaction_id" not in cols:
             cond = cond.replace("s.tx_date IS NOT DISTINCT FROM t.date", "s.tx_date = CAST(t.date AS DATE)")
         parts.append(f"CASE WHEN EXISTS (SELECT 1 FROM {kind.table} s WHERE {cond}) THEN 'row:duplicate_stored' END")
-    return f"list_concat(t.problems, list_filter([{', '.join(parts)}], lambda p: p IS NOT NULL))"
+    return f"list_concat(t.problems, list_filter([{', '.join(parts) or 'CAST(NULL AS VARCHAR)'}], lambda p: p IS NOT NULL))"
 
 
 # Target columns per kind: canonical name -> (table column, SQL over the typed row t).

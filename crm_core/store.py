@@ -82,6 +82,9 @@ class _Shared:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        # Writers in this process take turns (other processes cannot open the file for
+        # writing at the same time): what a writer checked before its transaction holds in it.
+        self.write_lock = threading.RLock()
         self.conn: duckdb.DuckDBPyConnection | None = None
         self.read_only = False
         self.users = 0
@@ -204,16 +207,32 @@ class Store:
                 self._release(shared)
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN/COMMIT; any exception rolls everything back."""
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor holding this file's write lock (re-entrant): no other writer of this
+        process runs until it is closed. For a write prepared in steps (a load parses and
+        checks into temporary tables first, then writes in :meth:`atomic`), so the checks
+        still hold when the transaction runs."""
         with self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
-            try:
+            with _shared_for(self.path).write_lock:
                 yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+
+    @staticmethod
+    @contextmanager
+    def atomic(cur: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN/COMMIT on ``cur``; any exception rolls everything back."""
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor inside BEGIN/COMMIT, holding the write lock; any exception rolls everything back."""
+        with self.writer() as cur, Store.atomic(cur):
+            yield cur
 
     # -- schema ------------------------------------------------------------------
     def _check_and_migrate(self, conn: duckdb.DuckDBPyConnection, *, read_only: bool, fresh: bool) -> None:

@@ -147,6 +147,61 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
     assert ingest.history(store).set_index("ingest_id").loc[res.ingest_id, "status"] == "rolled_back"
 
 
+def test_repeated_rows_within_the_file(store: Store, tmp_path: Path) -> None:
+    """A row that repeats an earlier one of the file is flagged (the first stays good): by
+    transaction_id when the file has it, before a clash with a stored row; else by every
+    column as parsed, so a date written two ways is still the same row. A file without
+    repeats has none (that case skips the per-row check)."""
+    ok = tmp_path / "ok.csv"
+    ok.write_text("customer_id,date,amount,transaction_id\nC0000001,2026-09-01,10,K1\n", encoding="utf-8")
+    assert ingest.load_file(store, ok, "transactions", now=NOW, actor=ANALYST).status == "loaded"
+    keyed = tmp_path / "keyed.csv"
+    keyed.write_text("customer_id,date,amount,transaction_id\nC0000001,2026-09-01,10,K1\nC0000002,2026-09-02,20,K2\n"
+                     "C0000003,2026-09-03,30, K2\nC0000004,2026-09-04,40,K1\nC0000005,2026-09-05,50,K3\n", encoding="utf-8")
+    res = ingest.load_file(store, keyed, "transactions", now=NOW, actor=ANALYST)
+    assert [(e["row"], e["problem"]) for e in res.errors] == [
+        (1, "duplicate_stored"), (3, "duplicate_in_file"), (4, "duplicate_in_file"), (4, "duplicate_stored")]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("customer_id,date,amount\nC0000001,2026-09-10,10\nC0000001,2026.09.10,10.00\n"
+                     "C0000001,2026-09-10,11\nC0000002,20260910,10\n", encoding="utf-8")
+    res = ingest.load_file(store, plain, "transactions", now=NOW, actor=ANALYST)
+    assert [(e["row"], e["problem"]) for e in res.errors] == [(2, "duplicate_in_file")]
+    people = tmp_path / "people.csv"
+    people.write_text("customer_id,name\nN1,a\nN2,b\nN1,c\n", encoding="utf-8")
+    res = ingest.load_file(store, people, "customers", now=NOW, actor=ANALYST)
+    assert [(e["row"], e["problem"]) for e in res.errors] == [(3, "duplicate_in_file")]
+    fine = tmp_path / "fine.csv"
+    fine.write_text("customer_id,date,amount\nC0000001,2026-09-21,10\nC0000001,2026-09-22,10\n", encoding="utf-8")
+    assert ingest.load_file(store, fine, "transactions", now=NOW, actor=ANALYST).errors == []
+
+
+def test_loads_at_the_same_time_take_turns(store: Store, tmp_path: Path) -> None:
+    """Two analysts upload files with the same transactions at once: the loads take turns
+    (checks and write under one lock), so exactly one loads and the other finds the rows stored."""
+    import threading
+
+    files = []
+    for i in range(2):
+        f = tmp_path / f"same{i}.csv"
+        f.write_text("customer_id,date,amount,transaction_id\n" + "".join(
+            f"C000000{1 + j % 5},2026-08-{1 + j % 28:02d},{10 + i},S{j}\n" for j in range(2000)), encoding="utf-8")
+        files.append(f)
+    start, results = threading.Barrier(2), []
+
+    def load(f: Path) -> None:
+        start.wait()
+        results.append(ingest.load_file(store, f, "transactions", now=NOW, actor=ANALYST))
+
+    threads = [threading.Thread(target=load, args=(f,)) for f in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status for r in results) == ["loaded", "rejected"]
+    assert {e["problem"] for r in results if r.status == "rejected" for e in r.errors} == {"duplicate_stored"}
+    assert store.scalar("SELECT count(*) FROM transactions WHERE transaction_id LIKE 'S%'") == 2000
+
+
 def test_customers_update_and_text_stays_text(store: Store) -> None:
     """A customers file adds new customers and updates known ones; formula-like and HTML
     text is stored as text and exported safely."""
