@@ -233,19 +233,37 @@ def measure(step: str, db: str) -> dict[str, Any]:
         con.execute(f"CREATE TABLE t AS SELECT * FROM read_{fmt}('{src}')")
         out["duckdb_ctas_s"] = time.perf_counter() - t1
         con.close()
-        for p in (target, Path(str(target) + ".wal")):
-            p.unlink(missing_ok=True)
-        fresh = Store(target, create=True)
+        out["ctas_close_s"] = round(time.perf_counter() - t1 - out["duckdb_ctas_s"], 2)
         ids = store.df("SELECT customer_id FROM customers")
-        with fresh.transaction() as cur:   # the customers the file refers to
-            cur.register("ids", ids)
-            cur.execute("INSERT INTO customers (customer_id) SELECT customer_id FROM ids")
-            cur.unregister("ids")
+
+        def fresh_store() -> Store:
+            for p in (target, Path(str(target) + ".wal")):
+                p.unlink(missing_ok=True)
+            fresh = Store(target, create=True)
+            with fresh.transaction() as cur:   # the customers the file refers to
+                cur.register("ids", ids)
+                cur.execute("INSERT INTO customers (customer_id) SELECT customer_id FROM ids")
+                cur.unregister("ids")
+            return fresh
+
+        # The floor: the same rows straight into our transactions table, nothing parsed,
+        # checked or derived (what any load into this schema pays before doing its work).
+        # (Timed to its COMMIT, as the load and the CTAS are: not the checkpoint at close.)
+        fresh = fresh_store()
+        with fresh.session():
+            with fresh.transaction() as cur:
+                t1 = time.perf_counter()
+                cur.execute(f"INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, cost) "
+                            f"SELECT transaction_id, customer_id, date, amount, cost FROM read_{fmt}('{src}')")
+            out["bare_insert_s"] = time.perf_counter() - t1
+        fresh = fresh_store()
         stages: dict[str, float] = {}
-        t0 = time.perf_counter()
-        res = ingest.load_file(fresh, src, "transactions", now=datetime.now(), actor=Principal.local_user("bench"),
-                               progress=lambda stage, rows: stages.setdefault(stage, time.perf_counter() - t0))
-        out["cold_s"], out["rows"] = time.perf_counter() - t0, res.rows_loaded
+        with fresh.session():   # timed to the load's COMMIT, like the others
+            t0 = time.perf_counter()
+            res = ingest.load_file(fresh, src, "transactions", now=datetime.now(), actor=Principal.local_user("bench"),
+                                   progress=lambda stage, rows: stages.setdefault(stage, time.perf_counter() - t0))
+            out["cold_s"], out["rows"] = time.perf_counter() - t0, res.rows_loaded
+        out["close_s"] = round(time.perf_counter() - t0 - out["cold_s"], 2)   # the checkpoint when the file closes
         out["ratio"] = round(out["cold_s"] / out["duckdb_ctas_s"], 2)
         out["stages_s"] = {k: round(v, 1) for k, v in stages.items()}
     elif step == "demo_default":
@@ -389,8 +407,11 @@ def main() -> int:
         print(f"{step:<20}{fmt(best['cold_s']):>14}{fmt(t_cold, 1):>8}{fmt(cached):>10}{fmt(t_cached, 1):>8}"
               f"{peak:>9}{'-' if t_mem is None else t_mem:>8}  {'ok' if met else 'MISSED'}"
               + (f"  ({best['rows']:,} rows)" if "rows" in best else "")
-              + (f"  DuckDB CTAS {best['duckdb_ctas_s']:.1f} s, ratio {best['ratio']} (target {RATIO_TARGETS[step]}),"
-                 f" stages started at {best['stages_s']} s" if "ratio" in best else ""))
+              + (f"  DuckDB CTAS {best['duckdb_ctas_s']:.1f} s, ratio {best['ratio']} (target {RATIO_TARGETS[step]});"
+                 f" bare INSERT into transactions {best['bare_insert_s']:.1f} s"
+                 f" (ratio {best['bare_insert_s'] / best['duckdb_ctas_s']:.2f}); stages started at {best['stages_s']} s;"
+                 f" closing the file after: CTAS {best['ctas_close_s']} s, load {best['close_s']} s"
+                 if "ratio" in best else ""))
     if "lifetimes" in args.steps:
         if Path(args.lifetimes_python).exists():
             ok &= compare_lifetimes(args.lifetimes_python)

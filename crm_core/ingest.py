@@ -16,8 +16,8 @@ Steps (the CLI and the Upload page share them):
    quarantine), extra columns kept aside, the load recorded. Rejected rows without
    acceptance: nothing is loaded; the rows and reasons are kept for download.
 A crash or kill at any point leaves the database as it was (DuckDB's transaction; steps 2-4
-only fill temporary tables). Writers of one process take turns (``Store.writer``), so what
-step 4 checked against stored rows still holds in step 5.
+only fill temporary tables). Loads and rollbacks of one process take turns (``Store.writer``),
+so what step 4 checked against stored rows still holds in step 5.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) ->
         raise InvalidParameterError(f"load {ingest_id} is {status}, not a loaded file", name="ingest_id", value=ingest_id)
     table = KINDS[kind].table
     removed = 0
-    with store.transaction() as cur:
+    with store.writer() as cur, Store.atomic(cur):
         since = None
         if kind == "transactions":
             since = cur.execute("SELECT min(tx_date) FROM transactions WHERE ingest_id = ?", [ingest_id]).fetchone()[0]

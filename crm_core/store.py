@@ -82,8 +82,8 @@ class _Shared:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        # Writers in this process take turns (other processes cannot open the file for
-        # writing at the same time): what a writer checked before its transaction holds in it.
+        # Loads and rollbacks in this process take turns (other processes cannot open the
+        # file for writing at the same time): what a load checked still holds when it writes.
         self.write_lock = threading.RLock()
         self.conn: duckdb.DuckDBPyConnection | None = None
         self.read_only = False
@@ -208,10 +208,10 @@ class Store:
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor holding this file's write lock (re-entrant): no other writer of this
-        process runs until it is closed. For a write prepared in steps (a load parses and
-        checks into temporary tables first, then writes in :meth:`atomic`), so the checks
-        still hold when the transaction runs."""
+        """A cursor holding this file's write lock (re-entrant): no other holder of it in
+        this process runs until it is closed. Loads and rollbacks take it: a load parses and
+        checks into temporary tables first, then writes in :meth:`atomic`, and the checks
+        against stored rows must still hold when it writes."""
         with self.cursor() as cur:
             with _shared_for(self.path).write_lock:
                 yield cur
@@ -230,8 +230,9 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor inside BEGIN/COMMIT, holding the write lock; any exception rolls everything back."""
-        with self.writer() as cur, Store.atomic(cur):
+        """A cursor inside BEGIN/COMMIT; any exception rolls everything back. Takes no write
+        lock: small independent writes (an audit entry) need not wait for a long load."""
+        with self.cursor() as cur, Store.atomic(cur):
             yield cur
 
     # -- schema ------------------------------------------------------------------

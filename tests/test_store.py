@@ -304,3 +304,33 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
     assert sorted(keys.values()) == list(range(len(keys)))        # dense, unique, given at each load
     assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_months"))
     assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_days"))
+
+
+def test_write_lock_serialises_loads_but_not_small_writes(tmp_path: Path) -> None:
+    """Store.writer (loads, rollbacks) takes turns with other writers; a plain transaction
+    (an audit entry, a setting) does not wait for it, so a long load does not stall sign-ins."""
+    import threading
+
+    store = Store(tmp_path / "w.duckdb", create=True)
+    done: list[str] = []
+
+    def plain() -> None:
+        with store.transaction() as cur:
+            Store.set_meta(cur, "probe", "1")
+        done.append("plain")
+
+    def writer() -> None:
+        with store.writer():
+            done.append("writer")
+
+    with store.writer():
+        t1 = threading.Thread(target=plain)
+        t1.start()
+        t1.join(timeout=10)
+        assert done == ["plain"]                 # went through while the lock was held
+        t2 = threading.Thread(target=writer)
+        t2.start()
+        t2.join(timeout=0.5)
+        assert t2.is_alive() and done == ["plain"]   # waits for its turn
+    t2.join(timeout=10)
+    assert done == ["plain", "writer"] and store.meta("probe") == "1"
