@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,7 +17,7 @@ from crm_core.overview import KPI_NAMES, Kpis
 from .auth import now, principal
 from .context import PageContext
 
-__all__ = ["kpi_row", "definitions", "customer_list", "chart", "PREVIEW_ROWS"]
+__all__ = ["kpi_row", "definitions", "customer_list", "chart", "lazy_tabs", "PREVIEW_ROWS"]
 
 PREVIEW_ROWS = 200
 _PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", "next_tier", "region", "channel", "customer_type",
@@ -35,6 +35,21 @@ def chart(spec: EChart, key: str, on_select: Callable[[], None] | None = None) -
     extra: dict[str, Any] = {} if on_select is None else {"on_select": on_select}
     st.echarts_chart(spec.option, height=spec.height, width="stretch", key=key, renderer="svg",
                      alt=spec.option.get("title", {}).get("text"), **extra)
+
+
+def lazy_tabs(ctx: PageContext, label_keys: Sequence[str], key: str) -> Sequence[Any]:
+    """Tabs of which only the open one runs (and ships). The widget holds the open tab's
+    label, which changes with the language; the label's catalogue key is kept beside it
+    (``<key>__open``), so switching the language keeps the same tab open."""
+    labels = [ctx.tr.t(k) for k in label_keys]
+    ss = st.session_state
+    held, opened = ss.get(key), ss.get(f"{key}__open")
+    if held is not None and held not in labels and opened in label_keys:
+        ss[key] = labels[list(label_keys).index(opened)]
+    tabs = st.tabs(labels, key=key, on_change="rerun")
+    if ss.get(key) in labels:
+        ss[f"{key}__open"] = label_keys[labels.index(ss[key])]
+    return tabs
 
 
 def _fmt(ctx: PageContext, name: str, value: float | None) -> str:

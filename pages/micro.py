@@ -8,7 +8,7 @@ from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
 from crm_app.targets import settings
-from crm_app.widgets import chart, customer_list
+from crm_app.widgets import chart, customer_list, lazy_tabs
 from crm_core import micro
 from crm_core.rfm import SEGMENTS
 from crm_core.target_charts import cell_label, micro_bar_figure, mix_figure
@@ -55,8 +55,7 @@ def freeze(where: dict[str, list[str]]) -> tuple[tuple[str, tuple[str, ...]], ..
     return tuple(sorted((k, tuple(sorted(v))) for k, v in where.items() if v))
 
 
-cut_tab, compare_tab = st.tabs([t.t("micro.tab_cut"), t.t("micro.tab_compare")], key="micro_tab",
-                                on_change="rerun")  # only the open tab runs (and ships)
+cut_tab, compare_tab = lazy_tabs(ctx, ["micro.tab_cut", "micro.tab_compare"], "micro_tab")  # only the open one runs
 with cut_tab:
     if cut_tab.open:
         dims = st.multiselect(t.t("micro.dims"), list(micro.DIMENSIONS), default=list(micro.DEFAULT_DIMS), max_selections=3,

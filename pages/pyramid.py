@@ -9,7 +9,7 @@ from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
 from crm_app.targets import settings, tier_controls
-from crm_app.widgets import chart, customer_list
+from crm_app.widgets import chart, customer_list, lazy_tabs
 from crm_core import micro, pyramid
 from crm_core.overview_charts import pareto_figure
 from crm_core.target_charts import pyramid_figure, what_if_figure
@@ -28,9 +28,8 @@ if res["customers"] == 0:
     st.info(t.t("empty.no_customers_match"), icon=":material/filter_alt_off:")
     st.stop()
 
-tiers_tab, upgrade_tab, whatif_tab = st.tabs(
-    [t.t("pyramid.tab_tiers"), t.t("pyramid.tab_upgrade"), t.t("pyramid.tab_whatif")], key="pyr_tab",
-    on_change="rerun")  # only the open tab runs (and ships)
+tiers_tab, upgrade_tab, whatif_tab = lazy_tabs(ctx, ["pyramid.tab_tiers", "pyramid.tab_upgrade", "pyramid.tab_whatif"],
+                                              "pyr_tab")  # only the open tab runs (and ships)
 
 with tiers_tab:
     if tiers_tab.open:

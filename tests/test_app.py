@@ -179,6 +179,10 @@ def test_closed_tabs_and_lists_run_only_when_opened(monkeypatch: pytest.MonkeyPa
     customers = table[table[en["micro.measure"]] == en["micro.m.customers"]]
     everyone = f"{len(Store(demo_db).df('SELECT customer_id FROM customers')):,}"
     assert list(customers[en["micro.group_a"]]) == [everyone]   # no condition: every customer
+    at.selectbox(key="w_lang").set_value("ko").run()           # another language: the same tab stays open
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["micro_tab"] == catalogue("ko")["micro.tab_compare"]
+    assert [c.key for c in at.get("echarts_chart")] == ["micro_cmp_mix"]
 
 
 def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:

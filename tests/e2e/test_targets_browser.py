@@ -15,7 +15,7 @@ from crm_core import micro, overview, pyramid, rfm
 from crm_core.i18n import LANGUAGES, Translator, catalogue
 from crm_core.store import Store
 
-from .conftest import Server, nav_link, screenshot, wait_ready
+from .conftest import Server, nav_link, pick_option, screenshot, wait_ready
 
 EN = catalogue("en")
 
@@ -137,6 +137,13 @@ def test_micro_segments_cut_and_compare(page: Page, server: Server, truth: dict,
     expect(page.get_by_text(zh["micro.group_a"]).first).to_be_visible()
     wait_ready(page)
     screenshot(page, "micro-zh_Hans")
+    # Switching the language keeps the Compare tab open (the tab's label changes with it).
+    ko = catalogue("ko")
+    language = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=zh["sidebar.language"])
+    pick_option(page, language, "한국어")
+    expect(page.get_by_role("tab", name=ko["micro.tab_compare"])).to_have_attribute("aria-selected", "true", timeout=20_000)
+    expect(page.get_by_text(ko["micro.group_a"]).first).to_be_visible()
+    wait_ready(page)
 
 
 def test_customer_text_in_chart_labels_and_tooltips_stays_text(page: Page, tmp_path: Path,
