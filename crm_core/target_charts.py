@@ -89,14 +89,15 @@ def rf_heatmap(grid: pd.DataFrame, tr: Translator, currency: str, rate: float = 
 
 def pyramid_figure(pyr: pd.DataFrame, tr: Translator, currency: str, rate: float = 1.0) -> EChart:
     """Tiers top-down as a centred pyramid (bar width ~ sqrt(customers), so small tiers
-    stay visible); the axis names each tier with its customers, the bar its shares of
-    revenue and profit (beside the bar where it does not fit inside; always in the tooltip)."""
+    stay visible). The left axis names each tier with its customers, the right axis its
+    shares of revenue and profit: axis labels are laid out inside the chart (containLabel),
+    so they are never cut off, whatever the bar widths, language or chart width (labels
+    beside the bars were, on narrow charts). Everything is also in the tooltip."""
     widths = np.sqrt(np.maximum(pyr["customers"].to_numpy(dtype=np.float64), 0))
     widest = float(widths.max()) if len(widths) and widths.max() > 0 else 1.0
-    top = 1.4 * widest     # room beside the narrower bars for the labels that do not fit inside
     names = [f"{tr.t(f'tier.{t}')}\n{tr.number(c)} ({tr.percent(cs)})"
              for t, c, cs in zip(pyr["tier"], pyr["customers"], pyr["customer_share"])]
-    inside = [tr.t("chart.pyramid.shares", revenue=tr.percent(rs), profit=tr.percent(ps))
+    shares = [tr.t("chart.pyramid.shares", revenue=tr.percent(rs), profit=tr.percent(ps))
               for rs, ps in zip(pyr["revenue_share"], pyr["profit_share"])]
     hover = [tr.t("chart.pyramid.label", customers=tr.number(c), share=tr.percent(cs), revenue=tr.percent(rs),
                   profit=tr.percent(ps))
@@ -104,20 +105,17 @@ def pyramid_figure(pyr: pd.DataFrame, tr: Translator, currency: str, rate: float
     money = [tr.money(v * rate, currency) for v in pyr["revenue"]]
     option = base_option(tr.t("chart.pyramid.title"))
     option["grid"].update(left=10, right=10)
-    option["xAxis"] = {"type": "value", "show": False, "max": top}
-    option["yAxis"] = {"type": "category", "data": names, "inverse": True, "axisTick": {"show": False},
-                       "axisLine": {"show": False}, "axisLabel": {"lineHeight": 16}}
-    pad = [{"value": number((top - w) / 2), "itemStyle": {"color": "transparent"}} for w in widths]
-    bars = [{"value": [number(w), n, i, h, m],
-             "itemStyle": {"color": TIER_COLORS[t]},
-             "label": {"position": "inside" if w >= 0.45 * widest else "right",
-                       "color": "#ffffff" if t in ("top", "big") and w >= 0.45 * widest else "#31333f"}}
-            for w, n, i, h, m, t in zip(widths, names, inside, hover, money, pyr["tier"])]
+    option["xAxis"] = {"type": "value", "show": False, "max": widest}
+    plain = {"axisTick": {"show": False}, "axisLine": {"show": False}, "inverse": True, "type": "category"}
+    option["yAxis"] = [{**plain, "data": names, "axisLabel": {"lineHeight": 16}},
+                       {**plain, "data": shares, "position": "right", "axisLabel": {"fontSize": 11}}]
+    pad = [{"value": number((widest - w) / 2), "itemStyle": {"color": "transparent"}} for w in widths]
+    bars = [{"value": [number(w), n, i, h, m], "itemStyle": {"color": TIER_COLORS[t]}}
+            for w, n, i, h, m, t in zip(widths, names, shares, hover, money, pyr["tier"])]
     option["series"] = [
         {"type": "bar", "stack": "pyramid", "data": pad, "silent": True, "tooltip": {"show": False},
          "barCategoryGap": "12%"},
         {"type": "bar", "stack": "pyramid", "data": bars, "encode": {"x": 0, "y": 1},
-         "label": {"show": True, "formatter": "{@[2]}", "fontSize": 11},
          "tooltip": {"formatter": "{@[3]}<br/>{@[4]}"}},
     ]
     return EChart(option, 460)

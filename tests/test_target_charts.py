@@ -100,10 +100,13 @@ def test_pyramid_bars_are_centred_and_sized_by_sqrt_customers(base: dict[str, An
         assert b["value"][0] == pytest.approx(w)
         assert 2 * p["value"] + b["value"][0] == pytest.approx(width)    # centred
         assert b["itemStyle"]["color"] == TIER_COLORS[tier]
-    assert chart.option["yAxis"]["data"][0].startswith(KO.t("tier.top"))
-    assert chart.option["yAxis"]["inverse"] is True
-    top = pyr.iloc[0]
-    assert KO.percent(top["revenue_share"]) in bars[0]["value"][2]
+    left, right = chart.option["yAxis"]
+    assert left["data"][0].startswith(KO.t("tier.top")) and left["inverse"] is right["inverse"] is True
+    # The shares are the right axis's labels, tier by tier (laid out inside the chart, never cut off).
+    assert right["position"] == "right" and len(right["data"]) == len(pyr)
+    for label, (_, row) in zip(right["data"], pyr.iterrows()):
+        assert KO.percent(row["revenue_share"]) in label and KO.percent(row["profit_share"]) in label
+    assert chart.option["grid"]["containLabel"] is True
 
 
 def test_what_if_bars_are_the_changes(base: dict[str, Any]) -> None:
