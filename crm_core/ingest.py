@@ -166,9 +166,14 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             headers = source.headers
             proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra)
             res.mapping = proposed
-            positional = ", ".join(f"#{i} AS c{i}" for i in range(1, len(headers) + 1))
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT row_number() OVER () AS _row, {positional} "
-                        f"FROM ({source.sql})")
+            if source.numbered_sql:   # the file numbers its rows: column 1 is the number
+                positional = ", ".join(f"#{i + 1} AS c{i}" for i in range(1, len(headers) + 1))
+                cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT #1 AS _row, {positional} "
+                            f"FROM ({source.numbered_sql})")
+            else:
+                positional = ", ".join(f"#{i} AS c{i}" for i in range(1, len(headers) + 1))
+                cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT row_number() OVER () AS _row, {positional} "
+                            f"FROM ({source.sql})")
         res.rows_read = int(cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
         report("parsing", res.rows_read)
         if res.rows_read == 0:

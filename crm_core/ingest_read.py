@@ -43,6 +43,10 @@ class Source:
     sheet: str | None
     sql: str                 # SELECT over the file with every column as the file has it
     headers: tuple[str, ...]
+    # SELECT of the 1-based row number followed by the columns of ``sql`` ("_row, *"), where
+    # the format gives row numbers itself (Parquet: the file's own row index, 0.4 s less than
+    # numbering 10M rows with a window); None: number the rows in reading order.
+    numbered_sql: str | None = None
 
 
 def fingerprint(path: Path) -> tuple[str, int]:
@@ -154,7 +158,13 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
             yield _excel(target, sheet, cur)
         elif kind == "parquet":
             sql = f"SELECT * FROM read_parquet({_quote(str(target))})"
-            yield Source("parquet", None, None, sql, _headers(cur, sql))
+            headers = _headers(cur, sql)
+            if "file_row_number" in headers:   # a data column of that name: number the rows ourselves
+                yield Source("parquet", None, None, sql, headers)
+            else:
+                numbered = (f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) "
+                            f"FROM read_parquet({_quote(str(target))}, file_row_number = true)")
+                yield Source("parquet", None, None, sql, headers, numbered)
         else:
             with open(target, "rb") as f:
                 sample = f.read(_SAMPLE)

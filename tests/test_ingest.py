@@ -202,6 +202,33 @@ def test_loads_at_the_same_time_take_turns(store: Store, tmp_path: Path) -> None
     assert store.scalar("SELECT count(*) FROM transactions WHERE transaction_id LIKE 'S%'") == 2000
 
 
+@pytest.mark.parametrize("extra", [None, "file_row_number"])
+def test_parquet_rows_are_numbered_across_row_groups(store: Store, tmp_path: Path, extra: str | None) -> None:
+    """Parquet rows are numbered by the file's own row index: the problem rows are the
+    file's rows, row groups or not, also when the file has a column named like that index."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 1000
+    amounts = [f"{i % 50 + 1}.00" for i in range(n)]
+    amounts[776], amounts[998] = "abc", ""
+    cols = {"customer_id": [f"C000000{1 + i % 5}" for i in range(n)], "date": ["2026-07-01"] * n,
+            "amount": amounts, "transaction_id": [f"P{i}" for i in range(n)]}
+    if extra:
+        cols[extra] = [str(i) for i in range(n)]
+    path = tmp_path / "groups.parquet"
+    pq.write_table(pa.table(cols), path, row_group_size=64)
+    assert pq.ParquetFile(path).num_row_groups == 16
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST, accept_rejects=True)
+    assert [(e["row"], e["column"], e["problem"]) for e in res.errors] == [(777, "amount", "invalid"),
+                                                                         (999, "amount", "missing")]
+    assert res.rows_loaded == n - 2
+    if extra:   # the column is data, kept with its row
+        kept = store.rows("SELECT row_number, data FROM ingest_extra WHERE ingest_id = ? AND row_number IN (1, 1000)",
+                          [res.ingest_id])
+        assert sorted((r, json.loads(d)) for r, d in kept) == [(1, ["0"]), (1000, ["999"])]
+
+
 def test_customers_update_and_text_stays_text(store: Store) -> None:
     """A customers file adds new customers and updates known ones; formula-like and HTML
     text is stored as text and exported safely."""
