@@ -7,7 +7,7 @@ import streamlit as st
 from crm_app import exits
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
-from crm_app.widgets import customer_list
+from crm_app.widgets import chart, customer_list
 from crm_core import churn, churn_groups
 from crm_core.churn_charts import (complaints_figure, dimension_bars, reason_area, reason_bars, reason_donut,
                                    trend_figure)
@@ -39,8 +39,7 @@ st.caption(t.t("churn.annual_caption", rate=t.percent(d.annual_rate), years=t.nu
 
 freq = st.segmented_control(t.t("churn.freq"), ["month", "quarter"], default="month", key="churn_freq",
                             required=True, format_func=lambda f: t.t(f"churn.freq.{f}")) or "month"
-st.plotly_chart(trend_figure(d.monthly if freq == "month" else d.quarterly, t, freq), width="stretch",
-                key="churn_trend")
+chart(trend_figure(d.monthly if freq == "month" else d.quarterly, t, freq), "churn_trend")
 
 st.subheader(t.t("churn.reasons"))
 left, right = st.columns([3, 2])
@@ -48,15 +47,15 @@ with left:
     value = st.segmented_control(t.t("churn.reason_value"), ["customers", "lost_revenue"], default="customers",
                                  key="churn_reason_value", required=True,
                                  format_func=lambda v: t.t(f"churn.reason_value.{v}")) or "customers"
-    st.plotly_chart(reason_bars(d.reasons, t, value, ctx.currency, ctx.rate), width="stretch", key="churn_bars")
+    chart(reason_bars(d.reasons, t, value, ctx.currency, ctx.rate), "churn_bars")
 with right:
-    st.plotly_chart(reason_donut(d.reasons, t), width="stretch", key="churn_donut")
+    chart(reason_donut(d.reasons, t), "churn_donut")
 dim = st.segmented_control(t.t("churn.by_group"), list(churn_groups.GROUP_DIMENSIONS), default="region", key="churn_dim",
                            required=True, format_func=lambda x: t.t(f"dim.{x}")) or "region"
 tables = exits.breakdowns(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, years, dim,
                           threshold, method)
-st.plotly_chart(reason_area(tables["over_time"], t), width="stretch", key="churn_area")
-st.plotly_chart(dimension_bars(tables["by_dimension"], t, dim, tables["rates"]), width="stretch", key="churn_dim_chart")
+chart(reason_area(tables["over_time"], t), "churn_area")
+chart(dimension_bars(tables["by_dimension"], t, dim, tables["rates"]), "churn_dim_chart")
 st.caption(t.t("churn.reasons_definition"))
 
 st.subheader(t.t("churn.retention"))
@@ -72,7 +71,7 @@ r[2].metric(t.t("churn.break_even"), ctx.money(be["break_even_budget"], compact=
 r[3].metric(t.t("churn.spent"), ctx.money(d.retention_spend, compact=True), border=True, help=t.t("churn.spent_help"))
 
 st.subheader(t.t("churn.complaints"))
-st.plotly_chart(complaints_figure(d.complaints, t), width="stretch", key="churn_complaints")
+chart(complaints_figure(d.complaints, t), "churn_complaints")
 st.caption(t.t("churn.complaints_definition"))
 
 st.subheader(t.t("churn.at_risk"))
