@@ -130,7 +130,12 @@ class Translator:
         if _missing(value):
             return MISSING
         if compact and abs(value) >= 10_000:
-            text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
+            # three significant digits in every language ($1.40M, US$140만, US$140万, $873K):
+            # a fixed two decimals gave "US$140.44만", too long for a KPI card
+            for digits in (0, 1, 2):
+                text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=digits)
+                if sum(ch.isdigit() for ch in text) >= 3:
+                    break
         elif currency in _NO_DECIMALS or get_currency_precision(currency) == 0:
             text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0",
                                    currency_digits=False)
