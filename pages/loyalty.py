@@ -8,6 +8,7 @@ import streamlit as st
 from crm_app import loyalty as app
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
+from crm_app.widgets import chart
 from crm_core.loyalty_charts import balance_figure, event_figure, roi_figure, waterfall_figure
 from crm_core.loyalty_roi import what_if
 
@@ -40,9 +41,9 @@ e, m = p.estimate, p.money
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(waterfall_figure(m, t, ctx.currency, ctx.rate), width="stretch", key="loy_waterfall")
+    chart(waterfall_figure(m, t, ctx.currency, ctx.rate), "loy_waterfall")
 with right:
-    st.plotly_chart(roi_figure(m.yearly, m.monthly, t, ctx.currency, ctx.rate), width="stretch", key="loy_roi")
+    chart(roi_figure(m.yearly, m.monthly, t, ctx.currency, ctx.rate), "loy_roi")
 st.caption(t.t("loyalty.money_definition"))
 
 if e is None:
@@ -51,9 +52,9 @@ else:
     st.subheader(t.t("loyalty.effect"))
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(event_figure(e.event, t, ctx.currency, ctx.rate), width="stretch", key="loy_event")
+        chart(event_figure(e.event, t, ctx.currency, ctx.rate), "loy_event")
     with right:
-        st.plotly_chart(balance_figure(e.balance, t), width="stretch", key="loy_balance")
+        chart(balance_figure(e.balance, t), "loy_balance")
     k = st.columns(4)
     k[0].metric(t.t("loyalty.analysed"), t.number(e.members_analysed),
                 help=t.t("loyalty.analysed_help", excluded=t.number(e.members_excluded),

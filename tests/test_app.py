@@ -262,7 +262,7 @@ def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, 
     assert not at.exception, [e.value for e in at.exception]
     cat, tr = catalogue("zh_Hant"), Translator("zh_Hant")
     assert at.title[0].value == cat["page.loyalty"]
-    assert len(at.get("plotly_chart")) == 4
+    assert [c.key for c in at.get("echarts_chart")] == ["loy_waterfall", "loy_roi", "loy_event", "loy_balance"]
     rep = loyalty_report.analyse(Store(demo_db), overview.default_as_of(Store(demo_db)))
     members = [m.value for m in at.metric if m.label == cat["loyalty.members"]]
     assert members == [tr.number(p.money.members) for p in rep.programs]
