@@ -57,10 +57,14 @@ def tooltip_safe(text: str) -> str:
             .replace("{", "\uff5b").replace("}", "\uff5d"))
 
 
-def base_option(title: str, *, subtitle: str = "", legend: bool = False, top: int = 60) -> dict[str, Any]:
-    """Title at the top left, the app's font stack, a grid that leaves room for axis names."""
+def base_option(title: str, *, subtitle: str = "", legend: bool = False, top: int = 60,
+                title_width: int | None = None) -> dict[str, Any]:
+    """Title at the top left, the app's font stack, a grid that leaves room for axis names.
+    ``title_width`` (px): the title (and subtitle) wrap at that width, for half-width charts
+    with long titles (leave room for the extra line in ``top``)."""
+    wrap = {"width": title_width, "overflow": "break"} if title_width else {}
     option: dict[str, Any] = {
-        "title": {"text": title, "left": 0, "textStyle": {"fontSize": 16, "fontFamily": FONT_STACK}},
+        "title": {"text": title, "left": 0, "textStyle": {"fontSize": 16, "fontFamily": FONT_STACK, **wrap}},
         "textStyle": {"fontFamily": FONT_STACK},
         "grid": {"left": 10, "right": 20, "top": top, "bottom": 10, "containLabel": True},
         "tooltip": {"trigger": "item", "confine": True},
@@ -68,6 +72,8 @@ def base_option(title: str, *, subtitle: str = "", legend: bool = False, top: in
     }
     if subtitle:
         option["title"]["subtext"] = subtitle
+        if wrap:
+            option["title"]["subtextStyle"] = dict(wrap)
     if legend:
         option["legend"] = {"top": 28, "right": 0, "type": "scroll"}
     return option

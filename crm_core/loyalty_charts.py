@@ -67,9 +67,7 @@ def event_figure(event: pd.DataFrame, tr: Translator, currency: str, rate: float
     # The title and the y axis's name are long (in English): both wrap instead of running
     # off a half-width chart, the name as the subtitle; the legend and the plot start lower.
     option = base_option(tr.t("loyalty.event.title"), subtitle=tr.t("loyalty.axis.indexed_spend"), legend=True,
-                         top=140)
-    option["title"]["textStyle"].update(width=420, overflow="break")
-    option["title"]["subtextStyle"] = {"width": 420, "overflow": "break"}
+                         top=140, title_width=420)
     option["legend"]["top"] = 84
     option["grid"].update(bottom=30)
     option["xAxis"] = {"type": "value", "min": int(ks.min()) if len(ks) else -1, "max": int(ks.max()) if len(ks) else 1,

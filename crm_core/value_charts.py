@@ -1,7 +1,8 @@
-"""Chart builders for customer value: CLV model diagnostics and the profitability quadrants.
+"""Chart builder for the profitability quadrants (the CLV page's charts are ECharts:
+:mod:`crm_core.clv_charts`).
 
-Frames in, plotly Figures out. The quadrant scatter draws at most ``MAX_POINTS`` customers
-(WebGL); beyond that it draws a density grid plus an even sample, and says so.
+A frame in, a plotly Figure out: a WebGL scatter with box/lasso selection of at most
+``MAX_POINTS`` customers; beyond that a density grid plus an even sample, and it says so.
 """
 
 from __future__ import annotations
@@ -15,73 +16,10 @@ from .i18n import Translator
 from .palette import QUADRANT_COLORS, SERIES
 from .quadrants import AXES, QUADRANTS_A, QUADRANTS_B, density, slog
 
-__all__ = ["MAX_POINTS", "SAMPLE_POINTS", "matrix_figure", "clv_histogram", "calibration_figure", "holdout_figure",
-           "quadrant_figure"]
+__all__ = ["MAX_POINTS", "SAMPLE_POINTS", "quadrant_figure"]
 
 MAX_POINTS = 50_000
 SAMPLE_POINTS = 5_000
-
-
-def matrix_figure(matrix: pd.DataFrame, measure: str, tr: Translator, unit: str) -> go.Figure:
-    """Frequency (rows) x recency (columns) surface of expected purchases or P(alive)."""
-    z = matrix.to_numpy()
-    fig = go.Figure(go.Heatmap(
-        z=z, x=matrix.columns.to_numpy(float), y=matrix.index.to_numpy(int),
-        colorscale="Blues" if measure == "expected_purchases" else "RdYlGn",
-        zmin=0, zmax=1 if measure == "p_alive" else None,
-        hovertemplate=(f"{tr.t('clv.axis.frequency')}: %{{y}}<br>"
-                       f"{tr.t('clv.axis.recency', unit=tr.t(f'unit.{unit}'))}: %{{x:.1f}}<br>"
-                       f"{tr.t(f'clv.measure.{measure}')}: %{{z:.2f}}<extra></extra>"),
-        colorbar={"title": {"text": tr.t(f"clv.measure.{measure}")}}))
-    fig.update_layout(xaxis={"title": {"text": tr.t("clv.axis.recency", unit=tr.t(f"unit.{unit}"))}},
-                      yaxis={"title": {"text": tr.t("clv.axis.frequency")}})
-    return base_layout(fig, tr.t(f"clv.matrix_title.{measure}"), height=420)
-
-
-def clv_histogram(clv: pd.Series, tr: Translator, currency: str, rate: float = 1.0, bins: int = 40) -> go.Figure:
-    """Customers by CLV band (binned here: never one bar per customer). The top and bottom
-    1% are folded into the end bands so a few extremes do not flatten the rest."""
-    values = clv.to_numpy(float) * rate
-    values = values[np.isfinite(values)]
-    fig = go.Figure()
-    if values.size:
-        lo, hi = (float(v) for v in np.percentile(values, [1, 99]))
-        hi = hi if hi > lo else lo + 1
-        counts, edges = np.histogram(np.clip(values, lo, hi), bins=bins, range=(lo, hi))
-        mids = (edges[:-1] + edges[1:]) / 2
-        labels = [f"{tr.money(a, currency, compact=True)} – {tr.money(b, currency, compact=True)}"
-                  for a, b in zip(edges[:-1], edges[1:])]
-        fig.add_bar(x=mids, y=counts, width=np.diff(edges), marker={"color": SERIES["revenue"]},
-                    customdata=np.column_stack([labels, [tr.number(c) for c in counts]]),
-                    hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>", name="")
-    fig.update_layout(xaxis={"title": {"text": tr.t("clv.axis.clv", currency=currency)}},
-                      yaxis={"title": {"text": tr.t("chart.axis.customers")}}, showlegend=False, bargap=0.02)
-    return base_layout(fig, tr.t("clv.histogram_title"))
-
-
-def calibration_figure(cal: pd.DataFrame, tr: Translator) -> go.Figure:
-    """Customers by number of repeat purchases in calibration: actual vs model."""
-    fig = go.Figure()
-    fig.add_bar(x=cal["frequency"], y=cal["actual"], name=tr.t("clv.actual"), marker={"color": SERIES["revenue"]},
-                customdata=[tr.number(v) for v in cal["actual"]], hovertemplate="%{x}: %{customdata}<extra></extra>")
-    fig.add_bar(x=cal["frequency"], y=cal["expected"], name=tr.t("clv.model"), marker={"color": SERIES["active"]},
-                customdata=[tr.number(v) for v in cal["expected"]], hovertemplate="%{x}: %{customdata}<extra></extra>")
-    fig.update_layout(barmode="group", xaxis={"title": {"text": tr.t("clv.axis.repeat_purchases")}, "type": "category"},
-                      yaxis={"title": {"text": tr.t("chart.axis.customers")}})
-    return base_layout(fig, tr.t("clv.calibration_title"))
-
-
-def holdout_figure(by_frequency: pd.DataFrame, tr: Translator) -> go.Figure:
-    """Mean purchases in the holdout by calibration frequency: actual vs predicted."""
-    fig = go.Figure()
-    for col, name, color in (("actual", "clv.actual", SERIES["revenue"]), ("predicted", "clv.model", SERIES["active"])):
-        fig.add_scatter(x=by_frequency["frequency"], y=by_frequency[col], name=tr.t(name), mode="lines+markers",
-                        line={"color": color, "width": 3, "dash": "solid" if col == "actual" else "dash"},
-                        customdata=[tr.number(v, 2) for v in by_frequency[col]],
-                        hovertemplate="%{x}: %{customdata}<extra></extra>")
-    fig.update_layout(xaxis={"title": {"text": tr.t("clv.axis.repeat_purchases")}, "type": "category"},
-                      yaxis={"title": {"text": tr.t("clv.axis.holdout_mean")}, "rangemode": "tozero"})
-    return base_layout(fig, tr.t("clv.holdout_title"))
 
 
 def _log_ticks(lo: float, hi: float, tr: Translator) -> tuple[list[float], list[str]]:

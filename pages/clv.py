@@ -8,9 +8,9 @@ import streamlit as st
 from crm_app import value
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
-from crm_app.widgets import customer_list
+from crm_app.widgets import chart, customer_list
 from crm_core import clv
-from crm_core.value_charts import calibration_figure, clv_histogram, holdout_figure, matrix_figure
+from crm_core.clv_charts import calibration_figure, clv_histogram, holdout_figure, matrix_figure
 
 ensure_router()
 ctx = page_context()
@@ -50,7 +50,7 @@ st.caption(t.t("clv.margin_caption", customers=t.number(len(scores)), margin=t.p
 section = st.segmented_control(t.t("clv.section"), ["value", "model", "check"], default="value", key="clv_section",
                                required=True, format_func=lambda v: t.t(f"clv.tab.{v}")) or "value"
 if section == "value":
-    st.plotly_chart(clv_histogram(scores["clv"], t, ctx.currency, ctx.rate), width="stretch", key="clv_hist")
+    chart(clv_histogram(scores["clv"], t, ctx.currency, ctx.rate), "clv_hist")
     st.subheader(t.t("clv.top_customers"))
     ranked = scores[["customer_id", "p_alive", "expected_purchases", "expected_value", "clv"]].merge(
         vd.frame[["customer_id", "region", "channel", "customer_type", "cost_to_serve", "net_profit"]],
@@ -66,9 +66,9 @@ elif section == "model":
         T = float(scores["T"].max())
         max_x = int(min(max(scores["x"].quantile(0.99), 5), 60))
         mats = clv.frequency_recency_matrix(model, T, horizon=s.horizon, max_x=max_x)
-        st.plotly_chart(matrix_figure(mats[measure], measure, t, s.time_unit), width="stretch", key="clv_matrix")
+        chart(matrix_figure(mats[measure], measure, t, s.time_unit), "clv_matrix")
     with right:
-        st.plotly_chart(calibration_figure(res.calibration, t), width="stretch", key="clv_calibration")
+        chart(calibration_figure(res.calibration, t), "clv_calibration")
     bg, gg = model.bgnbd, model.gamma_gamma
     rows = [(f"BG/NBD {n}", getattr(bg.params, n), getattr(bg.std_errors, n) if bg.std_errors else None)
             for n in ("r", "alpha", "a", "b")]
@@ -98,6 +98,6 @@ else:
                     delta_color="off", border=True)
         c[2].metric(t.t("clv.check.mae"), t.number(h.mae, 2), border=True, help=t.t("clv.check.mae_help"))
         c[3].metric(t.t("clv.check.rmse"), t.number(h.rmse, 2), border=True)
-        st.plotly_chart(holdout_figure(h.by_frequency, t), width="stretch", key="clv_holdout_chart")
+        chart(holdout_figure(h.by_frequency, t), "clv_holdout_chart")
         st.caption(t.t("clv.check.caption", start=t.date(h.calibration_end), end=t.date(h.holdout_end),
                        customers=t.number(h.customers)))

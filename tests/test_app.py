@@ -233,17 +233,18 @@ def test_clv_page_explains_a_model_that_cannot_be_fitted(monkeypatch: pytest.Mon
     at.switch_page("pages/clv.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [w.value for w in at.warning] == [catalogue("zh_Hans")["clv.fit_error.no_repeaters"]]
-    assert len(at.get("plotly_chart")) == 0
+    assert len(at.get("plotly_chart")) + len(at.get("echarts_chart")) == 0
 
 
-@pytest.mark.parametrize(("section", "charts"), [("model", 2), ("check", 1)])
+@pytest.mark.parametrize(("section", "charts"), [("model", ["clv_matrix", "clv_calibration"]),
+                                                 ("check", ["clv_holdout_chart"])])
 def test_clv_model_and_holdout_sections(monkeypatch: pytest.MonkeyPatch, demo_db: Path, section: str,
-                                        charts: int) -> None:
+                                        charts: list[str]) -> None:
     at = run_app(monkeypatch, demo_db, lang="ko")
     at.session_state["clv_section"] = section
     at.switch_page("pages/clv.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) == charts
+    assert [c.key for c in at.get("echarts_chart")] == charts and not at.get("plotly_chart")
     assert not at.warning, [w.value for w in at.warning]
     if section == "check":
         labels = [m.label for m in at.metric]
