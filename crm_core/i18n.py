@@ -25,6 +25,7 @@ from babel.numbers import (
     format_decimal,
     get_currency_precision,
     get_currency_symbol,
+    get_decimal_symbol,
 )
 
 __all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "Translator", "catalogue", "translator"]
@@ -132,10 +133,11 @@ class Translator:
         if compact and abs(value) >= 10_000:
             # three significant digits in every language ($1.40M, US$140만, US$140万, $873K):
             # a fixed two decimals gave "US$140.44만", too long for a KPI card
-            for digits in (0, 1, 2):
-                text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=digits)
-                if sum(ch.isdigit() for ch in text) >= 3:
-                    break
+            fine = format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
+            point = get_decimal_symbol(self.locale)
+            whole = "".join(ch for ch in fine if ch.isdigit() or ch == point).split(point)[0]
+            digits = max(0, 3 - len(whole))   # decimals after 1-3 whole digits
+            text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=digits)
         elif currency in _NO_DECIMALS or get_currency_precision(currency) == 0:
             text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0",
                                    currency_digits=False)

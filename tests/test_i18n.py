@@ -106,15 +106,17 @@ def test_money_is_formatted_for_the_locale(lang: str, value: float, currency: st
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("en", ["$12.3K", "$873K", "$1.4M", "$988M", "-$2.35M"]),
-    ("ko", ["US$1.23만", "US$87.3만", "US$140만", "US$9.88억", "-US$235만"]),
-    ("zh_Hans", ["US$1.23万", "US$87.3万", "US$140万", "US$9.88亿", "-US$235万"]),
-    ("zh_Hant", ["US$1.23萬", "US$87.3萬", "US$140萬", "US$9.88億", "-US$235萬"]),
+    ("en", ["$12.3K", "$873K", "$1.4M", "$988M", "-$2.35M", "$790K"]),
+    ("ko", ["US$1.23만", "US$87.3만", "US$140만", "US$9.88억", "-US$235만", "US$79만"]),
+    ("zh_Hans", ["US$1.23万", "US$87.3万", "US$140万", "US$9.88亿", "-US$235万", "US$79万"]),
+    ("zh_Hant", ["US$1.23萬", "US$87.3萬", "US$140萬", "US$9.88億", "-US$235萬", "US$79萬"]),
 ])
 def test_compact_money_keeps_three_significant_digits(lang: str, expected: list[str]) -> None:
-    """Short enough for a KPI card in every language (two fixed decimals gave "US$140.44만")."""
+    """At most three significant digits (fewer when the rest are zeros), short enough for a
+    KPI card in every language (two fixed decimals gave "US$140.44만", "US$79.01萬")."""
     tr = Translator(lang)
-    assert [tr.money(v, "USD", compact=True) for v in (12_345, 873_490, 1_404_400, 987_654_321, -2_345_678)] == expected
+    values = (12_345, 873_490, 1_404_400, 987_654_321, -2_345_678, 790_100)
+    assert [tr.money(v, "USD", compact=True) for v in values] == expected
 
 
 def test_numbers_dates_and_missing_values() -> None:
