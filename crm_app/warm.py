@@ -64,8 +64,9 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
       process is about to run the server, where the warning never applies, so it is marked
       as done (a private flag; if Streamlit renames it, nothing breaks, the cost returns);
     * Babel's locale data for each language and currency (0.2 s for the first amount);
-    * plotly's validators for every trace type the plotly chart builders use (0.3-0.45 s; the
-      Overview and target pages draw ECharts options, which need nothing in this process).
+    * plotly's validators for what the one plotly chart left, the quadrant scatter, uses
+      (WebGL scatter, density heatmap, split lines, corner labels); every other page draws
+      ECharts options, which need nothing in this process.
     """
     from datetime import date
 
@@ -85,14 +86,12 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
         for currency in currencies:
             tr.money(1234.5, currency), tr.money(123_456_789.0, currency, compact=True)
         tr.number(1234.5, 1), tr.percent(0.25), tr.date(date(2024, 3, 5)), tr.month(date(2024, 3, 1))
-    fig = go.Figure([go.Bar(x=[1], y=[1], marker={"color": "#000", "opacity": [1]}, customdata=["a"], hovertemplate="%{x}"),
-                     go.Scatter(x=[1], y=[1], mode="lines+markers", line={"color": "#000"}, yaxis="y2"),
-                     go.Heatmap(z=[[1]], colorscale="Blues", text=[["a"]], texttemplate="%{text}"),
-                     go.Pie(labels=["a"], values=[1], hole=0.5),
-                     go.Waterfall(x=["a"], y=[1], measure=["relative"])])
-    base_layout(fig, "warm-up").update_layout(yaxis2={"overlaying": "y", "side": "right"}, xaxis={"tickformat": ","},
-                                              shapes=[{"type": "rect", "x0": 0, "x1": 1, "y0": 0, "y1": 1}],
-                                              annotations=[{"text": "a", "x": 0, "y": 0}])
+    fig = go.Figure([go.Scattergl(x=[1], y=[1], mode="markers", marker={"color": "#000", "size": 4},
+                                  customdata=["a"], hovertemplate="%{customdata}"),
+                     go.Heatmap(z=[[1]], colorscale="Greys", showscale=False)])
+    fig.add_vline(x=0.5), fig.add_hline(y=0.5)
+    fig.add_annotation(text="a", xref="paper", yref="paper", x=0, y=0)
+    base_layout(fig, "warm-up").update_layout(dragmode="select", xaxis={"tickformat": ","})
     pio.to_json(go.Figure(fig), validate=False)
 
 
