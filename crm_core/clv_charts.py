@@ -74,34 +74,34 @@ def matrix_figure(matrix: pd.DataFrame, measure: str, tr: Translator, unit: str)
     return EChart(option, 420)
 
 
+def _actual_vs_model(df: pd.DataFrame, model_col: str, tr: Translator, title: str, y_name: str, kind: str,
+                     digits: int) -> EChart:
+    """Actual against the model by calibration frequency (x): grouped bars or two lines
+    (the model's dashed)."""
+    option = base_option(title, legend=True, top=80)
+    option["grid"].update(bottom=30)
+    option["xAxis"], option["yAxis"] = _axes(tr.t("clv.axis.repeat_purchases"), y_name)
+    freq = [str(f) for f in df["frequency"]]
+    option["xAxis"]["data"] = freq
+    option["series"] = []
+    for col, key, color in (("actual", "clv.actual", SERIES["revenue"]), (model_col, "clv.model", SERIES["active"])):
+        name = tr.t(key)
+        series = {"type": kind, "name": name, "itemStyle": {"color": color},
+                  "data": [[f, number(v), tr.number(v, digits)] for f, v in zip(freq, df[col])],
+                  "tooltip": {"formatter": tooltip_safe(name) + "<br/>{@[0]}: {@[2]}"}}
+        if kind == "line":
+            series.update(symbolSize=7, lineStyle={"color": color, "width": 3,
+                                                   "type": "solid" if col == "actual" else "dashed"})
+        option["series"].append(series)
+    return EChart(option, 380)
+
+
 def calibration_figure(cal: pd.DataFrame, tr: Translator) -> EChart:
     """Customers by number of repeat purchases in calibration: actual vs model."""
-    option = base_option(tr.t("clv.calibration_title"), legend=True, top=80)
-    option["grid"].update(bottom=30)
-    option["xAxis"], option["yAxis"] = _axes(tr.t("clv.axis.repeat_purchases"), tr.t("chart.axis.customers"))
-    option["xAxis"]["data"] = [str(f) for f in cal["frequency"]]
-    option["series"] = []
-    for col, key, color in (("actual", "clv.actual", SERIES["revenue"]), ("expected", "clv.model", SERIES["active"])):
-        name = tr.t(key)
-        option["series"].append({
-            "type": "bar", "name": name, "itemStyle": {"color": color},
-            "data": [[str(f), number(v), tr.number(v)] for f, v in zip(cal["frequency"], cal[col])],
-            "tooltip": {"formatter": tooltip_safe(name) + "<br/>{@[0]}: {@[2]}"}})
-    return EChart(option, 380)
+    return _actual_vs_model(cal, "expected", tr, tr.t("clv.calibration_title"), tr.t("chart.axis.customers"), "bar", 0)
 
 
 def holdout_figure(by_frequency: pd.DataFrame, tr: Translator) -> EChart:
     """Mean purchases in the holdout by calibration frequency: actual vs predicted."""
-    option = base_option(tr.t("clv.holdout_title"), legend=True, top=80)
-    option["grid"].update(bottom=30)
-    option["xAxis"], option["yAxis"] = _axes(tr.t("clv.axis.repeat_purchases"), tr.t("clv.axis.holdout_mean"))
-    option["xAxis"]["data"] = [str(f) for f in by_frequency["frequency"]]
-    option["series"] = []
-    for col, key, color in (("actual", "clv.actual", SERIES["revenue"]), ("predicted", "clv.model", SERIES["active"])):
-        name = tr.t(key)
-        option["series"].append({
-            "type": "line", "name": name, "symbolSize": 7, "itemStyle": {"color": color},
-            "lineStyle": {"color": color, "width": 3, "type": "solid" if col == "actual" else "dashed"},
-            "data": [[str(f), number(v), tr.number(v, 2)] for f, v in zip(by_frequency["frequency"], by_frequency[col])],
-            "tooltip": {"formatter": tooltip_safe(name) + "<br/>{@[0]}: {@[2]}"}})
-    return EChart(option, 380)
+    return _actual_vs_model(by_frequency, "predicted", tr, tr.t("clv.holdout_title"), tr.t("clv.axis.holdout_mean"),
+                            "line", 2)
