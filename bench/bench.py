@@ -13,7 +13,9 @@ second call of the same Streamlit-cached function in that process.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -295,6 +297,28 @@ def simulate_summary(n: int, seed: int = 11) -> dict[str, Any]:
             "T_days": T_days, "m": m, "revenue": np.nan_to_num(m) * (x + 1), "gross_profit": np.nan_to_num(m) * (x + 1) * 0.3}
 
 
+#: The comparison environment: lifetimes 0.11.3 with the pandas / numpy / scipy it works with,
+#: pinned with hashes (it fails with pandas 3, so it never shares the app's environment).
+LIFETIMES_LOCK = REPO / "bench" / "requirements-lifetimes.lock"
+LIFETIMES_VENV = Path(os.environ.get("CRM_LIFETIMES_VENV", "/tmp/crm-lifetimes-venv"))
+
+
+def lifetimes_python() -> str:
+    """The Python of the comparison environment, created from the lock on first use (and
+    recreated when the lock changes: its hash is kept in the environment)."""
+    python = LIFETIMES_VENV / "bin" / "python"
+    stamp = LIFETIMES_VENV / "lock.sha256"
+    want = hashlib.sha256(LIFETIMES_LOCK.read_bytes()).hexdigest()
+    if python.exists() and stamp.exists() and stamp.read_text() == want:
+        return str(python)
+    print(f"creating the lifetimes comparison environment at {LIFETIMES_VENV} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(LIFETIMES_VENV)], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--require-hashes",
+                    "-r", str(LIFETIMES_LOCK)], check=True)
+    stamp.write_text(want)
+    return str(python)
+
+
 def compare_lifetimes(python: str) -> bool:
     """Our fit vs the lifetimes package on the same 1M simulated customers: parameters to
     three significant digits, and the speed ratio (target: at least 10x faster)."""
@@ -372,8 +396,9 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true", help="keep an existing benchmark database")
     ap.add_argument("--repeat", type=int, default=3, help="cold runs per step (the best is reported)")
     ap.add_argument("--steps", nargs="*", default=[s[0] for s in STEPS] + ["lifetimes"])
-    ap.add_argument("--lifetimes-python", default="/tmp/lt-venv/bin/python",
-                    help="Python of an environment with lifetimes installed (comparison skipped if missing)")
+    ap.add_argument("--lifetimes-python", default=None,
+                    help="Python of an environment with lifetimes installed (default: one created at "
+                         f"{LIFETIMES_VENV} from bench/requirements-lifetimes.lock)")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -413,10 +438,7 @@ def main() -> int:
                  f" closing the file after: CTAS {best['ctas_close_s']} s, load {best['close_s']} s"
                  if "ratio" in best else ""))
     if "lifetimes" in args.steps:
-        if Path(args.lifetimes_python).exists():
-            ok &= compare_lifetimes(args.lifetimes_python)
-        else:
-            print(f"lifetimes comparison skipped: {args.lifetimes_python} not found (see bench/lifetimes_compare.py)")
+        ok &= compare_lifetimes(args.lifetimes_python or lifetimes_python())
     return 0 if ok else 2
 
 

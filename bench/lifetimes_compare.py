@@ -1,7 +1,7 @@
-"""Fit the same data with the ``lifetimes`` package (run with the Python of a separate
-environment that has it: ``python -m venv /tmp/lt && /tmp/lt/bin/pip install lifetimes``).
+"""Fit the same data with the ``lifetimes`` package, run with the Python of its own pinned
+environment (``bench/requirements-lifetimes.lock``; ``bench/bench.py`` creates it):
 
-    /tmp/lt/bin/python bench/lifetimes_compare.py DATA.npz
+    /tmp/crm-lifetimes-venv/bin/python bench/lifetimes_compare.py DATA.npz
 
 Reads x, t_x, T, m from DATA.npz, fits BetaGeoFitter and GammaGammaFitter one row per
 customer (the way lifetimes is used), prints parameters and seconds as JSON.

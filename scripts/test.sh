@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
