@@ -16,6 +16,9 @@ from datetime import date
 from pathlib import Path
 
 import streamlit as st
+from streamlit.elements.widgets.multiselect import MultiSelectSerde
+from streamlit.elements.widgets.selectbox import SelectboxSerde
+from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from crm_core import demo
 from crm_core.filters import Filters
@@ -130,6 +133,51 @@ def persist(key: str) -> None:
     st.session_state[key] = st.session_state[f"w_{key}"]
     if key == "lang":
         st.query_params["lang"] = st.session_state.lang
+        _relabel_widgets()
+
+
+def _relabel_widgets() -> None:
+    """After a language change, hand every select box's and multiselect's value back to it
+    through the Session State API.
+
+    Streamlit 1.67 keeps these widgets' values in the browser as the options' *labels*; once the
+    labels are translated, the browser would send back a label that no longer names an option, and
+    the widget would return that text instead of its code (the period's "Last 12 months" then
+    reached ``int()``). A value set through the Session State API is sent to the browser with the
+    new labels on the next run, so the browser's copy is relabelled before it is sent back. Only
+    these two kinds are touched (found by their serialiser; segmented controls and pills resolve
+    stale labels themselves, and other widgets hold no labels or refuse to be set)."""
+    state = get_session_state()._state
+    widgets = state._new_widget_state.widget_metadata
+    ss = st.session_state
+    for key, widget_id in list(state._key_id_mapper._key_id_mapping.items()):
+        meta = widgets.get(widget_id)
+        serde = getattr(getattr(meta, "deserializer", None), "__self__", None)
+        if key == "w_lang" or not isinstance(serde, (SelectboxSerde, MultiSelectSerde)) or key not in ss:
+            continue
+        ss[key] = ss[key]
+
+
+#: Enter in a date field applies the date. Streamlit's date field takes a typed date only when it
+#: loses focus (1.67 handles no Enter there), so a manager who types the as-of date and presses
+#: Enter saw nothing happen. This constant script (our own code, no data in it) blurs the field on
+#: Enter, which is what makes Streamlit commit the value. Installed once per browser page.
+_ENTER_APPLIES_DATES = st.components.v2.component("crm_enter_applies_dates", js="""
+export default function () {
+  if (window.__crmEnterAppliesDates) return;
+  window.__crmEnterAppliesDates = true;
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.isComposing || !(event.target instanceof Element)) return;
+    if (!event.target.closest('[data-testid="stDateInputField"]')) return;
+    // The calendar opens on focus and keeps a typed date pending while open: close it the way
+    // a click outside does, then leave the field, which commits.
+    for (const type of ["pointerdown", "mousedown", "pointerup", "mouseup", "click"]) {
+      document.body.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, view: window }));
+    }
+    if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+  }, true);
+}
+""")
 
 
 def render_sidebar(ctx: PageContext) -> None:
@@ -157,6 +205,7 @@ def render_sidebar(ctx: PageContext) -> None:
                            key=f"w_{key}", on_change=persist, args=(key,), placeholder=t.t("filter.all"))
         st.caption(t.t("sidebar.db_caption", name=Path(ctx.store.path).name, schema=info["schema_version"],
                        version=ctx.version))
+        _ENTER_APPLIES_DATES(key="crm_enter_applies_dates")
 
 
 def require_data(ctx: PageContext) -> date:

@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from crm_core.auth import Principal
+from crm_core.i18n import DEFAULT_LANGUAGE
 
 from .auth import account_box, gate, require
 from .context import page_context, render_sidebar, tr
@@ -69,6 +70,8 @@ def _menu(sections: dict[str, list], who: Principal) -> None:
     """The sidebar menu: only the pages this user may open. Every page stays registered with
     ``st.navigation`` (hidden), so a forbidden page opened by URL runs its own guard and says,
     translated, why it refuses, instead of Streamlit's untranslated "page not found"."""
+    # The chosen language travels in the links, so a reload of the next page keeps it.
+    lang = {"lang": st.session_state.lang} if st.session_state.lang != DEFAULT_LANGUAGE else None
     with st.sidebar.container(key="crm_menu"):
         for name, pages in sections.items():
             allowed = [p for p in pages if who.can(PAGE_RIGHTS.get(p.url_path, "view"))]
@@ -76,7 +79,7 @@ def _menu(sections: dict[str, list], who: Principal) -> None:
                 continue
             st.caption(name)
             for p in allowed:
-                st.page_link(p, label=p.title, icon=p.icon)
+                st.page_link(p, label=p.title, icon=p.icon, query_params=lang)
         st.divider()
 
 

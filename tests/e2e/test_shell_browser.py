@@ -91,3 +91,22 @@ def test_missing_database_is_a_clear_message(page: Page, tmp_path: Path, console
         assert not (tmp_path / "nowhere.duckdb").exists()
     finally:
         srv.stop()
+
+
+def test_as_of_typed_and_enter_applies(page: Page, server: Server, e2e_db: Path, console_errors: list[str]) -> None:
+    """A date typed into the sidebar's As-of field applies on Enter, without a click elsewhere."""
+    store = Store(e2e_db)
+    last = overview.default_as_of(store)
+    earlier = last.replace(year=last.year - 1, day=min(last.day, 28))
+    expected = overview.kpis(store, earlier).current.active_customers
+    assert expected != overview.kpis(store, last).current.active_customers
+    page.goto(server.url)
+    wait_ready(page, EN["kpi.churn_rate"])
+    field = page.get_by_test_id("stSidebar").get_by_test_id("stDateInput")
+    field.get_by_role("spinbutton").first.click()  # the year segment; typing moves on to month and day
+    page.keyboard.type(earlier.strftime("%Y%m%d"))
+    page.keyboard.press("Enter")
+    card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.active_customers"]).first
+    expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{expected:,}", timeout=20_000)
+    expect(field.get_by_role("spinbutton")).to_have_text([f"{earlier:%Y}", f"{earlier:%m}", f"{earlier:%d}"])
+    wait_ready(page)
