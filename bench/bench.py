@@ -27,8 +27,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from crm_core.auth import Principal  # noqa: E402
-from crm_core.store import Store  # noqa: E402
+from crm_core.access.auth import Principal  # noqa: E402
+from crm_core.store.connection import Store  # noqa: E402
 
 REGIONS = ["Korea", "Mainland China", "Taiwan", "Japan", "Hong Kong", "Singapore", "United States"]
 CHANNELS = ["online", "store", "mobile app", "partner", "referral", "direct sales"]
@@ -127,8 +127,11 @@ def measure(step: str, db: str) -> dict[str, Any]:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from crm_app import data, value
     from crm_app import loyalty as loyalty_app
-    from crm_core import clv, customers, overview, quadrants
-    from crm_core.loyalty import Design
+    from crm_core.value import clv
+    from crm_core.customers import base as customers
+    from crm_core.customers import overview
+    from crm_core.value import quadrants
+    from crm_core.loyalty.estimate import Design
     from crm_core.filters import Filters
 
     store = Store(db)
@@ -170,7 +173,7 @@ def measure(step: str, db: str) -> dict[str, Any]:
         data.targets(db, version, s)
         out["cached_s"] = time.perf_counter() - t1
     elif step == "micro_cut":
-        from crm_core import micro
+        from crm_core.customers import micro
         frame = data.micro_frame(db, version, data.TargetSettings(as_of=as_of, filters=f))
         t0 = time.perf_counter()  # the cut alone, on the page's cached frame
         cells = micro.cut(frame, ["region", "customer_type", "tier"])
@@ -220,7 +223,7 @@ def measure(step: str, db: str) -> dict[str, Any]:
     elif step in ("ingest_csv", "ingest_parquet"):
         import duckdb
 
-        from crm_core import ingest
+        from crm_core.ingest import load as ingest
         fmt = "csv" if step == "ingest_csv" else "parquet"
         src = Path(db).with_name(f"bench-transactions.{fmt}")
         if not src.exists():
@@ -269,11 +272,11 @@ def measure(step: str, db: str) -> dict[str, Any]:
         out["ratio"] = round(out["cold_s"] / out["duckdb_ctas_s"], 2)
         out["stages_s"] = {k: round(v, 1) for k, v in stages.items()}
     elif step == "demo_default":
-        from crm_core import demo
+        from crm_core.demo import generate as demo
         res = demo.generate(Path(db).with_name("bench-demo.duckdb"), force=True)
         out["cold_s"], out["rows"] = res.seconds, res.transactions
     elif step == "demo_500k":
-        from crm_core import demo
+        from crm_core.demo import generate as demo
         res = demo.generate(Path(db).with_name("bench-demo-500k.duckdb"), customers=500_000, force=True)
         out["cold_s"], out["rows"] = res.seconds, res.transactions
     else:
@@ -325,9 +328,9 @@ def compare_lifetimes(python: str) -> bool:
     import numpy as np
     import pandas as pd
 
-    from crm_core.bgnbd import fit_bgnbd
-    from crm_core.clv import Groups
-    from crm_core.gamma_gamma import fit_gamma_gamma
+    from crm_core.value.bgnbd import fit_bgnbd
+    from crm_core.value.clv import Groups
+    from crm_core.value.gamma_gamma import fit_gamma_gamma
     d = simulate_summary(1_000_000)
     path = Path("/tmp/crm-bench-lifetimes.npz")
     np.savez(path, x=d["x"], t_x=d["t_x"], T=d["T"], m=np.nan_to_num(d["m"]))

@@ -7,10 +7,11 @@ import json
 import pandas as pd
 import streamlit as st
 
-from crm_core import audit, auth
-from crm_core.auth import Principal, Rules
+from crm_core.access import audit
+from crm_core.access import auth
+from crm_core.access.auth import Principal, Rules
 from crm_core.errors import CrmError, RolesFileError
-from crm_core.export import to_csv_bytes
+from crm_core.access.export import to_csv_bytes
 
 from .auth import auth_config, now, roles_path
 from .context import PageContext, plain

@@ -20,11 +20,11 @@ from streamlit.elements.widgets.multiselect import MultiSelectSerde
 from streamlit.elements.widgets.selectbox import SelectboxSerde
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
-from crm_core import demo
+from crm_core.demo import generate as demo
 from crm_core.filters import Filters
 from crm_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
-from crm_core.overview import PERIOD_CHOICES
-from crm_core.store import Store
+from crm_core.customers.overview import PERIOD_CHOICES
+from crm_core.store.connection import Store
 
 from . import data
 

@@ -16,11 +16,15 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from crm_core import customers, micro, overview, pyramid, rfm
+from crm_core.customers import base as customers
+from crm_core.customers import micro
+from crm_core.customers import overview
+from crm_core.customers import pyramid
+from crm_core.customers import rfm
 from crm_core.errors import CrmError, DatabaseBusyError
 from crm_core.filters import Filters
 from crm_core.i18n import translator
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 from .warm import warmable
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from crm_core.auth import Principal
+from crm_core.access.auth import Principal
 from crm_core.i18n import DEFAULT_LANGUAGE
 
 from .auth import account_box, gate, require

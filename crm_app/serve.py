@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         os.environ["CRM_DB"] = os.path.abspath(os.path.expanduser(args.db))
     path = os.environ.get("CRM_DB") or str(DEFAULT_DB)
     if not os.environ.get("CRM_DB") and not os.path.exists(path):
-        from crm_core import demo
+        from crm_core.demo import generate as demo
         t0 = time.perf_counter()
         demo.generate(path)
         print(f"created the demo database {path} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import audit, ingest
-from crm_core.auth import Principal
+from crm_core.access import audit
+from crm_core.ingest import load as ingest
+from crm_core.access.auth import Principal
 from crm_core.errors import CrmError, IngestError, InputFileError
-from crm_core.export import to_csv_bytes
-from crm_core.ingest_read import ENCODINGS
-from crm_core.ingest_schema import KINDS
+from crm_core.access.export import to_csv_bytes
+from crm_core.ingest.read import ENCODINGS
+from crm_core.ingest.schema import KINDS
 
 from .auth import principal
 from .context import PageContext, plain

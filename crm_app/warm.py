@@ -75,7 +75,7 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
     from streamlit import delta_generator
     from streamlit.string_util import is_emoji
 
-    from crm_core.charts import base_layout
+    from crm_core.charts.plotly_base import base_layout
     from crm_core.i18n import LANGUAGES, translator
 
     is_emoji("📊")
@@ -100,9 +100,10 @@ def warm_default(path: str) -> float:
     Never raises: a database that cannot be read is reported by the pages as usual."""
     t0 = time.perf_counter()
     try:
-        from crm_core import micro, pyramid
+        from crm_core.customers import micro
+        from crm_core.customers import pyramid
         from crm_core.filters import Filters
-        from crm_core.store import Store
+        from crm_core.store.connection import Store
 
         from . import data
 

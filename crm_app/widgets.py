@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core import export
-from crm_core.echarts import EChart
-from crm_core.auth import Principal
-from crm_core.store import Store
-from crm_core.overview import KPI_NAMES, Kpis
+from crm_core.access import export
+from crm_core.charts.echarts import EChart
+from crm_core.access.auth import Principal
+from crm_core.store.connection import Store
+from crm_core.customers.overview import KPI_NAMES, Kpis
 
 from .auth import now, principal
 from .context import PageContext

@@ -1,7 +1,7 @@
 """Global customer filters (region, channel, customer type, account manager) as bound SQL parameters.
 
 ``account_managers`` is not a sidebar filter: it is how a viewer bound to one account
-manager (see :mod:`crm_core.auth`) sees only that manager's customers everywhere.
+manager (see :mod:`crm_core.access.auth`) sees only that manager's customers everywhere.
 
 A filter never becomes SQL text: the SQL files test ``len($regions) = 0 OR
 list_contains($regions, region)`` and the values are bound. Filters are frozen and
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidParameterError
+from crm_core.errors import InvalidParameterError
 
 __all__ = ["Filters", "FILTER_DIMENSIONS"]
 

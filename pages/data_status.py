@@ -10,10 +10,10 @@ import streamlit as st
 from crm_app import data
 from crm_app.router import ensure_router
 from crm_app.context import page_context
-from crm_core.auth import mask_email
-from crm_core.ingest import STATUSES
-from crm_core.ingest_schema import KINDS
-from crm_core.store import DATA_TABLES
+from crm_core.access.auth import mask_email
+from crm_core.ingest.load import STATUSES
+from crm_core.ingest.schema import KINDS
+from crm_core.store.connection import DATA_TABLES
 
 who = ensure_router()
 ctx = page_context()

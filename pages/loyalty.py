@@ -9,8 +9,8 @@ from crm_app import loyalty as app
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
 from crm_app.widgets import chart
-from crm_core.loyalty_charts import balance_figure, event_figure, roi_figure, waterfall_figure
-from crm_core.loyalty_roi import what_if
+from crm_core.charts.loyalty import balance_figure, event_figure, roi_figure, waterfall_figure
+from crm_core.loyalty.roi import what_if
 
 ensure_router()
 ctx = page_context()

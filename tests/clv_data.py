@@ -72,7 +72,7 @@ def simulate_spend(x: np.ndarray, p: float, q: float, v: float, seed: int = 0) -
 
 def cdnow_store(path: Path):  # -> Store
     """A real CRM database holding the CDNOW sample (one transaction row per record)."""
-    from crm_core.store import Store
+    from crm_core.store.connection import Store
 
     tx = cdnow_transactions()
     tx["transaction_id"] = [f"T{i:05d}" for i in range(len(tx))]

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from crm_core import demo
-from crm_core.store import Store
+from crm_core.demo import generate as demo
+from crm_core.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
 

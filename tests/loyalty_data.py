@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 __all__ = ["simulate_program", "START"]
 

@@ -13,10 +13,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from crm_core import overview
+from crm_core.customers import overview
 from crm_core.filters import Filters
 from crm_core.i18n import catalogue
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -130,7 +130,8 @@ def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, dem
 def test_pyramid_tabs_run_only_when_opened(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     """Pyramid: the tiers tab opens; the upgrade and what-if tabs, the tier-share form and the
     lists are built when opened, with crm_core's numbers."""
-    from crm_core import micro, pyramid
+    from crm_core.customers import micro
+    from crm_core.customers import pyramid
     from crm_core.i18n import Translator
 
     en, tr = catalogue("en"), Translator("en")
@@ -186,7 +187,7 @@ def test_closed_tabs_and_lists_run_only_when_opened(monkeypatch: pytest.MonkeyPa
 
 
 def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
-    from crm_core import rfm
+    from crm_core.customers import rfm
 
     everyone_lost = (rfm.SegmentRule("lost", 1, 5, 1, 5),)
     at = run_app(monkeypatch, demo_db, rfm_scheme=everyone_lost, rfm_bins=3)
@@ -201,9 +202,9 @@ def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.
 
 
 def test_quadrant_box_selection_lists_every_customer_inside(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
-    from crm_core import quadrants
-    from crm_core.overview import default_as_of
-    from crm_core.store import Store
+    from crm_core.value import quadrants
+    from crm_core.customers.overview import default_as_of
+    from crm_core.store.connection import Store
 
     at = run_app(monkeypatch, demo_db)
     at.switch_page("pages/quadrants.py").run()
@@ -254,9 +255,9 @@ def test_clv_model_and_holdout_sections(monkeypatch: pytest.MonkeyPatch, demo_db
 def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     """One card per program with crm_core's figures; the four charts; the what-if moves
     the ROI as the money module says."""
-    from crm_core import loyalty_report
+    from crm_core.loyalty import report as loyalty_report
     from crm_core.i18n import Translator
-    from crm_core.loyalty_roi import what_if
+    from crm_core.loyalty.roi import what_if
 
     at = run_app(monkeypatch, demo_db, lang="zh_Hant")
     at.switch_page("pages/loyalty.py").run()
@@ -315,7 +316,8 @@ def test_local_mode_admin_page_saves_roles_and_shows_the_audit_log(monkeypatch: 
                                                                    tmp_path: Path) -> None:
     """No identity provider: one local user with every right, said in the sidebar; the Admin
     page writes the roles file (validated) and the change is in the audit log."""
-    from crm_core import audit, auth
+    from crm_core.access import audit
+    from crm_core.access import auth
     roles = tmp_path / "roles.toml"
     monkeypatch.setenv("CRM_ROLES", str(roles))
     en = catalogue("en")
@@ -369,8 +371,9 @@ def test_local_mode_refuses_a_non_loopback_address(monkeypatch: pytest.MonkeyPat
 def test_churn_page_switches_to_probability_alive(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     """Choosing "probability alive" re-judges customers without events by the BG/NBD model: the
     churned count is the core's for that threshold, and the page says which definition it used."""
-    from crm_core import churn, clv
-    from crm_core.churn_alive import AliveRule
+    from crm_core.exits import churn
+    from crm_core.value import clv
+    from crm_core.exits.alive import AliveRule
 
     en = catalogue("en")
     at = run_app(monkeypatch, demo_db, churn_definition="p_alive", churn_threshold=0.3)
@@ -387,7 +390,8 @@ def test_churn_page_switches_to_probability_alive(monkeypatch: pytest.MonkeyPatc
 
 
 def test_churn_page_values_lost_profit_by_clv_at_churn(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
-    from crm_core import churn, clv
+    from crm_core.exits import churn
+    from crm_core.value import clv
 
     en = catalogue("en")
     at = run_app(monkeypatch, demo_db, churn_lost_method="clv")

@@ -7,8 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.bgnbd import (BgNbdParams, _Objective, _terms, expected_count_distribution, expected_purchases, fit_bgnbd,
-                            group_triples, log_likelihood, p_alive)
+from crm_core.value.bgnbd import (BgNbdParams, _Objective, _terms, expected_count_distribution, expected_purchases, fit_bgnbd, group_triples, log_likelihood, p_alive)
 from crm_core.errors import ModelFitError
 from tests.clv_data import FHL_2005, cdnow_summary, simulate_bgnbd
 
@@ -107,7 +106,7 @@ def test_degenerate_inputs_get_a_clear_reason(x, t_x, T, reason) -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.floats(-2, 2), st.floats(-2, 3), st.floats(-2, 2), st.floats(-2, 2), st.integers(0, 10_000))
 def test_the_fast_objective_equals_the_row_by_row_likelihood(lr, lalpha, la, lb, seed) -> None:
-    import crm_core.bgnbd as bgnbd
+    from crm_core.value import bgnbd
     rng = np.random.default_rng(seed)
     T = np.round(rng.uniform(0, 60, 80), 1)
     x = rng.integers(0, 6, 80).astype(float)
@@ -126,7 +125,7 @@ def test_the_fast_objective_equals_the_row_by_row_likelihood(lr, lalpha, la, lb,
 
 
 def test_large_fits_take_the_sample_path_to_the_same_optimum() -> None:
-    import crm_core.bgnbd as bgnbd
+    from crm_core.value import bgnbd
 
     x, t_x, T = simulate_bgnbd(6_000, 0.5, 6.0, 0.7, 3.0, seed=9)
     direct = fit_bgnbd(x, t_x, T)                       # L-BFGS-B from the default start

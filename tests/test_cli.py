@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 SUMMARY_KEYS = ["as_of", "period_days", "customers", "active_customers", "revenue", "gross_profit", "repeat_rate",
                 "churn_rate", "average_order_value", "previous"]
@@ -172,7 +172,7 @@ def test_loyalty_json(demo_db: Path) -> None:
         assert big[pid]["naive_lift"] > big[pid]["lift_ci"][1]
     from datetime import date
 
-    from crm_core import loyalty_report
+    from crm_core.loyalty import report as loyalty_report
     direct = loyalty_report.to_json(loyalty_report.analyse(Store(demo_db), date(2026, 9, 30)))
     assert direct == doc
     bad = cli("loyalty", "--db", str(demo_db), "--caliper", "9")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_core.customers import CUSTOMER_BASE_COLUMNS, customer_base, filter_options
+from crm_core.customers.base import CUSTOMER_BASE_COLUMNS, customer_base, filter_options
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from tests.conftest import make_store

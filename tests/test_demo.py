@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from crm_core import demo, overview
+from crm_core.demo import generate as demo
+from crm_core.customers import overview
 from crm_core.errors import DatabaseExistsError, InvalidParameterError
-from crm_core.store import DATA_TABLES, Store
+from crm_core.store.connection import DATA_TABLES, Store
 
 FINGERPRINT = """SELECT count(*), sum(amount), sum(hash(transaction_id || customer_id || CAST(tx_date AS VARCHAR)))
                  FROM transactions"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from crm_core.echarts import BLUES, base_option, interpolate, number, numbers, tooltip_safe
+from crm_core.charts.echarts import BLUES, base_option, interpolate, number, numbers, tooltip_safe
 
 
 def test_numbers_are_plain_floats_and_missing_values_are_null() -> None:

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from crm_core import export
+from crm_core.access import export
 
 EVIL = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"]
 

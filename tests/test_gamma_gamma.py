@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crm_core.errors import ModelFitError
-from crm_core.gamma_gamma import GammaGammaParams, _Objective, _terms, expected_average_value, fit_gamma_gamma
+from crm_core.value.gamma_gamma import GammaGammaParams, _Objective, _terms, expected_average_value, fit_gamma_gamma
 from tests.clv_data import FH_2013_GAMMA_GAMMA, cdnow_summary, simulate_spend
 
 
@@ -71,7 +71,7 @@ def test_the_fast_objective_equals_the_row_by_row_likelihood() -> None:
 
 
 def test_large_fits_take_the_sample_path_to_the_same_optimum() -> None:
-    import crm_core.gamma_gamma as gg
+    from crm_core.value import gamma_gamma as gg
 
     x = np.random.default_rng(1006).integers(1, 15, 8_000).astype(float)
     m = simulate_spend(x, 4.0, 3.0, 20.0, seed=6)
@@ -90,7 +90,7 @@ def test_a_stalled_line_search_at_a_flat_gradient_is_convergence_and_elsewhere_i
     published parameters; that is the optimum. A stall at a real slope is still a failure."""
     import numpy as np
 
-    from crm_core.mle import FLAT_GRAD, settled
+    from crm_core.value.mle import FLAT_GRAD, settled
 
     assert settled(False, "ABNORMAL: ", np.array([2.2e-8, -1e-9, 0.0]))[0] is True
     assert settled(False, "ABNORMAL: ", np.array([10 * FLAT_GRAD, 0.0, 0.0])) == (False, "ABNORMAL: ")

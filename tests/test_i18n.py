@@ -15,7 +15,7 @@ from crm_core.i18n import LANGUAGES, Translator, catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [REPO / "app.py", *sorted((REPO / "pages").glob("*.py")), *sorted((REPO / "crm_app").glob("*.py")),
-           *sorted((REPO / "crm_core").glob("*.py"))]
+           *sorted((REPO / "crm_core").rglob("*.py"))]
 
 
 def _fields(text: str) -> set[str]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core import overview
+from crm_core.customers import overview
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
 from tests.conftest import make_store

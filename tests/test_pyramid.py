@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core import pyramid
-from crm_core.customers import customer_base
+from crm_core.customers import pyramid
+from crm_core.customers.base import customer_base
 from crm_core.errors import InvalidParameterError
 
 

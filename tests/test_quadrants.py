@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core import quadrants
-from crm_core.costs import CostAssumptions, cost_per_purchase, cost_to_serve, default_unit_costs
+from crm_core.value import quadrants
+from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve, default_unit_costs
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
-from crm_core.quadrants import Split, classify, quadrant_summary, select_region, slog, slog_inverse
+from crm_core.value.quadrants import Split, classify, quadrant_summary, select_region, slog, slog_inverse
 
 AS_OF = date(2024, 12, 31)
 
@@ -151,9 +151,9 @@ def test_quadrants_partition_customers_and_sum_to_the_totals(rows, method) -> No
 
 
 def test_window_figures_equal_the_customer_base_on_the_demo(demo_db) -> None:
-    from crm_core.customers import customer_base
-    from crm_core.overview import default_as_of
-    from crm_core.store import Store
+    from crm_core.customers.base import customer_base
+    from crm_core.customers.overview import default_as_of
+    from crm_core.store.connection import Store
 
     store = Store(demo_db)
     as_of = default_as_of(store)

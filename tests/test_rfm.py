@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_core import rfm
-from crm_core.customers import ntile, rank_tiles
+from crm_core.customers import rfm
+from crm_core.customers.base import ntile, rank_tiles
 from tests.conftest import make_store
 
 AS_OF = date(2024, 3, 1)

@@ -16,15 +16,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crm_core.errors import (
-    DatabaseBusyError,
-    DatabaseCorruptError,
-    DatabaseNotFoundError,
-    NotACrmDatabaseError,
-    ReadOnlyDatabaseError,
-    SchemaVersionError,
-)
-from crm_core.store import DATA_TABLES, Store, latest_version, load_sql, migrations
+from crm_core.errors import (DatabaseBusyError, DatabaseCorruptError, DatabaseNotFoundError, NotACrmDatabaseError, ReadOnlyDatabaseError, SchemaVersionError)
+from crm_core.store.connection import DATA_TABLES, Store, latest_version, load_sql, migrations
 
 
 def test_new_file_gets_every_table_and_the_latest_schema(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from crm_app import data, warm
-from crm_core import micro, pyramid
+from crm_core.customers import micro
+from crm_core.customers import pyramid
 from crm_core.filters import Filters
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from crm_core import overview
+from crm_core.customers import overview
 from crm_core.filters import Filters
 from crm_core.i18n import catalogue
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 from .conftest import Server, free_port, nav_link, nav_names, screenshot, wait_ready
 

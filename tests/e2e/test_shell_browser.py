@@ -9,10 +9,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from crm_core import overview
+from crm_core.customers import overview
 from crm_core.filters import Filters
 from crm_core.i18n import catalogue
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 from .conftest import REPO, Server, nav_link, pick_option, screenshot, wait_ready
 

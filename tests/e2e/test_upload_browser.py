@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from crm_core.i18n import catalogue
-from crm_core.store import Store
+from crm_core.store.connection import Store
 
 from .conftest import REPO, Server, nav_link, screenshot, wait_ready
 

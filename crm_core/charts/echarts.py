@@ -1,0 +1,98 @@
+"""Shared pieces of ECharts options (``st.echarts_chart``): title, grid, tooltip, colour scales.
+
+The first-screen charts of the target-customer pages and the Overview are ECharts options,
+plain JSON-ready dicts: Streamlit's ECharts bundle loads in a fraction of the time of its
+plotly bundle (measured in bench/browser.py), which is what lets those pages draw within
+their render budget. Everything here is plain data, so the builders are tested as dicts.
+
+Safety: ECharts draws labels, axis names and titles as text; only tooltip *templates* are
+HTML. Builders therefore put every piece of data (customer-provided names included) in
+series data and refer to it from tooltip templates through ``{b}`` / ``{@[i]}``
+placeholders, whose values Streamlit inserts escaped; no template contains data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+
+from crm_core.charts.palette import FONT_STACK
+
+__all__ = ["BLUES", "ORANGES", "RED_YELLOW_GREEN", "EChart", "base_option", "interpolate", "number", "numbers",
+           "tooltip_safe"]
+
+#: Sequential scales (light -> dark) and a diverging one (low -> high), as hex stops.
+BLUES = ["#deebf7", "#9ecae1", "#4292c6", "#08519c"]
+ORANGES = ["#fee6ce", "#fdae6b", "#f16913", "#a63603"]
+RED_YELLOW_GREEN = ["#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850"]
+
+
+@dataclass(frozen=True)
+class EChart:
+    """An ECharts option and the height (px) to draw it at (ECharts options carry no size)."""
+
+    option: dict[str, Any]
+    height: int = 380
+
+
+def number(value: Any) -> float | None:
+    """A JSON-safe float: NumPy scalars become floats, NaN and infinities become None."""
+    if value is None:
+        return None
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def numbers(values: Iterable[Any]) -> list[float | None]:
+    return [number(v) for v in values]
+
+
+def tooltip_safe(text: str) -> str:
+    """Translated text placed in a tooltip template: ``<``, ``>`` and ``&`` escaped, and braces
+    (template syntax) replaced by their full-width forms, so the text can only be text."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("{", "\uff5b").replace("}", "\uff5d"))
+
+
+def base_option(title: str, *, subtitle: str = "", legend: bool = False, top: int = 60,
+                title_width: int | None = None) -> dict[str, Any]:
+    """Title at the top left, the app's font stack, a grid that leaves room for axis names.
+    ``title_width`` (px): the title (and subtitle) wrap at that width, for half-width charts
+    with long titles (leave room for the extra line in ``top``)."""
+    wrap = {"width": title_width, "overflow": "break"} if title_width else {}
+    option: dict[str, Any] = {
+        "title": {"text": title, "left": 0, "textStyle": {"fontSize": 16, "fontFamily": FONT_STACK, **wrap}},
+        "textStyle": {"fontFamily": FONT_STACK},
+        "grid": {"left": 10, "right": 20, "top": top, "bottom": 10, "containLabel": True},
+        "tooltip": {"trigger": "item", "confine": True},
+        "animation": False,
+    }
+    if subtitle:
+        option["title"]["subtext"] = subtitle
+        if wrap:
+            option["title"]["subtextStyle"] = dict(wrap)
+    if legend:
+        option["legend"] = {"top": 28, "right": 0, "type": "scroll"}
+    return option
+
+
+def interpolate(values: Iterable[Any], stops: list[str], lo: float | None = None,
+                hi: float | None = None) -> list[str]:
+    """Colours for values on a scale between ``lo`` and ``hi`` (default: the values' range);
+    missing values take the first stop."""
+    arr = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+    finite = arr[np.isfinite(arr)]
+    lo = float(finite.min()) if lo is None and finite.size else (lo if lo is not None else 0.0)
+    hi = float(finite.max()) if hi is None and finite.size else (hi if hi is not None else 1.0)
+    rgb = np.array([[int(s[i:i + 2], 16) for i in (1, 3, 5)] for s in stops], dtype=np.float64)
+    out = []
+    for v in arr:
+        pos = 0.0 if not np.isfinite(v) or hi <= lo else min(max((v - lo) / (hi - lo), 0.0), 1.0)
+        x = pos * (len(stops) - 1)
+        i = min(int(x), len(stops) - 2)
+        c = rgb[i] + (rgb[i + 1] - rgb[i]) * (x - i)
+        out.append("#" + "".join(f"{int(round(ch)):02x}" for ch in c))
+    return out

@@ -1,0 +1,1 @@
+"""The command line: ``python -m crm_core COMMAND`` (see ``main``)."""

@@ -1,0 +1,440 @@
+"""Loyalty programs: what membership really adds, measured against a matched control.
+
+Members differ from non-members before they ever join (big spenders join), so comparing
+members with everyone else (the *naive* lift) mostly measures who joins. The estimate
+here compares each member with non-members who looked alike before enrolment:
+
+1. Panel: monthly activity (``customer_months``). A member's enrolment month e is month
+   0; the *pre* window is months e-pre..e-1, the *post* window e+1..e+post (the enrolment
+   month itself is a transition and left out). A member is analysed when both windows are
+   complete and inside the data and they bought before enrolling.
+2. Controls: for each enrolment month, customers not enrolled in the program by then who
+   had bought before it, each given that month as a pseudo-enrolment; members who bought
+   in their enrolment month are compared with customers who bought in that month, the
+   others with those who did not (a seeded random sample of each pool, ``10`` per member,
+   at least 1,000, at most ``controls_per_cohort``). Not "never enrolled": that would condition on
+   the future (customers who keep buying tend to join later, so never-joiners are mostly
+   those who stopped). Controls who join during the post window dilute the estimate
+   slightly towards zero.
+3. Propensity score: a logistic regression of membership on pre-enrolment behaviour (log
+   monthly spend and purchase days in the pre window, log monthly spend before it, log
+   months since the last purchase, log tenure) and customer type, region and acquisition
+   channel. Each member is matched to its ``neighbours`` nearest controls on the logit of
+   the score *within the same enrolment month*, with replacement, within ``caliper``
+   standard deviations of the logit; members without any are left out and counted.
+4. Difference-in-differences of monthly spend per member against the mean of its matches:
+   ATT = mean[(post - pre)_member - (post - pre)_controls]. Relative lift = ATT /
+   counterfactual post spend (member pre + control change). 95% interval by the delta
+   method for a ratio of means, treating members and controls as two samples where a
+   control matched m times carries weight m / n (reuse widens the interval).
+   Naive lift = members' post spend / non-members' spend in the same months - 1.
+   Controls who join the program during the post window (customers not yet enrolled are
+   the right comparison, but some enrol soon after) would dilute the effect: their spend
+   after joining is deflated by (1 + lift), with the lift solved as a fixed point.
+Balance: standardised differences of each covariate, members vs all candidates (before)
+and vs the matched controls (after), over the pooled pre-matching standard deviation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from crm_core.errors import InvalidParameterError
+from crm_core.loyalty.matching import fit_logit, nearest, standardized_difference
+from crm_core.loyalty.panel import COLUMNS, Panel
+
+__all__ = ["Design", "COVARIATES", "LEVELS", "MIN_MEMBERS", "Estimate", "Anchors", "anchors", "category_codes", "estimate"]
+
+COVARIATES: tuple[str, ...] = ("pre_spend", "pre_days", "earlier_spend", "recency", "tenure", "anchor_days")
+MIN_MEMBERS = 30          # fewer analysable members: no estimate (reason "too_few_members")
+_FIT_MEMBERS = 10_000     # rows used to fit the propensity model (weighted back to the whole)
+_FIT_CONTROLS = 20_000
+_EVENT_MEMBERS = 20_000   # matched members (seeded sample) behind the lift-over-time chart
+_CONTROLS_PER_MEMBER = 10 # candidates drawn per member of an enrolment month (at least _MIN_CONTROLS)
+_MIN_CONTROLS = 1_000       # per enrolment month and pool (buyers of the month, the rest)
+LEVELS = 20               # most frequent levels of each categorical kept as dummies
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Design:
+    """Settings of the matched difference-in-differences (all shown on the page)."""
+
+    pre_months: int = 6
+    post_months: int = 6
+    neighbours: int = 1
+    caliper: float = 0.2
+    controls_per_cohort: int = 10_000
+    lapse_months: int = 3      # churned: no purchase in the last lapse_months of the post window
+    deal_share: float = 0.5    # deal-seeker: at least this share of purchases on discount
+    seed: int = 0
+
+    def check(self) -> "Design":
+        for name, lo, hi in (("pre_months", 1, 36), ("post_months", 1, 36), ("neighbours", 1, 20),
+                             ("controls_per_cohort", 100, 1_000_000)):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
+                raise InvalidParameterError(f"{name} must be a whole number in {lo}..{hi}", name=name, value=value)
+        if not 0 < self.caliper <= 5:
+            raise InvalidParameterError("caliper must be in (0, 5]", name="caliper", value=self.caliper)
+        if not 1 <= self.lapse_months <= self.post_months:
+            raise InvalidParameterError("lapse_months must be in 1..post_months", name="lapse_months",
+                                        value=self.lapse_months)
+        if not 0 < self.deal_share <= 1:
+            raise InvalidParameterError("deal_share must be in (0, 1]", name="deal_share", value=self.deal_share)
+        return self
+
+
+@dataclass
+class Anchors:
+    """Customers at an anchor month (enrolment or pseudo-enrolment): features and outcomes."""
+
+    code: np.ndarray
+    e: np.ndarray
+    x: dict[str, np.ndarray]            # covariates (COVARIATES), per month where relevant
+    pre: dict[str, np.ndarray]          # revenue, profit per month in the pre window
+    post: dict[str, np.ndarray]         # revenue, profit, purchase_days, orders, discounted (window totals)
+    churned: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    def take(self, idx: np.ndarray) -> "Anchors":
+        return Anchors(self.code[idx], self.e[idx], {k: v[idx] for k, v in self.x.items()},
+                       {k: v[idx] for k, v in self.pre.items()}, {k: v[idx] for k, v in self.post.items()},
+                       self.churned[idx])
+
+
+def anchors(panel: Panel, code: np.ndarray, e: np.ndarray, design: Design) -> Anchors:
+    """Features before and outcomes after month ``e`` for each (code, e): row positions at
+    five month boundaries (e-pre-1, e-1, e, e+post-lapse, e+post) and at the customer's
+    start, then one gather per column and boundary."""
+    pre_n, post_n = design.pre_months, design.post_months
+    p_start = panel.start_positions(code)
+    p0, p1, p2 = (panel.positions(code, e + k) for k in (-pre_n - 1, -1, 0))
+    p3, p4 = panel.positions(code, e + post_n - design.lapse_months), panel.positions(code, e + post_n)
+    pre = {c: panel.between(c, p0, p1) for c in ("revenue", "profit", "purchase_days")}
+    post = {c: panel.between(c, p2, p4) for c in COLUMNS}
+    first = panel.first_m[code]
+    earlier_months = np.clip(e - pre_n - first, 0, None)
+    last = panel.last_active_before(code, e)
+    x = {"pre_spend": pre["revenue"] / pre_n, "pre_days": pre["purchase_days"] / pre_n,
+         "earlier_spend": np.where(earlier_months > 0,
+                                   panel.between("revenue", p_start, p0) / np.maximum(earlier_months, 1), 0.0),
+         "recency": np.where(last >= 0, e - last, e - first).astype(np.float64),
+         "tenure": (e - first).astype(np.float64), "anchor_days": panel.between("purchase_days", p1, p2)}
+    return Anchors(code, e, x, {"revenue": pre["revenue"] / pre_n, "profit": pre["profit"] / pre_n}, post,
+                   panel.between("purchase_days", p3, p4) == 0)
+
+
+_FEATURES = 8
+
+
+def _feature(a: Anchors, j: int, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """Behaviour column ``j`` of the propensity model (logs tame the heavy tails of spend),
+    one at a time: a full matrix over a million anchors would cost more memory than work."""
+    x = a.x
+    if j == 0:
+        return np.log1p(np.maximum(x["pre_spend"][rows], 0))
+    if j == 1:
+        return np.log1p(x["pre_days"][rows])
+    if j == 2:
+        return np.log1p(np.maximum(x["earlier_spend"][rows], 0))
+    if j == 3:
+        return (x["earlier_spend"][rows] > 0).astype(np.float64)
+    if j == 4:
+        return np.log(np.maximum(x["recency"][rows], 1))
+    if j == 5:
+        return np.log1p(x["tenure"][rows])
+    if j == 6:
+        return np.log1p(x["anchor_days"][rows].astype(np.float64))
+    return (x["anchor_days"][rows] > 0).astype(np.float64)
+
+
+def _continuous(a: Anchors, rows: np.ndarray) -> np.ndarray:
+    return np.column_stack([_feature(a, j, rows) for j in range(_FEATURES)])
+
+
+def _design(cont: np.ndarray, codes: np.ndarray, cats: list[np.ndarray]) -> np.ndarray:
+    """Intercept, behaviour columns and one dummy per kept level of each categorical."""
+    levels = [int(c.max(initial=0)) for c in cats]
+    x = np.zeros((len(cont), 1 + cont.shape[1] + sum(levels)))
+    x[:, 0] = 1.0
+    x[:, 1:1 + cont.shape[1]] = cont
+    j = 1 + cont.shape[1]
+    rows = np.arange(len(cont))
+    for c, n_levels in zip(cats, levels):
+        sub = c[codes]
+        hit = sub > 0
+        x[rows[hit], j + sub[hit] - 1] = 1.0
+        j += n_levels
+    return x
+
+
+def _scores(a: Anchors, cats: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
+    """x @ beta without building x: behaviour columns one by one, then each level's coefficient."""
+    score = np.full(len(a), beta[0])
+    for j in range(_FEATURES):
+        score += beta[1 + j] * _feature(a, j)
+    j = 1 + _FEATURES
+    for c in cats:
+        n_levels = int(c.max(initial=0))
+        table = np.r_[0.0, beta[j:j + n_levels]]
+        score += table[c[a.code]]
+        j += n_levels
+    return score
+
+
+def category_codes(levels: pd.DataFrame, n: int) -> list[np.ndarray]:
+    """Per categorical (customer type, region, channel), the integer level of each of the
+    ``n`` customer keys (0 = rare, unknown or filtered out), from ``sql/loyalty_customers.sql``."""
+    code = levels["code"].to_numpy(np.int64)
+    out = []
+    for col in ("customer_type", "region", "channel"):
+        arr = np.zeros(n, dtype=np.int64)
+        arr[code] = levels[col].to_numpy(np.int64)
+        out.append(arr)
+    return out
+
+
+@dataclass
+class Estimate:
+    """One program's matched difference-in-differences and loyalty-quality figures."""
+
+    members_analysed: int
+    members_unmatched: int
+    members_excluded: int            # enrolled too early/late for complete windows, or before buying
+    controls_used: int
+    controls_joined: float           # share of matched controls who joined during the post window
+    lift: float
+    lift_ci: tuple[float, float]
+    naive_lift: float
+    att_revenue: float               # incremental spend per member-month
+    att_revenue_se: float
+    att_profit: float                # incremental gross profit per member-month
+    cf_revenue: float                # counterfactual spend per member-month
+    cf_profit: float
+    member_churn: float
+    control_churn: float
+    member_repeat: float
+    control_repeat: float
+    member_frequency: float          # purchase days per month after enrolment (share-of-wallet proxy)
+    control_frequency: float
+    deal_seekers: float              # share of analysed members
+    deal_seeker_churn: float
+    other_churn: float
+    balance: pd.DataFrame = field(repr=False)   # covariate, member_mean, before, after
+    event: pd.DataFrame = field(repr=False)     # k, members, control (monthly spend)
+
+
+def _event_study(panel: Panel, mm: Anchors, ctl: Anchors, owner: np.ndarray, flat_i: np.ndarray,
+                 flat_w: np.ndarray, design: Design, rng: np.random.Generator) -> pd.DataFrame:
+    """Monthly spend of members and their matched controls by month relative to enrolment
+    (0 = enrolment month), from a seeded sample of at most _EVENT_MEMBERS members."""
+    sample = np.sort(rng.permutation(len(mm))[:_EVENT_MEMBERS])
+    keep = np.isin(owner, sample)
+    ci, cw = flat_i[keep], flat_w[keep]
+    offsets = np.arange(-design.pre_months - 1, design.post_months + 1)
+    m_run = np.stack([panel.running(mm.code[sample], mm.e[sample] + k, ("revenue",))[1]["revenue"] for k in offsets])
+    c_run = np.stack([panel.running(ctl.code[ci], ctl.e[ci] + k, ("revenue",))[1]["revenue"] for k in offsets])
+    m_val, c_val = np.diff(m_run, axis=0), np.diff(c_run, axis=0)
+    return pd.DataFrame({"k": offsets[1:], "members": m_val.mean(axis=1),
+                         "control": (c_val * cw).sum(axis=1) / cw.sum() if cw.sum() > 0 else np.nan})
+
+
+def _nan_mean(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    if len(values) == 0 or (weights is not None and weights.sum() <= 0):
+        return float("nan")
+    return float(np.average(values, weights=weights))
+
+
+def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design: Design) -> Estimate | None:
+    """The matched DiD for one program. ``members``: code, enrolled_at (one row per code,
+    every member of the program); ``cats``: :func:`category_codes` of the customers. None
+    when fewer than :data:`MIN_MEMBERS` members can be analysed or matched."""
+    design.check()
+    rng = np.random.default_rng(design.seed)
+    code = members["code"].to_numpy(np.int64)
+    when = pd.to_datetime(members["enrolled_at"])
+    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64)
+    ok = (e - design.pre_months >= 0) & (e + design.post_months <= panel.last_m) & (panel.first_m[code] < e)
+    excluded = int((~ok).sum())
+    code_all, e_all = code, e
+    code, e = code[ok], e[ok]
+    if len(code) < MIN_MEMBERS:
+        return None
+    enrol_m = np.full(panel.n, np.iinfo(np.int64).max)
+    np.minimum.at(enrol_m, code_all, e_all)
+    mem = anchors(panel, code, e, design)
+    cohorts = np.unique(e)
+    mem_active = mem.x["anchor_days"] > 0
+    c_code, c_e, c_w = [], [], []
+    by_first = panel.by_first_month()
+    first_sorted = panel.first_m[by_first]
+    u_code = np.flatnonzero(enrol_m < np.iinfo(np.int64).max)         # every member of the program
+    u_e, u_first = enrol_m[u_code], panel.first_m[u_code]
+    for m in cohorts:
+        in_cohort = mem.e == m
+        # Members who bought in their enrolment month are matched among customers who bought
+        # that month too (being active then is itself strong evidence of being alive), the
+        # rest among those who did not: the pools are sampled separately, and both always,
+        # so that "all non-members" (naive lift, balance before matching) is represented.
+        # Eligible: bought before month m, not enrolled by then.
+        buyers = panel.buyers_in(int(m))
+        active_pool = buyers[(panel.first_m[buyers] < m) & (enrol_m[buyers] > m)]
+        n_known = int(np.searchsorted(first_sorted, m))           # customers who bought before m
+        n_enrolled = int(np.sum((u_e <= m) & (u_first < m)))
+        n_rest = n_known - n_enrolled - len(active_pool)
+        for active, n_mem in ((True, int((in_cohort & mem_active).sum())), (False, int((in_cohort & ~mem_active).sum()))):
+            n_pool = len(active_pool) if active else n_rest
+            if n_pool <= 0:
+                continue
+            size = min(design.controls_per_cohort, max(_CONTROLS_PER_MEMBER * n_mem, _MIN_CONTROLS), n_pool)
+            if active:
+                picked = active_pool[np.sort(rng.integers(0, n_pool, size))]   # with replacement: cheap
+            else:   # rejection sampling from everyone who bought before m: no pass over all customers
+                picked = np.zeros(0, dtype=np.int64)
+                while len(picked) < size:
+                    draw = by_first[rng.integers(0, n_known, 2 * size + 16)]
+                    pos = np.minimum(np.searchsorted(buyers, draw), max(len(buyers) - 1, 0))
+                    is_buyer = (buyers[pos] == draw) if len(buyers) else np.zeros(len(draw), dtype=bool)
+                    picked = np.concatenate([picked, draw[(enrol_m[draw] > m) & ~is_buyer]])
+                picked = np.sort(picked[:size])
+            c_code.append(picked)
+            c_e.append(np.full(size, m))
+            c_w.append(np.full(size, n_pool / size))   # inverse sampling fraction
+    if not c_code:
+        return None
+    c_code_all, c_e_all, ctl_weight = np.concatenate(c_code), np.concatenate(c_e), np.concatenate(c_w)
+    by_code = np.lexsort((c_e_all, c_code_all))   # customer order: the panel lookups then walk memory forwards
+    c_code_all, c_e_all, ctl_weight = c_code_all[by_code], c_e_all[by_code], ctl_weight[by_code]
+    ctl = anchors(panel, c_code_all, c_e_all, design)
+    fm = np.sort(rng.permutation(len(mem))[:_FIT_MEMBERS])
+    fc = np.sort(rng.permutation(len(ctl))[:_FIT_CONTROLS])
+    scale_m, scale_c = len(mem) / len(fm), len(ctl) / len(fc)
+    beta = fit_logit(np.vstack([_design(_continuous(mem, fm), mem.code[fm], cats),
+                                _design(_continuous(ctl, fc), ctl.code[fc], cats)]),
+                     np.r_[np.ones(len(fm)), np.zeros(len(fc))],
+                     np.r_[np.full(len(fm), scale_m), ctl_weight[fc] * scale_c])
+    sm, sc = _scores(mem, cats, beta), _scores(ctl, cats, beta)
+    caliper = design.caliper * float(np.std(np.r_[sm[fm], sc[fc]]))
+    k = design.neighbours
+    match_idx = np.full((len(mem), k), -1, dtype=np.int64)
+    match_w = np.zeros((len(mem), k))
+    c_order = np.argsort(ctl.e, kind="stable")
+    c_bounds = np.searchsorted(ctl.e[c_order], cohorts)
+    c_ends = np.searchsorted(ctl.e[c_order], cohorts, side="right")
+    ctl_active = ctl.x["anchor_days"] > 0
+    for m, lo, hi in zip(cohorts, c_bounds, c_ends):
+        for flag in (True, False):
+            rows = np.flatnonzero((mem.e == m) & (mem_active == flag))
+            cand = c_order[lo:hi]
+            cand = cand[ctl_active[cand] == flag]
+            if len(rows) == 0:
+                continue
+            idx, w = nearest(sc[cand], sm[rows], k, caliper)
+            match_idx[rows] = np.where(idx >= 0, cand[np.maximum(idx, 0)], -1)
+            match_w[rows] = w
+    matched = match_w.sum(axis=1) > 0
+    if matched.sum() < MIN_MEMBERS:
+        return None
+    unmatched = int((~matched).sum())
+    mi, mw = match_idx[matched], match_w[matched]
+    mm = mem.take(np.flatnonzero(matched))
+    flat_i, flat_w = mi.ravel(), mw.ravel()
+    use = flat_i >= 0
+    flat_i, flat_w = flat_i[use], flat_w[use]
+    owner = np.repeat(np.arange(len(mm)), k)[use]
+    post_n = design.post_months
+
+    after_w = np.bincount(flat_i, weights=flat_w, minlength=len(ctl))
+    used = np.flatnonzero(after_w > 0)
+    n = len(mm)
+    # Controls who join the program themselves during the post window carry the effect in
+    # their later months. Under a constant relative effect L, their spend in months after
+    # joining is (1 + L) x what it would have been: deflate it, and solve for L (fixed point).
+    g = enrol_m[ctl.code]
+    exposed = np.flatnonzero((g > ctl.e) & (g < ctl.e + post_n))
+    exp = {c: np.zeros(len(ctl)) for c in ("revenue", "profit")}
+    if len(exposed):
+        got = panel.window(ctl.code[exposed], g[exposed] + 1, ctl.e[exposed] + post_n, ("revenue", "profit"))
+        for c in exp:
+            exp[c][exposed] = got[c]
+    y = mm.post["revenue"] / post_n
+    yp = mm.post["profit"] / post_n
+
+    def counterfactual(col: str, level: float) -> tuple[np.ndarray, np.ndarray]:
+        post = ctl.post[col] - exp[col] * (1 - 1 / (1 + level))
+        change = post / post_n - ctl.pre[col]
+        return mm.pre[col] + np.bincount(owner, weights=flat_w * change[flat_i], minlength=n), change
+
+    level = 0.0
+    for _ in range(50):
+        cf, _change = counterfactual("revenue", level)
+        new = max(float(y.mean() / cf.mean()) - 1, -0.9) if cf.mean() > 0 else 0.0
+        if abs(new - level) < 1e-10:
+            break
+        level = new
+    cf, change_rev = counterfactual("revenue", level)
+    cfp, _ = counterfactual("profit", level)
+    change = {"revenue": change_rev}
+    joined = float(np.sum(flat_w * np.isin(flat_i, exposed)) / max(flat_w.sum(), 1e-12))
+    ratio = y.mean() / cf.mean() if cf.mean() != 0 else float("nan")
+    lift = ratio - 1
+    # Variance with members and (reused) controls as two samples: a control matched m times
+    # carries weight m/n (delta method for the ratio of means).
+    share = after_w[used] / n
+    dc = change["revenue"][used]
+    var_c = float(np.var(dc, ddof=1)) if len(used) > 1 else 0.0
+    u = y - ratio * mm.pre["revenue"]
+    se = (float(np.sqrt(np.var(u, ddof=1) / n + ratio**2 * var_c * np.sum(share**2))) / abs(cf.mean())
+          if cf.mean() != 0 else float("nan"))
+    att_se = float(np.sqrt(np.var(y - mm.pre["revenue"], ddof=1) / n + var_c * np.sum(share**2)))
+    # The lift is a fixed point L = R(L) of the ratio R after deflating joiners' months: an
+    # error in R moves L by 1 / (1 - R'(L)). Widen both standard errors by that factor.
+    h = 1e-4
+
+    def ratio_at(level_: float) -> float:
+        return float(y.mean() / counterfactual("revenue", level_)[0].mean())
+
+    slope = (ratio_at(level + h) - ratio_at(level - h)) / (2 * h) if cf.mean() > 0 else 0.0
+    widen = 1.0 / max(1.0 - slope, 0.2)
+    se, att_se = se * widen, att_se * widen
+    # "Before matching": every eligible non-member (sampling weights undone), each enrolment
+    # month weighted by its members.
+    cohort_members = np.bincount(np.searchsorted(cohorts, mm.e), minlength=len(cohorts))
+    ctl_cohort = np.searchsorted(cohorts, ctl.e)
+    pool_total = np.bincount(ctl_cohort, weights=ctl_weight, minlength=len(cohorts))
+    before_w = ctl_weight * cohort_members[ctl_cohort] / np.maximum(pool_total[ctl_cohort], 1e-12)
+    naive = (y.mean() / _nan_mean(ctl.post["revenue"] / post_n, before_w)) - 1
+    balance = []
+    for cov in COVARIATES + ("propensity",):
+        xm_, xc_ = (mm.x[cov], ctl.x[cov]) if cov != "propensity" else (sm[matched], sc)
+        vm = np.var(xm_)
+        vc = np.cov(xc_, aweights=before_w) if before_w.sum() > 0 else 0.0
+        sd = float(np.sqrt((vm + float(vc)) / 2))
+        balance.append({"covariate": cov, "member_mean": float(np.mean(xm_)),
+                        "control_mean_before": _nan_mean(xc_, before_w), "control_mean_after": _nan_mean(xc_, after_w),
+                        "before": standardized_difference(xm_, xc_, before_w, sd),
+                        "after": standardized_difference(xm_, xc_, after_w, sd)})
+    event = _event_study(panel, mm, ctl, owner, flat_i, flat_w, design, rng)
+    post_orders = mm.post["orders"]
+    deal = (post_orders > 0) & (mm.post["discounted"] >= design.deal_share * post_orders)
+    return Estimate(
+        members_analysed=n, members_unmatched=unmatched, members_excluded=excluded, controls_joined=joined,
+        controls_used=int((after_w > 0).sum()), lift=float(lift),
+        lift_ci=(float(lift - Z95 * se), float(lift + Z95 * se)), naive_lift=float(naive),
+        att_revenue=float((y - cf).mean()), att_revenue_se=att_se, att_profit=float((yp - cfp).mean()),
+        cf_revenue=float(cf.mean()), cf_profit=float(cfp.mean()),
+        member_churn=float(mm.churned.mean()), control_churn=_nan_mean(ctl.churned.astype(float), after_w),
+        member_repeat=float((mm.post["purchase_days"] >= 2).mean()),
+        control_repeat=_nan_mean((ctl.post["purchase_days"] >= 2).astype(float), after_w),
+        member_frequency=float(np.mean(mm.post["purchase_days"]) / post_n),
+        control_frequency=_nan_mean(ctl.post["purchase_days"].astype(float) / post_n, after_w),
+        deal_seekers=float(deal.mean()), deal_seeker_churn=_nan_mean(mm.churned[deal].astype(float)),
+        other_churn=_nan_mean(mm.churned[~deal].astype(float)),
+        balance=pd.DataFrame(balance), event=pd.DataFrame(event))

@@ -1,0 +1,90 @@
+"""Cost to serve: what each customer costs beyond the goods they buy, over a window.
+
+Components (each one visible and editable on the Quadrants page):
+- service contacts: the recorded cost of each contact, or a unit cost per contact type
+  (complaint, inquiry, return, technical support, ...) when none is recorded or when
+  the user chooses unit costs for all;
+- returns: a handling cost per returned line (the refunded value is already netted out
+  of revenue);
+- discounts granted;
+- loyalty rewards: each program's reward costs in the window, shared equally by its
+  members in the window;
+- account management: each relationship manager's annual cost for the window, shared
+  equally by the accounts they manage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_core.errors import InvalidParameterError
+from crm_core.filters import Filters
+from crm_core.store.connection import Store
+
+__all__ = ["CostAssumptions", "COST_COMPONENTS", "cost_to_serve", "default_unit_costs", "cost_per_purchase"]
+
+COST_COMPONENTS: tuple[str, ...] = ("service_cost", "return_cost", "discounts", "loyalty_cost", "manager_cost")
+
+
+@dataclass(frozen=True)
+class CostAssumptions:
+    """Editable assumptions. ``unit_costs`` maps a service-contact type to a cost per contact."""
+
+    use_recorded: bool = True
+    unit_costs: tuple[tuple[str, float], ...] = ()
+    default_service_cost: float = 0.0
+    return_cost: float = 10.0
+    include: tuple[str, ...] = field(default=COST_COMPONENTS)
+
+    def __post_init__(self) -> None:
+        for name, value in (("default_service_cost", self.default_service_cost), ("return_cost", self.return_cost),
+                            *self.unit_costs):
+            if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
+                raise InvalidParameterError("costs must be non-negative numbers", name=name, value=value)
+        unknown = set(self.include) - set(COST_COMPONENTS)
+        if unknown:
+            raise InvalidParameterError("unknown cost component", name="include", value=sorted(unknown)[0])
+
+    def params(self) -> dict[str, Any]:
+        return {"use_recorded": self.use_recorded,
+                "service_types": [t for t, _ in self.unit_costs],
+                "service_unit_costs": [float(c) for _, c in self.unit_costs],
+                "default_service_cost": float(self.default_service_cost),
+                "return_cost": float(self.return_cost)}
+
+
+def default_unit_costs(store: Store) -> tuple[tuple[str, float], ...]:
+    """Starting unit costs per contact type: the average recorded cost of that type (0 if none)."""
+    rows = store.rows("SELECT type, coalesce(avg(CAST(cost AS DOUBLE)), 0) FROM service_interactions "
+                      "WHERE type IS NOT NULL GROUP BY type ORDER BY count(*) DESC, type")
+    return tuple((str(t), round(float(c), 2)) for t, c in rows)
+
+
+def cost_to_serve(store: Store, as_of: date, period_days: int, filters: Filters = Filters(),
+                  assumptions: CostAssumptions = CostAssumptions()) -> pd.DataFrame:
+    """One row per customer with any cost in the ``period_days`` up to ``as_of``: each
+    component and ``cost_to_serve`` (the sum of the included components)."""
+    if not isinstance(period_days, int) or not 1 <= period_days <= 3660:
+        raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
+    start = as_of - timedelta(days=period_days)
+    df = store.query("cost_to_serve", {"start": start, "end": as_of, **assumptions.params(), **filters.params()},
+                     filtered=filters.active)
+    for c in COST_COMPONENTS:
+        if c not in assumptions.include:
+            df[c] = 0.0
+    df["cost_to_serve"] = df[list(COST_COMPONENTS)].sum(axis=1)
+    return df
+
+
+def cost_per_purchase(costs: pd.DataFrame, purchases: pd.Series) -> pd.Series:
+    """Cost to serve per purchase day in the window, by customer_id (the CLV's expected
+    cost per future purchase). Customers with costs but no purchases are charged their
+    whole cost per purchase: serving them did not lead to a sale."""
+    per = costs.set_index("customer_id")["cost_to_serve"]
+    n = purchases.reindex(per.index).fillna(0).clip(lower=1)
+    return per / n
