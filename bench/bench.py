@@ -20,7 +20,7 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +127,11 @@ def measure(step: str, db: str) -> dict[str, Any]:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from crm_app import data, value
     from crm_app import loyalty as loyalty_app
-    from crm_core.value import clv
     from crm_core.customers import base as customers
     from crm_core.customers import overview
-    from crm_core.value import quadrants
-    from crm_core.loyalty.estimate import Design
     from crm_core.filters import Filters
+    from crm_core.loyalty.estimate import Design
+    from crm_core.value import clv, quadrants
 
     store = Store(db)
     as_of = overview.default_as_of(store)

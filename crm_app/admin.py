@@ -7,11 +7,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from crm_core.access import audit
-from crm_core.access import auth
+from crm_core.access import audit, auth
 from crm_core.access.auth import Principal, Rules
-from crm_core.errors import CrmError, RolesFileError
 from crm_core.access.export import to_csv_bytes
+from crm_core.errors import CrmError, RolesFileError
 
 from .auth import auth_config, now, roles_path
 from .context import PageContext, plain

@@ -26,12 +26,11 @@ from typing import Any
 
 import streamlit as st
 
-from crm_core.access import audit
-from crm_core.access import auth
+from crm_core.access import audit, auth
 from crm_core.access.auth import Principal
 from crm_core.errors import AccessDeniedError, CrmError, RolesFileError
 
-from .context import REPO, plain, tr
+from .session import REPO, plain, resolve_db_path, tr
 
 __all__ = ["gate", "principal", "require", "account_box", "roles_path", "auth_config", "now"]
 
@@ -136,7 +135,6 @@ def gate() -> Principal:
 
 
 def _audit(who: Principal, action: str, subject: str | None, detail: dict[str, Any]) -> None:
-    from .context import resolve_db_path
     from crm_core.store.connection import Store
     path, _ = resolve_db_path()
     if not path.exists():

@@ -8,8 +8,6 @@ which its widget is not drawn.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -20,18 +18,18 @@ from streamlit.elements.widgets.multiselect import MultiSelectSerde
 from streamlit.elements.widgets.selectbox import SelectboxSerde
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
+from crm_core.customers.overview import PERIOD_CHOICES
 from crm_core.demo import generate as demo
 from crm_core.filters import Filters
-from crm_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator, translator
-from crm_core.customers.overview import PERIOD_CHOICES
+from crm_core.i18n import LANGUAGES, Translator
 from crm_core.store.connection import Store
 
 from . import data
+from .auth import principal
+from .session import plain, resolve_db_path, tr
 
 __all__ = ["plain", "PageContext", "page_context", "persist", "render_sidebar", "require_data", "resolve_db_path", "tr"]
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DB = REPO / "data" / "demo.duckdb"
 _DEMO_LOCK = threading.Lock()
 
 
@@ -49,44 +47,6 @@ class PageContext:
 
     def money(self, value: float | None, compact: bool = False) -> str:
         return self.tr.money(None if value is None else value * self.rate, self.currency, compact)
-
-
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:=@"})
-
-
-def plain(text: object) -> str:
-    """Text from outside (a user name, a file name) made inert for ``st.markdown``/``caption``:
-    every Markdown/Streamlit directive character is escaped, so it shows as typed."""
-    return str(text).translate(_MD_SPECIAL)
-
-
-def resolve_db_path() -> tuple[Path, bool]:
-    """The database file: ``-- --db PATH`` script argument, else ``CRM_DB``, else the demo."""
-    argv = sys.argv[1:]
-    for i, arg in enumerate(argv):
-        if arg == "--db" and i + 1 < len(argv):
-            return Path(argv[i + 1]).expanduser().resolve(), False
-        if arg.startswith("--db="):
-            return Path(arg[5:]).expanduser().resolve(), False
-    env = os.environ.get("CRM_DB")
-    if env:
-        return Path(env).expanduser().resolve(), False
-    return DEFAULT_DB, True
-
-
-def _init_session() -> None:
-    ss = st.session_state
-    if "lang" not in ss:
-        requested = st.query_params.get("lang", DEFAULT_LANGUAGE)
-        ss.lang = requested if requested in LANGUAGES else DEFAULT_LANGUAGE
-    ss.setdefault("period_days", 365)
-    for key in ("regions", "channels", "customer_types"):
-        ss.setdefault(key, [])
-
-
-def tr() -> Translator:
-    _init_session()
-    return translator(st.session_state.lang)
 
 
 def _ensure_demo(path: Path) -> None:
@@ -109,7 +69,6 @@ def _open_store() -> Store:
 
 def page_context() -> PageContext:
     """Everything a page needs, computed once per run and shared via session state."""
-    from .auth import principal  # (auth imports this module)
     t = tr()
     store = _open_store()
     version = data.call(data.data_version, store.path)

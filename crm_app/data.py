@@ -17,16 +17,13 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from crm_core.customers import base as customers
-from crm_core.customers import micro
-from crm_core.customers import overview
-from crm_core.customers import pyramid
-from crm_core.customers import rfm
+from crm_core.customers import micro, overview, pyramid, rfm
 from crm_core.errors import CrmError, DatabaseBusyError
 from crm_core.filters import Filters
 from crm_core.i18n import translator
 from crm_core.store.connection import Store
 
-from .warm import warmable
+from .warm_cache import warmable
 
 __all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
            "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "micro_compare", "what_if", "base_currency",

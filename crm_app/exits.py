@@ -6,15 +6,14 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from crm_core.exits import churn
+from crm_core.exits import churn, risk
 from crm_core.exits import groups as churn_groups
-from crm_core.value import clv
-from crm_core.exits import risk
 from crm_core.exits.alive import DEFAULT_THRESHOLD, AliveRule
 from crm_core.exits.history import day_number
 from crm_core.exits.lost_value import LOST_PROFIT_METHODS
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
+from crm_core.value import clv
 
 from .context import PageContext, persist
 

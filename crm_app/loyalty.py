@@ -7,15 +7,15 @@ from typing import Any
 
 import streamlit as st
 
-from crm_core.loyalty import report as loyalty_report
 from crm_core.errors import CrmError
 from crm_core.filters import Filters
+from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.estimate import Design
 from crm_core.loyalty.report import LoyaltyReport, ProgramReport
 from crm_core.store.connection import Store
 
 from .context import PageContext, persist
-from .warm import warmable
+from .warm_cache import warmable
 
 __all__ = ["report", "design_controls", "program_card"]
 

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from .context import DEFAULT_DB, REPO
+from .session import DEFAULT_DB, REPO
 
 __all__ = ["main"]
 

@@ -17,10 +17,10 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.access import audit
-from crm_core.ingest import load as ingest
 from crm_core.access.auth import Principal
-from crm_core.errors import CrmError, IngestError, InputFileError
 from crm_core.access.export import to_csv_bytes
+from crm_core.errors import CrmError, IngestError, InputFileError
+from crm_core.ingest import load as ingest
 from crm_core.ingest.read import ENCODINGS
 from crm_core.ingest.schema import KINDS
 

@@ -14,12 +14,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.value import clv
-from crm_core.value import costs
-from crm_core.value import quadrants
 from crm_core.errors import CrmError, ModelFitError
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
+from crm_core.value import clv, costs, quadrants
 
 from . import data
 from .context import PageContext, persist

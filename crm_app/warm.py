@@ -16,42 +16,15 @@ locale data, plotly's validators for the chart types the pages draw, and Streaml
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+
+from .warm_cache import _WARM, _put, entries, warmable  # noqa: F401 (warmable, _WARM: re-exported)
 
 __all__ = ["warmable", "warm_default", "entries", "prime_process"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-_WARM: dict[tuple[Any, ...], Any] = {}
-_MISSING = object()
+
 log = logging.getLogger(__name__)
-
-
-def warmable(fn: F) -> F:
-    """Let ``fn`` answer from the warm-start results when called with the same arguments.
-    ``fn.compute`` is the plain function (used to produce those results)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any) -> Any:
-        hit = _WARM.get((fn.__name__, *args), _MISSING)
-        return fn(*args) if hit is _MISSING else hit
-
-    wrapper.compute = fn  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
-
-
-def entries() -> list[str]:
-    """Names of the functions with warm results (for logs and tests)."""
-    return sorted({key[0] for key in _WARM})
-
-
-def _put(fn: Callable[..., Any], *args: Any) -> Any:
-    value = fn.compute(*args)  # type: ignore[attr-defined]
-    _WARM[(fn.compute.__name__, *args)] = value  # type: ignore[attr-defined]
-    return value
 
 
 def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
@@ -100,8 +73,7 @@ def warm_default(path: str) -> float:
     Never raises: a database that cannot be read is reported by the pages as usual."""
     t0 = time.perf_counter()
     try:
-        from crm_core.customers import micro
-        from crm_core.customers import pyramid
+        from crm_core.customers import micro, pyramid
         from crm_core.filters import Filters
         from crm_core.store.connection import Store
 

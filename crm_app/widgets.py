@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.access import export
-from crm_core.charts.echarts import EChart
 from crm_core.access.auth import Principal
-from crm_core.store.connection import Store
+from crm_core.charts.echarts import EChart
 from crm_core.customers.overview import KPI_NAMES, Kpis
+from crm_core.store.connection import Store
 
 from .auth import now, principal
 from .context import PageContext

@@ -8,9 +8,16 @@ from crm_app import exits
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
 from crm_app.widgets import chart, customer_list
+from crm_core.charts.churn import (
+    complaints_figure,
+    dimension_bars,
+    reason_area,
+    reason_bars,
+    reason_donut,
+    trend_figure,
+)
 from crm_core.exits import churn
 from crm_core.exits import groups as churn_groups
-from crm_core.charts.churn import (complaints_figure, dimension_bars, reason_area, reason_bars, reason_donut, trend_figure)
 
 ensure_router()
 ctx = page_context()

@@ -9,8 +9,8 @@ from crm_app import value
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
 from crm_app.widgets import chart, customer_list
-from crm_core.value import clv
 from crm_core.charts.clv import calibration_figure, clv_histogram, holdout_figure, matrix_figure
+from crm_core.value import clv
 
 ensure_router()
 ctx = page_context()

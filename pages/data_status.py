@@ -8,12 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from crm_app import data
-from crm_app.router import ensure_router
 from crm_app.context import page_context
+from crm_app.router import ensure_router
 from crm_core.access.auth import mask_email
 from crm_core.ingest.load import STATUSES
 from crm_core.ingest.schema import KINDS
-from crm_core.store.connection import DATA_TABLES
 
 who = ensure_router()
 ctx = page_context()
@@ -31,8 +30,8 @@ if info["first_date"] is not None:
 
 st.subheader(t.t("data.tables"))
 counts = pd.DataFrame({
-    t.t("data.col.table"): [t.t(f"table.{name}") for name in DATA_TABLES],
-    t.t("data.col.rows"): [t.number(info["tables"][name]) for name in DATA_TABLES],
+    t.t("data.col.table"): [t.t(f"table.{name}") for name in info["tables"]],
+    t.t("data.col.rows"): [t.number(rows) for rows in info["tables"].values()],
 })
 st.dataframe(counts, hide_index=True, width="content")
 if info["tables"]["transactions"] == 0:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_app import data
-from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
+from crm_app.router import ensure_router
 from crm_app.widgets import chart, definitions, kpi_row
 from crm_core.charts.overview import pareto_figure, trend_figure
 from crm_core.customers.overview import KPI_NAMES

@@ -8,8 +8,8 @@ from crm_app import value
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
 from crm_app.widgets import customer_list
-from crm_core.value import quadrants
 from crm_core.charts.quadrants import MAX_POINTS, SAMPLE_POINTS, quadrant_figure
+from crm_core.value import quadrants
 
 ensure_router()
 ctx = page_context()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from crm_app import data
-from crm_app.router import ensure_router
 from crm_app.context import page_context, require_data
-from crm_app.targets import bins_control, drill_from_map, scheme_editor, settings
+from crm_app.router import ensure_router
+from crm_app.customers import bins_control, drill_from_map, scheme_editor, settings
 from crm_app.widgets import chart, customer_list
+from crm_core.charts.targets import rf_heatmap, segment_treemap
 from crm_core.customers import micro
 from crm_core.customers.rfm import SEGMENTS
-from crm_core.charts.targets import rf_heatmap, segment_treemap
 
 ensure_router()
 ctx = page_context()

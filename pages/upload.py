@@ -7,8 +7,8 @@ import streamlit as st
 from crm_app import upload as up
 from crm_app.context import page_context
 from crm_app.router import ensure_router
-from crm_core.ingest import load as ingest
 from crm_core.errors import CrmError
+from crm_core.ingest import load as ingest
 from crm_core.ingest.schema import KINDS
 
 who = ensure_router("upload")

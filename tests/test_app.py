@@ -95,10 +95,10 @@ def test_missing_configured_database_is_not_created(monkeypatch: pytest.MonkeyPa
 
 
 def test_first_start_without_configuration_creates_the_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import crm_app.context as context
+    import crm_app.session as session
 
     target = tmp_path / "data" / "demo.duckdb"
-    monkeypatch.setattr(context, "DEFAULT_DB", target)
+    monkeypatch.setattr(session, "DEFAULT_DB", target)
     at = run_app(monkeypatch, None)
     assert target.exists() and Store(target).table_counts()["customers"] > 0
     assert len(at.metric) == len(overview.KPI_NAMES)
@@ -130,8 +130,7 @@ def test_target_pages_render_without_errors(monkeypatch: pytest.MonkeyPatch, dem
 def test_pyramid_tabs_run_only_when_opened(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     """Pyramid: the tiers tab opens; the upgrade and what-if tabs, the tier-share form and the
     lists are built when opened, with crm_core's numbers."""
-    from crm_core.customers import micro
-    from crm_core.customers import pyramid
+    from crm_core.customers import micro, pyramid
     from crm_core.i18n import Translator
 
     en, tr = catalogue("en"), Translator("en")
@@ -202,9 +201,9 @@ def test_segment_scheme_and_bins_settings_reach_the_numbers(monkeypatch: pytest.
 
 
 def test_quadrant_box_selection_lists_every_customer_inside(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
-    from crm_core.value import quadrants
     from crm_core.customers.overview import default_as_of
     from crm_core.store.connection import Store
+    from crm_core.value import quadrants
 
     at = run_app(monkeypatch, demo_db)
     at.switch_page("pages/quadrants.py").run()
@@ -255,8 +254,8 @@ def test_clv_model_and_holdout_sections(monkeypatch: pytest.MonkeyPatch, demo_db
 def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     """One card per program with crm_core's figures; the four charts; the what-if moves
     the ROI as the money module says."""
-    from crm_core.loyalty import report as loyalty_report
     from crm_core.i18n import Translator
+    from crm_core.loyalty import report as loyalty_report
     from crm_core.loyalty.roi import what_if
 
     at = run_app(monkeypatch, demo_db, lang="zh_Hant")
@@ -316,8 +315,7 @@ def test_local_mode_admin_page_saves_roles_and_shows_the_audit_log(monkeypatch: 
                                                                    tmp_path: Path) -> None:
     """No identity provider: one local user with every right, said in the sidebar; the Admin
     page writes the roles file (validated) and the change is in the audit log."""
-    from crm_core.access import audit
-    from crm_core.access import auth
+    from crm_core.access import audit, auth
     roles = tmp_path / "roles.toml"
     monkeypatch.setenv("CRM_ROLES", str(roles))
     en = catalogue("en")
@@ -372,8 +370,8 @@ def test_churn_page_switches_to_probability_alive(monkeypatch: pytest.MonkeyPatc
     """Choosing "probability alive" re-judges customers without events by the BG/NBD model: the
     churned count is the core's for that threshold, and the page says which definition it used."""
     from crm_core.exits import churn
-    from crm_core.value import clv
     from crm_core.exits.alive import AliveRule
+    from crm_core.value import clv
 
     en = catalogue("en")
     at = run_app(monkeypatch, demo_db, churn_definition="p_alive", churn_threshold=0.3)
@@ -412,7 +410,7 @@ def test_churn_page_values_lost_profit_by_clv_at_churn(monkeypatch: pytest.Monke
 
 def test_picked_index_reads_a_chart_click_and_ignores_anything_else() -> None:
     """The treemap click reaches the drill-down through this (the browser test clicks a tile)."""
-    from crm_app.targets import picked_index
+    from crm_app.customers import picked_index
 
     assert picked_index({"selection": {"selected": [{"series_index": 0, "data_indices": [3]}], "areas": []}}) == 3
     assert picked_index({"selection": {"selected": [], "areas": []}}) is None

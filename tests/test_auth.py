@@ -17,14 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.access import audit
-from crm_core.access import auth
-from crm_core.access import export
-from crm_core.ingest import load as ingest
-from crm_core.customers import overview
+from crm_core.access import audit, auth, export
 from crm_core.access.auth import Principal, Rules, UserRule
+from crm_core.customers import overview
 from crm_core.errors import AccessDeniedError, IngestError, RolesFileError
 from crm_core.filters import Filters
+from crm_core.ingest import load as ingest
 from crm_core.store.connection import Store
 
 from .conftest import REPO, make_store

@@ -7,8 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.value.bgnbd import (BgNbdParams, _Objective, _terms, expected_count_distribution, expected_purchases, fit_bgnbd, group_triples, log_likelihood, p_alive)
 from crm_core.errors import ModelFitError
+from crm_core.value.bgnbd import (
+    BgNbdParams,
+    _Objective,
+    _terms,
+    expected_count_distribution,
+    expected_purchases,
+    fit_bgnbd,
+    group_triples,
+    log_likelihood,
+    p_alive,
+)
 from tests.clv_data import FHL_2005, cdnow_summary, simulate_bgnbd
 
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_core.demo import events as demo_events
+from crm_core.demo import generate as demo
+from crm_core.errors import InvalidParameterError
 from crm_core.exits import churn
 from crm_core.exits import groups as churn_groups
-from crm_core.demo import generate as demo
-from crm_core.demo import events as demo_events
 from crm_core.exits.history import ChurnHistory
-from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
 
@@ -260,8 +260,8 @@ def test_churn_groups_equal_plain_pandas(demo_db) -> None:
 def test_churn_by_probability_alive_by_hand(hand) -> None:
     """Each purchase gets the window until the model's P(alive) falls below the threshold;
     a one-purchase customer keeps the fixed window; explicit events still win."""
-    from crm_core.value.bgnbd import BgNbdParams, p_alive
     from crm_core.exits.alive import AliveRule, window_days
+    from crm_core.value.bgnbd import BgNbdParams, p_alive
 
     params = BgNbdParams(r=0.5, alpha=6.0, a=0.7, b=2.0)
     rule = AliveRule(params, unit_days=7.0, threshold=0.5)
@@ -294,8 +294,8 @@ def test_churn_by_probability_alive_by_hand(hand) -> None:
 def test_a_higher_threshold_churns_sooner(demo_db_master) -> None:
     """On the demo: raising the P(alive) threshold shortens every window, so churns come earlier
     and the churn rate does not fall."""
-    from crm_core.value import clv
     from crm_core.exits.alive import AliveRule
+    from crm_core.value import clv
 
     store = Store(demo_db_master)
     as_of = date(2026, 9, 30)
@@ -312,8 +312,8 @@ def test_a_higher_threshold_churns_sooner(demo_db_master) -> None:
 def test_profit_lost_by_clv_at_churn_agrees_with_the_clv_page(demo_db_master) -> None:
     """CLV at churn is what the Lifetime value page would score for the same history, divided by
     P(alive) (the customer is valued as if they had stayed); totals per reason add up."""
-    from crm_core.value import clv
     from crm_core.exits.lost_value import clv_at_churn
+    from crm_core.value import clv
 
     store = Store(demo_db_master)
     as_of = date(2026, 9, 30)

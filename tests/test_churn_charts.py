@@ -10,12 +10,19 @@ from typing import Any
 
 import pytest
 
+from crm_core.charts.churn import (
+    complaints_figure,
+    dimension_bars,
+    reason_area,
+    reason_bars,
+    reason_donut,
+    trend_figure,
+)
+from crm_core.charts.palette import CHURN_REASON_COLORS
+from crm_core.customers import overview
 from crm_core.exits import churn
 from crm_core.exits import groups as churn_groups
-from crm_core.customers import overview
-from crm_core.charts.churn import (complaints_figure, dimension_bars, reason_area, reason_bars, reason_donut, trend_figure)
 from crm_core.i18n import Translator
-from crm_core.charts.palette import CHURN_REASON_COLORS
 from crm_core.store.connection import Store
 
 from .test_target_charts import plain_json, strings

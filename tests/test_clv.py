@@ -8,11 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.value import clv
 from crm_core.errors import InvalidParameterError, ModelFitError
 from crm_core.filters import Filters
-from tests.clv_data import (CALIBRATION_END, FH_2013_GAMMA_GAMMA, FHL_2005, HOLDOUT_END, cdnow_store, cdnow_summary,
-                            cdnow_transactions)
+from crm_core.value import clv
+from tests.clv_data import (
+    CALIBRATION_END,
+    FH_2013_GAMMA_GAMMA,
+    FHL_2005,
+    HOLDOUT_END,
+    cdnow_store,
+    cdnow_summary,
+    cdnow_transactions,
+)
 
 CAL, HOLD = CALIBRATION_END.date(), HOLDOUT_END.date()
 

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.value import clv
-from crm_core.customers import overview
 from crm_core.charts.clv import calibration_figure, clv_histogram, holdout_figure, matrix_figure
 from crm_core.charts.echarts import BLUES, RED_YELLOW_GREEN
+from crm_core.customers import overview
 from crm_core.i18n import Translator
 from crm_core.store.connection import Store
+from crm_core.value import clv
 
 from .test_target_charts import plain_json
 

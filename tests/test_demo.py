@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_core.demo import generate as demo
 from crm_core.customers import overview
+from crm_core.demo import generate as demo
 from crm_core.errors import DatabaseExistsError, InvalidParameterError
 from crm_core.store.connection import DATA_TABLES, Store
 

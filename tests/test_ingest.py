@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.ingest import load as ingest
 from crm_core.access.auth import Principal
-from crm_core.errors import IngestError, InputFileError
 from crm_core.access.export import to_csv_bytes
+from crm_core.errors import IngestError, InputFileError
+from crm_core.ingest import load as ingest
 from crm_core.store.connection import Store
 
 from .conftest import make_store

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.loyalty import report as loyalty_report
 from crm_core.errors import InvalidParameterError, ModelFitError, NoDataError
+from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.estimate import Design
-from crm_core.loyalty.roi import money, what_if
 from crm_core.loyalty.matching import fit_logit, nearest
 from crm_core.loyalty.panel import Panel
+from crm_core.loyalty.roi import money, what_if
 
 from .conftest import make_store
 from .loyalty_data import simulate_program

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from crm_core.loyalty import report as loyalty_report
+from crm_core.charts.loyalty import balance_figure, event_figure, roi_figure, waterfall_figure
+from crm_core.charts.palette import SERIES
 from crm_core.customers import overview
 from crm_core.i18n import Translator
-from crm_core.charts.loyalty import balance_figure, event_figure, roi_figure, waterfall_figure
+from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.roi import COST_TYPES
-from crm_core.charts.palette import SERIES
 from crm_core.store.connection import Store
 
 from .test_target_charts import plain_json

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.customers import micro
-from crm_core.customers import overview
+from crm_core.customers import micro, overview
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.store.connection import Store

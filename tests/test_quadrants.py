@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_core.value import quadrants
-from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve, default_unit_costs
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
+from crm_core.value import quadrants
+from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve, default_unit_costs
 from crm_core.value.quadrants import Split, classify, quadrant_summary, select_region, slog, slog_inverse
 
 AS_OF = date(2024, 12, 31)

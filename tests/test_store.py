@@ -16,7 +16,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crm_core.errors import (DatabaseBusyError, DatabaseCorruptError, DatabaseNotFoundError, NotACrmDatabaseError, ReadOnlyDatabaseError, SchemaVersionError)
+from crm_core.errors import (
+    DatabaseBusyError,
+    DatabaseCorruptError,
+    DatabaseNotFoundError,
+    NotACrmDatabaseError,
+    ReadOnlyDatabaseError,
+    SchemaVersionError,
+)
 from crm_core.store.connection import DATA_TABLES, Store, latest_version, load_sql, migrations
 
 

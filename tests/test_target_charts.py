@@ -13,15 +13,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crm_core.customers import micro
-from crm_core.customers import overview
-from crm_core.customers import pyramid
-from crm_core.customers import rfm
-from crm_core.i18n import Translator
 from crm_core.charts.overview import pareto_figure, trend_figure
 from crm_core.charts.palette import SEGMENT_COLORS, TIER_COLORS
+from crm_core.charts.targets import (
+    micro_bar_figure,
+    mix_figure,
+    pyramid_figure,
+    rf_heatmap,
+    segment_treemap,
+    what_if_figure,
+)
+from crm_core.customers import micro, overview, pyramid, rfm
+from crm_core.i18n import Translator
 from crm_core.store.connection import Store
-from crm_core.charts.targets import (micro_bar_figure, mix_figure, pyramid_figure, rf_heatmap, segment_treemap, what_if_figure)
 
 KO = Translator("ko")
 

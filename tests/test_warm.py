@@ -4,16 +4,15 @@ functions only for exactly the same arguments (path, data version, date, filters
 from __future__ import annotations
 
 import subprocess
-from dataclasses import asdict
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from crm_app import data, warm
-from crm_core.customers import micro
-from crm_core.customers import pyramid
+from crm_core.customers import micro, pyramid
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
 

@@ -227,7 +227,7 @@ def _toml_str(value: str) -> str:
 
 def rules_to_toml(rules: Rules) -> str:
     """The roles file for ``rules`` (what :func:`load_rules` reads back as equal rules)."""
-    lines = ["# Roles for the CRM dashboard (see crm_core/auth.py). Written by the Admin page.", "", "[settings]"]
+    lines = ["# Roles for the CRM dashboard (see crm_core/access/auth.py). Written by the Admin page.", "", "[settings]"]
     if rules.claim:
         lines.append(f"claim = {_toml_str(rules.claim)}")
     lines.append(f"default_role = {_toml_str(rules.default_role or '')}")

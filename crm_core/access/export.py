@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
 
 import numpy as np
 import pandas as pd
-
-from datetime import datetime
-from typing import Literal
 
 from crm_core.access import audit
 from crm_core.access.auth import Principal, mask_contacts

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe
-from crm_core.i18n import Translator
 from crm_core.charts.palette import CHURN_REASON_COLORS, SERIES
+from crm_core.i18n import Translator
 
 __all__ = ["trend_figure", "reason_bars", "reason_donut", "reason_area", "dimension_bars", "complaints_figure"]
 

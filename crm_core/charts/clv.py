@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from crm_core.charts.echarts import BLUES, RED_YELLOW_GREEN, EChart, base_option, number, tooltip_safe
-from crm_core.i18n import Translator
 from crm_core.charts.palette import SERIES
+from crm_core.i18n import Translator
 
 __all__ = ["clv_histogram", "matrix_figure", "calibration_figure", "holdout_figure"]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe
+from crm_core.charts.palette import SERIES
 from crm_core.i18n import Translator
 from crm_core.loyalty.roi import COST_TYPES, Money
-from crm_core.charts.palette import SERIES
 
 __all__ = ["waterfall_figure", "event_figure", "roi_figure", "balance_figure"]
 

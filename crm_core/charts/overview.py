@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 
 from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe
-from crm_core.i18n import Translator
-from crm_core.customers.overview import ParetoResult
 from crm_core.charts.palette import SERIES
+from crm_core.customers.overview import ParetoResult
+from crm_core.i18n import Translator
 
 __all__ = ["trend_figure", "pareto_figure"]
 

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from crm_core.charts.palette import QUADRANT_COLORS, SERIES
 from crm_core.charts.plotly_base import base_layout
 from crm_core.i18n import Translator
-from crm_core.charts.palette import QUADRANT_COLORS, SERIES
 from crm_core.value.quadrants import AXES, QUADRANTS_A, QUADRANTS_B, density, slog
 
 __all__ = ["MAX_POINTS", "SAMPLE_POINTS", "quadrant_figure"]

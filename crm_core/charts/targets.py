@@ -10,9 +10,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crm_core.charts.echarts import (BLUES, ORANGES, RED_YELLOW_GREEN, EChart, base_option, interpolate, number, tooltip_safe)
-from crm_core.i18n import Translator
+from crm_core.charts.echarts import (
+    BLUES,
+    ORANGES,
+    RED_YELLOW_GREEN,
+    EChart,
+    base_option,
+    interpolate,
+    number,
+    tooltip_safe,
+)
 from crm_core.charts.palette import SEGMENT_COLORS, SERIES, TIER_COLORS
+from crm_core.i18n import Translator
 
 __all__ = ["segment_treemap", "rf_heatmap", "pyramid_figure", "what_if_figure", "micro_bar_figure",
            "mix_figure", "cell_label"]

@@ -15,24 +15,20 @@ from datetime import date, datetime
 from typing import Any
 
 from crm_core import __version__
-from crm_core.access import audit
-from crm_core.access import auth
-from crm_core.exits import churn
-from crm_core.value import clv
-from crm_core.value import costs
-from crm_core.demo import generate as demo
-from crm_core.ingest import load as ingest
-from crm_core.loyalty import report as loyalty_report
-from crm_core.customers import overview
-from crm_core.customers import pyramid
-from crm_core.value import quadrants
+from crm_core.access import audit, auth
+from crm_core.customers import overview, pyramid
 from crm_core.customers import report as segments
-from crm_core.exits.alive import AliveRule
-from crm_core.loyalty.estimate import Design
+from crm_core.demo import generate as demo
 from crm_core.errors import CrmError, IngestError, InputFileError
-from crm_core.ingest.schema import KINDS
+from crm_core.exits import churn
+from crm_core.exits.alive import AliveRule
 from crm_core.filters import Filters
+from crm_core.ingest import load as ingest
+from crm_core.ingest.schema import KINDS
+from crm_core.loyalty import report as loyalty_report
+from crm_core.loyalty.estimate import Design
 from crm_core.store.connection import Store, latest_version
+from crm_core.value import clv, costs, quadrants
 
 __all__ = ["main", "build_parser"]
 

@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.store.arrow_frames import arrow_to_frame
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
+from crm_core.store.arrow_frames import arrow_to_frame
 from crm_core.store.connection import Store
 
 __all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "ntile",

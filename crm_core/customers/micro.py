@@ -16,10 +16,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.errors import InvalidParameterError
-from crm_core.filters import Filters
 from crm_core.customers.pyramid import DEFAULT_SHARES, assign_tiers
 from crm_core.customers.rfm import DEFAULT_SCHEME, SEGMENTS, SegmentRule, rfm
+from crm_core.errors import InvalidParameterError
+from crm_core.filters import Filters
 from crm_core.store.connection import Store
 
 __all__ = ["DIMENSIONS", "DEFAULT_DIMS", "SELECT_KEYS", "MicroFrame", "customer_frame", "with_attributes", "micro_frame", "select", "cut", "compare", "NONE_LABEL"]

@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from crm_core.filters import Filters
 from crm_core.customers.micro import micro_frame
 from crm_core.customers.overview import default_as_of, pareto
 from crm_core.customers.pyramid import DEFAULT_SHARES, pyramid_summary
 from crm_core.customers.rfm import segment_summary
+from crm_core.filters import Filters
 from crm_core.store.connection import Store
 
 __all__ = ["report"]

@@ -26,7 +26,16 @@ import numpy as np
 import pandas as pd
 
 from crm_core.demo import people as ref
-from crm_core.demo.events import (PLANTED_CHURN_REASON_SHARES, PLANTED_LIFT, _Calendar, _campaigns, _choice, _churn_and_service, _enrolments, _loyalty_costs)
+from crm_core.demo.events import (
+    PLANTED_CHURN_REASON_SHARES,
+    PLANTED_LIFT,
+    _Calendar,
+    _campaigns,
+    _choice,
+    _churn_and_service,
+    _enrolments,
+    _loyalty_costs,
+)
 from crm_core.errors import DatabaseExistsError, InvalidParameterError
 from crm_core.store.connection import Store
 

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from crm_core.value.bgnbd import BgNbdParams
 from crm_core.errors import InvalidParameterError
+from crm_core.value.bgnbd import BgNbdParams
 
 __all__ = ["DEFINITIONS", "DEFAULT_THRESHOLD", "AliveRule", "window_days"]
 

@@ -13,9 +13,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.exits.churn import DIMENSIONS, REASONS, _customers, _in_period, _last_per_customer
-from crm_core.exits.history import ChurnHistory, day_number, day_numbers, month_reason_counts
 from crm_core.errors import InvalidParameterError
+from crm_core.exits.events import DIMENSIONS, _customers, _in_period, _last_per_customer
+from crm_core.exits.history import REASONS, ChurnHistory, day_number, day_numbers, month_reason_counts
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
 

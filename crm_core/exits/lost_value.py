@@ -19,10 +19,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.value.bgnbd import expected_if_alive
-from crm_core.exits.churn import REASONS, _in_period, _last_per_customer
-from crm_core.value.clv import MONTH_DAYS, UNIT_DAYS, ClvModel
 from crm_core.errors import InvalidParameterError
+from crm_core.exits.events import _in_period, _last_per_customer
+from crm_core.exits.history import REASONS
+from crm_core.value.bgnbd import expected_if_alive
+from crm_core.value.clv import MONTH_DAYS, UNIT_DAYS, ClvModel
 from crm_core.value.gamma_gamma import expected_average_value
 
 __all__ = ["LOST_PROFIT_METHODS", "clv_at_churn", "lost_clv_by_reason"]

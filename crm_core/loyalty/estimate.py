@@ -38,167 +38,33 @@ and vs the matched controls (after), over the pooled pre-matching standard devia
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from crm_core.errors import InvalidParameterError
+from crm_core.loyalty.anchors import (
+    COVARIATES,
+    LEVELS,
+    Anchors,
+    Design,
+    _continuous,
+    _design,
+    _scores,
+    anchors,
+    category_codes,
+)
 from crm_core.loyalty.matching import fit_logit, nearest, standardized_difference
-from crm_core.loyalty.panel import COLUMNS, Panel
+from crm_core.loyalty.panel import Panel
 
 __all__ = ["Design", "COVARIATES", "LEVELS", "MIN_MEMBERS", "Estimate", "Anchors", "anchors", "category_codes", "estimate"]
 
-COVARIATES: tuple[str, ...] = ("pre_spend", "pre_days", "earlier_spend", "recency", "tenure", "anchor_days")
 MIN_MEMBERS = 30          # fewer analysable members: no estimate (reason "too_few_members")
 _FIT_MEMBERS = 10_000     # rows used to fit the propensity model (weighted back to the whole)
 _FIT_CONTROLS = 20_000
 _EVENT_MEMBERS = 20_000   # matched members (seeded sample) behind the lift-over-time chart
 _CONTROLS_PER_MEMBER = 10 # candidates drawn per member of an enrolment month (at least _MIN_CONTROLS)
 _MIN_CONTROLS = 1_000       # per enrolment month and pool (buyers of the month, the rest)
-LEVELS = 20               # most frequent levels of each categorical kept as dummies
 Z95 = 1.959963984540054
-
-
-@dataclass(frozen=True)
-class Design:
-    """Settings of the matched difference-in-differences (all shown on the page)."""
-
-    pre_months: int = 6
-    post_months: int = 6
-    neighbours: int = 1
-    caliper: float = 0.2
-    controls_per_cohort: int = 10_000
-    lapse_months: int = 3      # churned: no purchase in the last lapse_months of the post window
-    deal_share: float = 0.5    # deal-seeker: at least this share of purchases on discount
-    seed: int = 0
-
-    def check(self) -> "Design":
-        for name, lo, hi in (("pre_months", 1, 36), ("post_months", 1, 36), ("neighbours", 1, 20),
-                             ("controls_per_cohort", 100, 1_000_000)):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-                raise InvalidParameterError(f"{name} must be a whole number in {lo}..{hi}", name=name, value=value)
-        if not 0 < self.caliper <= 5:
-            raise InvalidParameterError("caliper must be in (0, 5]", name="caliper", value=self.caliper)
-        if not 1 <= self.lapse_months <= self.post_months:
-            raise InvalidParameterError("lapse_months must be in 1..post_months", name="lapse_months",
-                                        value=self.lapse_months)
-        if not 0 < self.deal_share <= 1:
-            raise InvalidParameterError("deal_share must be in (0, 1]", name="deal_share", value=self.deal_share)
-        return self
-
-
-@dataclass
-class Anchors:
-    """Customers at an anchor month (enrolment or pseudo-enrolment): features and outcomes."""
-
-    code: np.ndarray
-    e: np.ndarray
-    x: dict[str, np.ndarray]            # covariates (COVARIATES), per month where relevant
-    pre: dict[str, np.ndarray]          # revenue, profit per month in the pre window
-    post: dict[str, np.ndarray]         # revenue, profit, purchase_days, orders, discounted (window totals)
-    churned: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.code)
-
-    def take(self, idx: np.ndarray) -> "Anchors":
-        return Anchors(self.code[idx], self.e[idx], {k: v[idx] for k, v in self.x.items()},
-                       {k: v[idx] for k, v in self.pre.items()}, {k: v[idx] for k, v in self.post.items()},
-                       self.churned[idx])
-
-
-def anchors(panel: Panel, code: np.ndarray, e: np.ndarray, design: Design) -> Anchors:
-    """Features before and outcomes after month ``e`` for each (code, e): row positions at
-    five month boundaries (e-pre-1, e-1, e, e+post-lapse, e+post) and at the customer's
-    start, then one gather per column and boundary."""
-    pre_n, post_n = design.pre_months, design.post_months
-    p_start = panel.start_positions(code)
-    p0, p1, p2 = (panel.positions(code, e + k) for k in (-pre_n - 1, -1, 0))
-    p3, p4 = panel.positions(code, e + post_n - design.lapse_months), panel.positions(code, e + post_n)
-    pre = {c: panel.between(c, p0, p1) for c in ("revenue", "profit", "purchase_days")}
-    post = {c: panel.between(c, p2, p4) for c in COLUMNS}
-    first = panel.first_m[code]
-    earlier_months = np.clip(e - pre_n - first, 0, None)
-    last = panel.last_active_before(code, e)
-    x = {"pre_spend": pre["revenue"] / pre_n, "pre_days": pre["purchase_days"] / pre_n,
-         "earlier_spend": np.where(earlier_months > 0,
-                                   panel.between("revenue", p_start, p0) / np.maximum(earlier_months, 1), 0.0),
-         "recency": np.where(last >= 0, e - last, e - first).astype(np.float64),
-         "tenure": (e - first).astype(np.float64), "anchor_days": panel.between("purchase_days", p1, p2)}
-    return Anchors(code, e, x, {"revenue": pre["revenue"] / pre_n, "profit": pre["profit"] / pre_n}, post,
-                   panel.between("purchase_days", p3, p4) == 0)
-
-
-_FEATURES = 8
-
-
-def _feature(a: Anchors, j: int, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """Behaviour column ``j`` of the propensity model (logs tame the heavy tails of spend),
-    one at a time: a full matrix over a million anchors would cost more memory than work."""
-    x = a.x
-    if j == 0:
-        return np.log1p(np.maximum(x["pre_spend"][rows], 0))
-    if j == 1:
-        return np.log1p(x["pre_days"][rows])
-    if j == 2:
-        return np.log1p(np.maximum(x["earlier_spend"][rows], 0))
-    if j == 3:
-        return (x["earlier_spend"][rows] > 0).astype(np.float64)
-    if j == 4:
-        return np.log(np.maximum(x["recency"][rows], 1))
-    if j == 5:
-        return np.log1p(x["tenure"][rows])
-    if j == 6:
-        return np.log1p(x["anchor_days"][rows].astype(np.float64))
-    return (x["anchor_days"][rows] > 0).astype(np.float64)
-
-
-def _continuous(a: Anchors, rows: np.ndarray) -> np.ndarray:
-    return np.column_stack([_feature(a, j, rows) for j in range(_FEATURES)])
-
-
-def _design(cont: np.ndarray, codes: np.ndarray, cats: list[np.ndarray]) -> np.ndarray:
-    """Intercept, behaviour columns and one dummy per kept level of each categorical."""
-    levels = [int(c.max(initial=0)) for c in cats]
-    x = np.zeros((len(cont), 1 + cont.shape[1] + sum(levels)))
-    x[:, 0] = 1.0
-    x[:, 1:1 + cont.shape[1]] = cont
-    j = 1 + cont.shape[1]
-    rows = np.arange(len(cont))
-    for c, n_levels in zip(cats, levels):
-        sub = c[codes]
-        hit = sub > 0
-        x[rows[hit], j + sub[hit] - 1] = 1.0
-        j += n_levels
-    return x
-
-
-def _scores(a: Anchors, cats: list[np.ndarray], beta: np.ndarray) -> np.ndarray:
-    """x @ beta without building x: behaviour columns one by one, then each level's coefficient."""
-    score = np.full(len(a), beta[0])
-    for j in range(_FEATURES):
-        score += beta[1 + j] * _feature(a, j)
-    j = 1 + _FEATURES
-    for c in cats:
-        n_levels = int(c.max(initial=0))
-        table = np.r_[0.0, beta[j:j + n_levels]]
-        score += table[c[a.code]]
-        j += n_levels
-    return score
-
-
-def category_codes(levels: pd.DataFrame, n: int) -> list[np.ndarray]:
-    """Per categorical (customer type, region, channel), the integer level of each of the
-    ``n`` customer keys (0 = rare, unknown or filtered out), from ``sql/loyalty_customers.sql``."""
-    code = levels["code"].to_numpy(np.int64)
-    out = []
-    for col in ("customer_type", "region", "channel"):
-        arr = np.zeros(n, dtype=np.int64)
-        arr[code] = levels[col].to_numpy(np.int64)
-        out.append(arr)
-    return out
 
 
 @dataclass
@@ -252,25 +118,11 @@ def _nan_mean(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     return float(np.average(values, weights=weights))
 
 
-def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design: Design) -> Estimate | None:
-    """The matched DiD for one program. ``members``: code, enrolled_at (one row per code,
-    every member of the program); ``cats``: :func:`category_codes` of the customers. None
-    when fewer than :data:`MIN_MEMBERS` members can be analysed or matched."""
-    design.check()
-    rng = np.random.default_rng(design.seed)
-    code = members["code"].to_numpy(np.int64)
-    when = pd.to_datetime(members["enrolled_at"])
-    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64)
-    ok = (e - design.pre_months >= 0) & (e + design.post_months <= panel.last_m) & (panel.first_m[code] < e)
-    excluded = int((~ok).sum())
-    code_all, e_all = code, e
-    code, e = code[ok], e[ok]
-    if len(code) < MIN_MEMBERS:
-        return None
-    enrol_m = np.full(panel.n, np.iinfo(np.int64).max)
-    np.minimum.at(enrol_m, code_all, e_all)
-    mem = anchors(panel, code, e, design)
-    cohorts = np.unique(e)
+def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Design,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Candidate controls per enrolment month (code, pseudo-enrolment month, inverse sampling
+    weight), in customer order; None when no month has any. See step 2 of the module docstring."""
+    cohorts = np.unique(mem.e)
     mem_active = mem.x["anchor_days"] > 0
     c_code, c_e, c_w = [], [], []
     by_first = panel.by_first_month()
@@ -311,8 +163,14 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
         return None
     c_code_all, c_e_all, ctl_weight = np.concatenate(c_code), np.concatenate(c_e), np.concatenate(c_w)
     by_code = np.lexsort((c_e_all, c_code_all))   # customer order: the panel lookups then walk memory forwards
-    c_code_all, c_e_all, ctl_weight = c_code_all[by_code], c_e_all[by_code], ctl_weight[by_code]
-    ctl = anchors(panel, c_code_all, c_e_all, design)
+    return c_code_all[by_code], c_e_all[by_code], ctl_weight[by_code]
+
+
+def _match(mem: Anchors, ctl: Anchors, ctl_weight: np.ndarray, cats: list[np.ndarray], design: Design,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Propensity scores of members and candidates (logit fitted on a weighted sample) and each
+    member's ``neighbours`` nearest candidates of the same enrolment month and the same
+    activity in it, within the caliper: (member scores, control scores, match index, weight)."""
     fm = np.sort(rng.permutation(len(mem))[:_FIT_MEMBERS])
     fc = np.sort(rng.permutation(len(ctl))[:_FIT_CONTROLS])
     scale_m, scale_c = len(mem) / len(fm), len(ctl) / len(fc)
@@ -326,9 +184,11 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     match_idx = np.full((len(mem), k), -1, dtype=np.int64)
     match_w = np.zeros((len(mem), k))
     c_order = np.argsort(ctl.e, kind="stable")
+    cohorts = np.unique(mem.e)
     c_bounds = np.searchsorted(ctl.e[c_order], cohorts)
     c_ends = np.searchsorted(ctl.e[c_order], cohorts, side="right")
     ctl_active = ctl.x["anchor_days"] > 0
+    mem_active = mem.x["anchor_days"] > 0
     for m, lo, hi in zip(cohorts, c_bounds, c_ends):
         for flag in (True, False):
             rows = np.flatnonzero((mem.e == m) & (mem_active == flag))
@@ -339,6 +199,34 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
             idx, w = nearest(sc[cand], sm[rows], k, caliper)
             match_idx[rows] = np.where(idx >= 0, cand[np.maximum(idx, 0)], -1)
             match_w[rows] = w
+    return sm, sc, match_idx, match_w
+
+
+def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design: Design) -> Estimate | None:
+    """The matched DiD for one program. ``members``: code, enrolled_at (one row per code,
+    every member of the program); ``cats``: :func:`category_codes` of the customers. None
+    when fewer than :data:`MIN_MEMBERS` members can be analysed or matched."""
+    design.check()
+    rng = np.random.default_rng(design.seed)
+    code = members["code"].to_numpy(np.int64)
+    when = pd.to_datetime(members["enrolled_at"])
+    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64)
+    ok = (e - design.pre_months >= 0) & (e + design.post_months <= panel.last_m) & (panel.first_m[code] < e)
+    excluded = int((~ok).sum())
+    code_all, e_all = code, e
+    code, e = code[ok], e[ok]
+    if len(code) < MIN_MEMBERS:
+        return None
+    enrol_m = np.full(panel.n, np.iinfo(np.int64).max)
+    np.minimum.at(enrol_m, code_all, e_all)
+    mem = anchors(panel, code, e, design)
+    cohorts = np.unique(e)
+    drawn = _draw_controls(panel, mem, enrol_m, design, rng)
+    if drawn is None:
+        return None
+    c_code_all, c_e_all, ctl_weight = drawn
+    ctl = anchors(panel, c_code_all, c_e_all, design)
+    sm, sc, match_idx, match_w = _match(mem, ctl, ctl_weight, cats, design, rng)
     matched = match_w.sum(axis=1) > 0
     if matched.sum() < MIN_MEMBERS:
         return None
@@ -348,7 +236,7 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     flat_i, flat_w = mi.ravel(), mw.ravel()
     use = flat_i >= 0
     flat_i, flat_w = flat_i[use], flat_w[use]
-    owner = np.repeat(np.arange(len(mm)), k)[use]
+    owner = np.repeat(np.arange(len(mm)), design.neighbours)[use]
     post_n = design.post_months
 
     after_w = np.bincount(flat_i, weights=flat_w, minlength=len(ctl))

@@ -18,8 +18,8 @@ import pandas as pd
 from crm_core.errors import NoDataError
 from crm_core.filters import Filters
 from crm_core.loyalty.estimate import LEVELS, MIN_MEMBERS, Design, Estimate, category_codes, estimate
-from crm_core.loyalty.roi import Money, money
 from crm_core.loyalty.panel import Panel, load_panel, month_start
+from crm_core.loyalty.roi import Money, money
 from crm_core.store.connection import Store
 
 __all__ = ["ProgramReport", "LoyaltyReport", "analyse", "to_json", "tiers", "tier_changes"]

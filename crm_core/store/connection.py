@@ -31,8 +31,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from crm_core.errors import (
+    DatabaseBusyError,
+    DatabaseCorruptError,
+    DatabaseError,
+    DatabaseNotFoundError,
+    NotACrmDatabaseError,
+    ReadOnlyDatabaseError,
+    SchemaVersionError,
+)
 from crm_core.store.arrow_frames import arrow_to_frame
-from crm_core.errors import (DatabaseBusyError, DatabaseCorruptError, DatabaseError, DatabaseNotFoundError, NotACrmDatabaseError, ReadOnlyDatabaseError, SchemaVersionError)
 from crm_core.store.sql_text import Migration, latest_version, load_sql, migrations, named
 
 __all__ = [
@@ -363,9 +371,10 @@ class Store:
         return version
 
     def table_counts(self) -> dict[str, int]:
-        """Row count of every data table (names from the fixed allow-list)."""
+        """Row count of every data table (names from the fixed allow-list), in its order."""
         sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in DATA_TABLES)
-        return {name: int(n) for name, n in self.rows(sql)}
+        found = dict(self.rows(sql))
+        return {name: int(found[name]) for name in DATA_TABLES}
 
     def date_range(self) -> tuple[Any, Any]:
         """First and last transaction date (None, None when there are none)."""

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from crm_core.value import mle
 from crm_core.errors import ModelFitError
+from crm_core.value import mle
 
 __all__ = ["BgNbdParams", "BgNbdFit", "group_triples", "log_likelihood", "fit_bgnbd", "p_alive",
            "expected_purchases", "expected_if_alive",

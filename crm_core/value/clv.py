@@ -22,11 +22,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from crm_core.value.bgnbd import (BgNbdFit, expected_count_distribution, expected_if_alive, expected_purchases, fit_bgnbd, p_alive)
 from crm_core.errors import InvalidParameterError, ModelFitError
 from crm_core.filters import Filters
-from crm_core.value.gamma_gamma import GammaGammaFit, expected_average_value, fit_gamma_gamma
 from crm_core.store.connection import Store
+from crm_core.value.bgnbd import (
+    BgNbdFit,
+    expected_count_distribution,
+    expected_if_alive,
+    expected_purchases,
+    fit_bgnbd,
+    p_alive,
+)
+from crm_core.value.gamma_gamma import GammaGammaFit, expected_average_value, fit_gamma_gamma
 
 __all__ = ["TimeUnit", "UNIT_DAYS", "MONTH_DAYS", "Groups", "ClvModel", "ClvResult", "Holdout", "clv_summary",
            "fit_models", "score", "holdout_report", "calibration_fit", "frequency_recency_matrix", "run_clv", "to_json",

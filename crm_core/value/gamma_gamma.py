@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from crm_core.value import mle
 from crm_core.errors import ModelFitError
+from crm_core.value import mle
 
 __all__ = ["GammaGammaParams", "GammaGammaFit", "fit_gamma_gamma", "expected_average_value", "MIN_CUSTOMERS"]
 

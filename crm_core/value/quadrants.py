@@ -21,11 +21,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from crm_core.value import clv as clv_model
-from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve
 from crm_core.errors import InvalidParameterError, ModelFitError
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
+from crm_core.value import clv as clv_model
+from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve
 
 __all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "score_with_costs",
            "ValueFrame", "value_frame", "report", "split_value", "classify", "quadrant_summary", "select_region",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from crm_core.customers.overview import default_as_of
 from crm_core.exits import churn
 from crm_core.i18n import Translator
-from crm_core.customers.overview import default_as_of
 from crm_core.store.connection import Store
 
 from .conftest import Server, screenshot, wait_ready

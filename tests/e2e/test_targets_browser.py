@@ -11,10 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from crm_core.customers import micro
-from crm_core.customers import overview
-from crm_core.customers import pyramid
-from crm_core.customers import rfm
+from crm_core.customers import micro, overview, pyramid, rfm
 from crm_core.i18n import LANGUAGES, Translator, catalogue
 from crm_core.store.connection import Store
 

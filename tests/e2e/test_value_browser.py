@@ -10,11 +10,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from crm_core.customers.overview import default_as_of
+from crm_core.i18n import catalogue
+from crm_core.store.connection import Store
 from crm_core.value import quadrants
 from crm_core.value.costs import CostAssumptions, default_unit_costs
-from crm_core.i18n import catalogue
-from crm_core.customers.overview import default_as_of
-from crm_core.store.connection import Store
 
 from .conftest import Server, screenshot, wait_ready
 from .test_targets_browser import open_page

@@ -1,6 +1,6 @@
 -- Grain: as churn_lapses.sql (one row per lapse of a customer without explicit churn events
 -- up to $as_of), but the window after each purchase is the customer's own: the days until the
--- BG/NBD probability alive falls below the threshold (see crm_core/churn_alive.py for the
+-- BG/NBD probability alive falls below the threshold (see crm_core/exits/alive.py for the
 -- formula; $log_odds = ln((1 - threshold) / threshold), model time in units of $unit_days
 -- days). Customers with one purchase day keep $window_days (the model cannot judge them).
 -- Customers by customer_key, as in churn_lapses.sql.

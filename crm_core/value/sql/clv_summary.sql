@@ -1,5 +1,5 @@
 -- Grain: one row per customer (passing the filters) whose first purchase is on or before
--- $calibration_end. The BG/NBD / Gamma-Gamma inputs in days (see crm_core/clv.py):
+-- $calibration_end. The BG/NBD / Gamma-Gamma inputs in days (see crm_core/value/clv.py):
 --   purchase_days = distinct days with a purchase up to $calibration_end (same-day purchases
 --   combined); x = purchase_days - 1 repeat purchases; t_x_days = last - first purchase;
 --   T_days = $calibration_end - first purchase;

@@ -1,5 +1,5 @@
 -- Grain: one row per customer passing the filters with any cost to serve in the window
--- ($start, $end]. Components (see crm_core/costs.py):
+-- ($start, $end]. Components (see crm_core/value/costs.py):
 --   service_cost  = per contact, the recorded cost when $use_recorded and present, else the
 --                   unit cost of its type from ($service_types, $service_unit_costs), else
 --                   $default_service_cost;

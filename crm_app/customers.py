@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from crm_core.customers import rfm
-from crm_core.errors import CrmError
 from crm_core.customers.pyramid import DEFAULT_SHARES, VALUE_TIERS, check_shares
+from crm_core.errors import CrmError
 
 from . import data
 from .context import PageContext, persist
