@@ -50,7 +50,7 @@ CHARTS_DRAWN = """() => {
   return plotly.length + echarts.length > 0 && plotly.every(c => c.querySelector('.main-svg'))
     && echarts.every(c => c.querySelector('canvas, svg')); }"""
 PAGES = [("page.segments", "segments.table", 3.0, "segments"), ("page.pyramid", "pyramid.pareto", 3.0, "pyramid"),
-         ("page.micro", "micro.dims", 3.0, "micro"), ("page.overview", "kpi.churn_rate", 3.0, ""),
+         ("page.micro", "micro.dims", 3.0, "micro"), ("page.overview", "kpi.lapse_rate", 3.0, ""),
          ("page.clv", "clv.kpi.total", None, "clv"), ("page.quadrants", "quad.select_hint", None, "quadrants"),
          ("page.churn", "churn.reasons", None, "churn"), ("page.loyalty", "loyalty.effect", None, "loyalty")]
 STARTUP: list[float] = []
@@ -116,7 +116,7 @@ def cold_each(db: str, pw, browser) -> bool:
         for _visit in range(2):
             server, _ = start_server(db, port)
             try:
-                _open(returning.new_page(), port, "", "kpi.churn_rate")
+                _open(returning.new_page(), port, "", "kpi.lapse_rate")
             finally:
                 server.terminate()
                 server.wait(10)
@@ -166,7 +166,7 @@ def main() -> int:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             t0 = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_text(EN["kpi.churn_rate"]).first.wait_for(timeout=120_000)
+            page.get_by_text(EN["kpi.lapse_rate"]).first.wait_for(timeout=120_000)
             page.locator(DONE).wait_for(timeout=120_000)
             page.wait_for_function(CHARTS_DRAWN, timeout=120_000, polling=50)
             first = time.perf_counter() - t0

@@ -25,7 +25,7 @@ _PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", 
                     "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "clv", "churn_date", "reason",
                     "annual_revenue", "value_at_risk", "days_overdue", "frequency_ratio", "complaints", "open_cases")
 
-_LOWER_IS_BETTER = {"churn_rate"}
+_LOWER_IS_BETTER = {"lapse_rate"}
 
 
 def chart(spec: EChart, key: str, on_select: Callable[[], None] | None = None) -> None:
@@ -70,9 +70,12 @@ def kpi_row(ctx: PageContext, k: Kpis) -> None:
         delta = None
         if change is not None:
             delta = t.points(change) if name.endswith("_rate") else t.signed_percent(change)
+        helptext = (t.t(f"kpi.{name}.help", previous=_fmt(ctx, name, getattr(k.previous, name))) if k.covered(name)
+                    else t.t("kpi.previous_not_covered", first=t.date(k.first_date) if k.first_date else "—"))
         col.metric(t.t(f"kpi.{name}"), _fmt(ctx, name, getattr(k.current, name)), delta,
-                   delta_color="inverse" if name in _LOWER_IS_BETTER else "normal",
-                   help=t.t(f"kpi.{name}.help", previous=_fmt(ctx, name, getattr(k.previous, name))), border=True)
+                   delta_color="inverse" if name in _LOWER_IS_BETTER else "normal", help=helptext, border=True)
+    if not all(k.covered(name) for name in KPI_NAMES):
+        st.caption(t.t("kpi.previous_not_covered", first=t.date(k.first_date) if k.first_date else "—"))
 
 
 def definitions(ctx: PageContext, keys: tuple[str, ...]) -> None:

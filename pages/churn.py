@@ -37,7 +37,8 @@ if d.threshold is not None:
 
 k = st.columns(4)
 k[0].metric(t.t("churn.kpi.active"), t.number(d.active), border=True)
-k[1].metric(t.t("churn.kpi.churned"), t.number(d.churned), border=True)
+k[1].metric(t.t("churn.kpi.churned"), t.number(d.churned), border=True,
+            help=t.t("churn.kpi.churned_help", won_back=t.number(d.won_back)))
 k[2].metric(t.t("kpi.churn_rate"), t.percent(d.churn_rate), border=True)
 k[3].metric(t.t("churn.kpi.lost_profit"), ctx.money(d.lost_profit, compact=True), border=True,
             help=t.t("churn.kpi.lost_profit_help", years=t.number(d.years, 1)) if d.lost_profit_method == "years"
@@ -67,12 +68,10 @@ st.caption(t.t("churn.reasons_definition"))
 
 st.subheader(t.t("churn.retention"))
 points = st.slider(t.t("churn.reduction"), 0.5, 10.0, 1.0, 0.5, format="%.1f", key="churn_reduction")
-lost_customers = int(d.reasons["customers"].sum())
-per_customer = d.lost_profit / lost_customers if lost_customers else 0.0
-be = churn.break_even(d.active, points / 100, per_customer)
+be = churn.break_even(d.active, points / 100, d.lost_per_customer)
 r = st.columns(4)
 r[0].metric(t.t("churn.kept"), t.number(be["customers_kept"]), border=True)
-r[1].metric(t.t("churn.value_per_customer"), ctx.money(per_customer), border=True)
+r[1].metric(t.t("churn.value_per_customer"), ctx.money(d.lost_per_customer), border=True)
 r[2].metric(t.t("churn.break_even"), ctx.money(be["break_even_budget"], compact=True), border=True,
             help=t.t("churn.break_even_help"))
 r[3].metric(t.t("churn.spent"), ctx.money(d.retention_spend, compact=True), border=True, help=t.t("churn.spent_help"))

@@ -51,7 +51,7 @@ def test_overview_shows_the_kpis_and_two_charts(monkeypatch: pytest.MonkeyPatch,
 @pytest.mark.parametrize("lang", ["ko", "zh_Hans", "zh_Hant"])
 def test_language_switch_translates_labels(monkeypatch: pytest.MonkeyPatch, demo_db: Path, lang: str) -> None:
     at = run_app(monkeypatch, demo_db, lang=lang)
-    assert metric_labels(at)[5] == catalogue(lang)["kpi.churn_rate"]
+    assert metric_labels(at)[5] == catalogue(lang)["kpi.lapse_rate"]
     assert at.title[0].value == catalogue(lang)["page.overview"]
 
 

@@ -3,6 +3,7 @@ planted reason shares, and the fast period counts against a plain computation.""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import numpy as np
@@ -217,11 +218,25 @@ def _rates_by_pandas(events: pd.DataFrame, profile: pd.DataFrame, start: date, e
     return df.groupby("group").agg(active=("churned", "size"), churned=("churned", "sum"))
 
 
+def _counted_by_pandas(events: pd.DataFrame, first: pd.Series, start: date, end: date) -> pd.DataFrame:
+    """Plain pandas reference for "churned in the period": the first churn in (start, end] of
+    each customer active at ``start`` (bought by then; every earlier churn followed by a
+    return on or before ``start``)."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    before = events[events["churn_date"] <= s]
+    gone = set(before.loc[before["return_date"].isna() | (before["return_date"] > s), "customer_id"].astype(str))
+    ids = events["customer_id"].astype(str)
+    bought = ids.map(first).le(s).fillna(False).to_numpy(bool)
+    inside = ((events["churn_date"] > s) & (events["churn_date"] <= e)).to_numpy()
+    ev = events[inside & bought & ~ids.isin(gone).to_numpy()]
+    return ev.sort_values(["churn_date"], kind="stable").drop_duplicates("customer_id", keep="first")
+
+
 def test_churn_groups_equal_plain_pandas(demo_db) -> None:
     """Rates per group (masks and bincounts over the history's customer codes) and reasons
     per month (one bincount) equal a plain pandas computation over every churn's ids and
     strings, for every dimension, with the profile in the customers' order or shuffled; the
-    page's events are exactly the period's churns."""
+    page's events are exactly the period's churned customers, one churn each."""
     from datetime import timedelta
 
     store = Store(demo_db)
@@ -229,9 +244,11 @@ def test_churn_groups_equal_plain_pandas(demo_db) -> None:
     start = as_of - timedelta(days=365)
     d = churn.churn_data(store, as_of)
     every = churn.churn_events(store, as_of, d.window_days)
+    first = pd.Series(dict(store.rows("SELECT customer_id, first_purchase FROM customers"))).map(pd.Timestamp)
     assert len(d.history) == len(every) > len(d.events)
-    in_period = every[(every["churn_date"] > pd.Timestamp(start)) & (every["churn_date"] <= pd.Timestamp(as_of))]
-    pd.testing.assert_frame_equal(d.events.reset_index(drop=True), in_period.reset_index(drop=True))
+    counted = _counted_by_pandas(every, first, start, as_of)
+    key = lambda f: sorted(zip(f["customer_id"].astype(str), f["churn_date"]))  # noqa: E731
+    assert key(d.events) == key(counted) and len(d.events) == d.churned == d.events["customer_id"].nunique()
     heavy = churn_groups.profile_at(store, start)
     light = churn_groups.profile_at(store, start, scores=False)
     shuffled = light.sample(frac=1.0, random_state=7).reset_index(drop=True)
@@ -242,19 +259,22 @@ def test_churn_groups_equal_plain_pandas(demo_db) -> None:
             assert sorted(got.index) == sorted(want.index), dim
             assert (got.loc[want.index, ["active", "churned"]].to_numpy() == want.to_numpy()).all(), dim
             assert got["churned"].sum() == d.churned and got["active"].sum() == d.active, dim
-    last = in_period.sort_values("churn_date", kind="stable").drop_duplicates("customer_id", keep="last")
     for dim in churn.DIMENSIONS:
         got = churn_groups.by_dimension(d.events, start, as_of, dim)
-        want = pd.crosstab(last[dim].astype(object).fillna("—"), last["reason"]).reindex(columns=list(churn.REASONS),
-                                                                                         fill_value=0)
+        want = pd.crosstab(counted[dim].astype(object).fillna("—"), counted["reason"]).reindex(
+            columns=list(churn.REASONS), fill_value=0)
         assert list(got.index) == sorted(want.index) and (got.to_numpy() == want.loc[got.index].to_numpy()).all()
+        assert got.to_numpy().sum() == d.churned
     months = d.over_time
-    pd.testing.assert_frame_equal(months, churn_groups.reasons_over_time(every, as_of))
-    ev = every[(every["churn_date"] >= months.index[0]) & (every["churn_date"] <= pd.Timestamp(as_of))]
-    want = pd.crosstab(ev["churn_date"].dt.to_period("M").dt.start_time, ev["reason"]).reindex(
-        index=months.index, columns=list(churn.REASONS), fill_value=0)
-    assert (months.to_numpy() == want.to_numpy()).all() and months.to_numpy().sum() == len(ev) > 0
     assert list(months.columns) == list(churn.REASONS) and len(months) == 24
+    for month, row in months.iterrows():
+        eve = (month - pd.Timedelta(days=1)).date()
+        end = min((month + pd.offsets.MonthEnd(0)).date(), as_of)
+        want = _counted_by_pandas(every, first, eve, end)["reason"].value_counts().reindex(list(churn.REASONS),
+                                                                                         fill_value=0)
+        assert (row.to_numpy() == want.to_numpy()).all(), month
+    monthly = d.monthly.set_index("start")["churned"]
+    assert (months.sum(axis=1).to_numpy() == monthly.loc[months.index].to_numpy()).all() and monthly.sum() > 0
 
 
 def test_churn_by_probability_alive_by_hand(hand) -> None:
@@ -333,3 +353,45 @@ def test_profit_lost_by_clv_at_churn_agrees_with_the_clv_page(demo_db_master) ->
     assert by_clv.reasons["customers"].tolist() == years.reasons["customers"].tolist()
     assert by_clv.lost_profit == pytest.approx(by_clv.reasons["lost_profit"].sum()) and by_clv.lost_profit > 0
     assert by_clv.lost_profit != pytest.approx(years.lost_profit)
+
+
+_REASONS = ("price", "service", "other")
+
+
+@settings(max_examples=int(os.environ.get("CRM_PROPERTY_EXAMPLES", 25)), deadline=None)  # more: set the variable
+@given(purchases=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 700), st.integers(-50, 400)), min_size=1,
+                          max_size=60),
+       exits=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 700), st.sampled_from(_REASONS)), max_size=6),
+       period=st.sampled_from([30, 90, 182, 365]), window=st.integers(20, 200), offset=st.integers(0, 120))
+def test_the_churn_figures_add_up(tmp_path_factory, purchases, exits, period, window, offset) -> None:
+    """On random histories (repeat buyers, returns, explicit exits, customers who come back):
+    rate x active = churned = the reasons' customers = the rows of the churned list = the
+    groups' churned; won back + lost = churned; lost profit / lost customers = the value per
+    customer behind the break-even; each month's reason counts = that month's churned."""
+    base = date(2023, 1, 1)
+    as_of = date.fromordinal(base.toordinal() + 700 - offset)
+    rows = [{"transaction_id": f"t{i}", "customer_id": f"c{c}", "tx_date": date.fromordinal(base.toordinal() + d),
+             "amount": float(a), "cost": float(a) * 0.5} for i, (c, d, a) in enumerate(purchases)]
+    ends = [{"customer_id": f"c{c}", "churn_date": date.fromordinal(base.toordinal() + d), "reason": r}
+            for c, d, r in exits if any(p[0] == c for p in purchases)]
+    from tests.conftest import make_store
+
+    store = make_store(tmp_path_factory.mktemp("churn") / "h.duckdb", transactions=rows, churn_events=ends)
+    try:
+        d = churn.churn_data(store, as_of, period_days=period, window_days=window)
+    except churn.NoDataError:
+        return
+    assert d.churned == int(d.reasons["customers"].sum()) == len(d.events) == d.events["customer_id"].nunique()
+    if d.active:
+        assert round(d.churn_rate * d.active) == d.churned <= d.active
+    assert d.won_back + d.lost_customers == d.churned == int(d.reasons["won_back"].sum()) + d.lost_customers
+    assert d.lost_per_customer * d.lost_customers == pytest.approx(d.lost_profit)
+    assert d.lost_profit == pytest.approx(float(d.reasons["lost_profit"].sum()))
+    start = as_of - pd.Timedelta(days=period).to_pytimedelta()
+    prof = churn_groups.profile_at(store, start, scores=False)
+    for dim in ("region", "customer_type"):
+        by_group = churn_groups.rates_by_group(d.history, prof, start, as_of, dim)
+        assert int(by_group["churned"].sum()) == d.churned and int(by_group["active"].sum()) == d.active
+    months = d.over_time.sum(axis=1)
+    monthly = d.monthly.set_index("start")["churned"]
+    assert (months.to_numpy() == monthly.loc[months.index].to_numpy()).all()

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from crm_core.store.connection import Store
 
 SUMMARY_KEYS = ["as_of", "period_days", "customers", "active_customers", "revenue", "gross_profit", "repeat_rate",
-                "churn_rate", "average_order_value", "previous"]
+                "lapse_rate", "average_order_value", "previous"]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,8 +38,8 @@ def test_summary_json_has_the_documented_keys(demo_db: Path) -> None:
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert list(data) == SUMMARY_KEYS and data["as_of"] == "2026-06-30"
-    assert data["customers"] > data["active_customers"] > 0 and 0 <= data["churn_rate"] <= 1
-    assert list(data["previous"]) == ["as_of"] + SUMMARY_KEYS[2:-1]
+    assert data["customers"] > data["active_customers"] > 0 and 0 <= data["lapse_rate"] <= 1
+    assert list(data["previous"]) == ["as_of"] + SUMMARY_KEYS[2:-1] + ["covered"]
     filtered = json.loads(cli("summary", "--db", str(demo_db), "--as-of", "2026-06-30", "--json",
                               "--region", "Korea").stdout)
     assert 0 < filtered["customers"] < data["customers"]
@@ -146,7 +147,11 @@ def test_churn_json(demo_db: Path) -> None:
     assert [r["reason"] for r in doc["reasons"]] == ["price", "product", "service", "market", "technology", "social",
                                                     "other", "unknown"]
     assert abs(sum(r["share"] for r in doc["reasons"]) - 1) < 1e-9
-    assert set(doc["reasons"][0]) == {"reason", "customers", "share", "lost_revenue"}
+    assert set(doc["reasons"][0]) == {"reason", "customers", "share", "won_back", "lost_revenue"}
+    # one population: the churned are the reasons' customers; the won back are part of them
+    assert sum(r["customers"] for r in doc["reasons"]) == doc["churned"]
+    assert sum(r["won_back"] for r in doc["reasons"]) == doc["won_back"] == doc["churned"] - doc["lost_customers"]
+    assert doc["lost_profit_per_customer"] * doc["lost_customers"] == pytest.approx(doc["lost_profit"])
     bad = cli("churn", "--db", str(demo_db), "--window-days", "3")
     assert bad.returncode == 1 and "window" in one_line_error(bad)
     alive = json.loads(cli("churn", "--db", str(demo_db), "--as-of", "2026-06-30", "--json", "--definition", "p_alive",

@@ -43,23 +43,42 @@ def test_kpis_by_hand(periods) -> None:
     assert (cur.customers, cur.active_customers, cur.revenue, cur.gross_profit) == (5, 3, 190.0, 95.0)
     assert cur.average_order_value == pytest.approx(190 / 4)
     assert cur.repeat_rate == 0.0
-    assert cur.churn_rate == pytest.approx(2 / 3)  # B stopped buying; D bought but left (exit event)
+    assert cur.lapse_rate == pytest.approx(2 / 3)  # B stopped buying; D bought but left (exit event)
     assert (prev.customers, prev.active_customers, prev.revenue) == (3, 3, 250.0)
-    assert prev.repeat_rate == pytest.approx(1 / 3) and prev.churn_rate == 0.0
+    assert prev.repeat_rate == pytest.approx(1 / 3) and prev.lapse_rate == 0.0
     assert k.change("revenue") == pytest.approx((190 - 250) / 250)
-    assert k.change("churn_rate") == pytest.approx(2 / 3)  # rates change in points
+    # the previous lapse rate's base, p2 = (12-31, 01-10], starts before the data (01-05): no change
+    assert k.first_date == date(2024, 1, 5) and not k.covered("lapse_rate") and k.change("lapse_rate") is None
+
+
+def test_changes_need_the_data_to_cover_the_previous_period(periods, store_factory) -> None:
+    """One purchase in December makes p2 covered: the lapse rate's change (in points) is shown.
+    In the first period of the data nothing is compared."""
+    covered = store_factory(transactions=[*(dict(zip(("transaction_id", "customer_id", "tx_date", "amount"), r))
+                                             for r in periods.rows("SELECT transaction_id, customer_id, tx_date, amount "
+                                                                   "FROM transactions")),
+                                          tx("f1", "F", "2023-12-01", "10", "5")],
+                            churn_events=[{"customer_id": "D", "churn_date": date(2024, 1, 28), "reason": "price"}])
+    k = overview.kpis(covered, date(2024, 1, 30), period_days=10)
+    assert k.covered("lapse_rate") and k.change("lapse_rate") == pytest.approx(2 / 3)  # rates change in points
+    early = overview.kpis(covered, date(2023, 12, 10), period_days=10)
+    assert early.current.active_customers == 1 and not early.covered("revenue")
+    assert all(early.change(name) is None for name in overview.KPI_NAMES)
+    doc = overview.summary(covered, date(2023, 12, 10), period_days=10)
+    assert doc["previous"]["covered"] is False and overview.summary(covered, date(2024, 1, 30),
+                                                                     period_days=10)["previous"]["covered"] is True
 
 
 def test_kpis_respect_filters(periods) -> None:
     k = overview.kpis(periods, date(2024, 1, 30), Filters.of(regions=["North"]), period_days=10)
     assert (k.current.customers, k.current.active_customers, k.current.revenue) == (2, 1, 80.0)
-    assert k.current.churn_rate == pytest.approx(1 / 2)
+    assert k.current.lapse_rate == pytest.approx(1 / 2)
 
 
 def test_empty_periods_give_missing_rates_not_errors(periods) -> None:
     k = overview.kpis(periods, date(2030, 1, 1), period_days=10)
     assert k.current.active_customers == 0 and k.current.revenue == 0
-    assert k.current.repeat_rate is None and k.current.churn_rate is None and k.current.average_order_value is None
+    assert k.current.repeat_rate is None and k.current.lapse_rate is None and k.current.average_order_value is None
     assert k.change("revenue") is None
 
 
@@ -124,5 +143,5 @@ def test_bad_parameters_and_empty_database(store_factory) -> None:
 def test_summary_keys_are_stable(periods) -> None:
     out = overview.summary(periods, date(2024, 1, 30), period_days=10)
     assert list(out)[:9] == ["as_of", "period_days", "customers", "active_customers", "revenue", "gross_profit",
-                             "repeat_rate", "churn_rate", "average_order_value"]
+                             "repeat_rate", "lapse_rate", "average_order_value"]
     assert out["as_of"] == "2024-01-30" and out["previous"]["as_of"] == str(date(2024, 1, 30) - timedelta(days=10))

@@ -5,8 +5,12 @@ Definitions (also shown in the app's help):
 - customers: known at the period's end (signed up or bought by then).
 - active customers: bought in the period.  revenue / gross profit: net of returns.
 - repeat-purchase rate: share of active customers who bought on two or more days.
-- churn rate: share of customers active in the previous period who did not buy in
-  this one, or who had an exit (churn) event in it.
+- lapse rate: share of customers active in the previous period who did not buy in
+  this one, or who had an exit (churn) event in it. A quick signal from purchases alone,
+  and deliberately not called churn: the churn rate (:mod:`crm_core.exits.churn`) is the
+  share of customers active at the period's start who churned during it.
+- a change against the previous period is given only when the data cover that period
+  (the first purchase is on or before its start); otherwise there is nothing to compare.
 - average order value: revenue / orders (returns are not orders).
 """
 
@@ -37,7 +41,7 @@ __all__ = [
 ]
 
 KPI_NAMES: tuple[str, ...] = (
-    "customers", "active_customers", "revenue", "gross_profit", "repeat_rate", "churn_rate", "average_order_value",
+    "customers", "active_customers", "revenue", "gross_profit", "repeat_rate", "lapse_rate", "average_order_value",
 )
 PERIOD_CHOICES: tuple[int, ...] = (30, 90, 182, 365)
 
@@ -49,7 +53,7 @@ class KpiValues:
     revenue: float
     gross_profit: float
     repeat_rate: float | None
-    churn_rate: float | None
+    lapse_rate: float | None
     average_order_value: float | None
 
 
@@ -59,9 +63,22 @@ class Kpis:
     period_days: int
     current: KpiValues
     previous: KpiValues
+    first_date: date | None = None    # the first transaction: how far back the data go
+
+    def covered(self, name: str) -> bool:
+        """Whether the data cover what the previous period's ``name`` needs: the whole previous
+        period (and for the lapse rate, the period before it, its base)."""
+        if self.first_date is None:
+            return False
+        periods = 3 if name == "lapse_rate" else 2
+        return self.first_date <= self.as_of - timedelta(days=periods * self.period_days - 1)
 
     def change(self, name: str) -> float | None:
-        """Relative change for amounts and counts; difference in points for rates."""
+        """Relative change for amounts and counts; difference in points for rates. None when
+        there is nothing to compare: a value is missing, or the data do not cover the
+        previous period (a change against a period before the first purchase is not news)."""
+        if not self.covered(name):
+            return None
         cur, prev = getattr(self.current, name), getattr(self.previous, name)
         if cur is None or prev is None:
             return None
@@ -77,12 +94,12 @@ def _check_period(period_days: int) -> None:
 
 def _values(row: pd.Series) -> KpiValues:
     active, orders = int(row.active_customers), int(row.orders)
-    base = int(row.churn_base) if pd.notna(row.churn_base) else 0
+    base = int(row.lapse_base) if pd.notna(row.lapse_base) else 0
     return KpiValues(
         customers=int(row.customers), active_customers=active, revenue=float(row.revenue),
         gross_profit=float(row.gross_profit),
         repeat_rate=(int(row.repeaters) / active) if active else None,
-        churn_rate=(int(row.churned) / base) if base else None,
+        lapse_rate=(int(row.lapsed) / base) if base else None,
         average_order_value=(float(row.revenue) / orders) if orders else None,
     )
 
@@ -92,7 +109,9 @@ def kpis(store: Store, as_of: date, filters: Filters = Filters(), period_days: i
     _check_period(period_days)
     df = store.query("overview_kpis", {"as_of": as_of, "period_days": period_days, **filters.params()}, filtered=filters.active)
     by_p = df.set_index("p")
-    return Kpis(as_of, period_days, _values(by_p.loc[0]), _values(by_p.loc[1]))
+    first = store.date_range()[0]
+    first = None if first is None else pd.Timestamp(first).date()
+    return Kpis(as_of, period_days, _values(by_p.loc[0]), _values(by_p.loc[1]), first)
 
 
 def trend(store: Store, as_of: date, filters: Filters = Filters(), months: int = 24) -> pd.DataFrame:
@@ -173,4 +192,5 @@ def summary(store: Store, as_of: date | None = None, filters: Filters = Filters(
         return {key: (round(val, 6) if isinstance(val, float) else val) for key, val in asdict(v).items()}
 
     return {"as_of": as_of.isoformat(), "period_days": period_days, **clean(k.current),
-            "previous": {"as_of": (as_of - timedelta(days=period_days)).isoformat(), **clean(k.previous)}}
+            "previous": {"as_of": (as_of - timedelta(days=period_days)).isoformat(), **clean(k.previous),
+                         "covered": k.covered("revenue")}}

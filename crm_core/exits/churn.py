@@ -11,14 +11,20 @@ Definitions (also in the README and on the Churn page):
   BG/NBD model's P(alive) falls below a threshold (:mod:`crm_core.exits.alive`).
 - Active at a date: first purchase on or before it, not churned at it.
 - Churn rate of a period: customers churned in the period / customers active at its start.
-- Lost revenue (profit) of a churned customer: their average annual revenue (gross profit)
+  "Churned in the period" is one population everywhere: customers active at its start whose
+  first churn in it falls in the period (one row each). The rate, the reasons, the lost profit,
+  the break-even, the monthly reason chart and the churned list all count these customers.
+- Won back: churned in the period but bought again by the as-of date. They count as churned
+  (the rate), but no profit is counted as lost for them (shown apart).
+- Lost revenue (profit) of a churned customer not won back: their average annual revenue (gross profit)
   over their life up to the churn; profit lost to churn = annual profit x expected
   remaining years, where a customer staying at an annual churn rate c stays 1 / c years
   on average (capped to 0.5..20 years; a setting).
   Or, with the CLV models, each churned customer's CLV at the churn had they stayed
   (:mod:`crm_core.exits.lost_value`).
 - Retention break-even: cutting churn by r points keeps r x active customers, each worth
-  the average lost profit; that saving is the most retention may cost.
+  the average lost profit per customer lost (lost profit / churned not won back); that
+  saving is the most retention may cost.
 """
 
 from __future__ import annotations
@@ -99,15 +105,19 @@ def churn_rates(store: Store, as_of: date, window_days: int, filters: Filters = 
 
 def reason_summary(events: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Per reason (every reason listed, unknown included): customers who churned in
-    (start, end] (each once, at their last churn there), share, and the annual revenue and
-    profit they took with them."""
-    ev = _in_period(events, start, end, ["code", "churn_date", "reason", "annual_revenue", "annual_profit"])
-    ev = _last_per_customer(ev)
-    g = ev.groupby("reason", observed=False)[["annual_revenue", "annual_profit"]].sum().reindex(list(REASONS),
-                                                                                                 fill_value=0.0)
+    (start, end] (each once, at their last churn there), share, how many of them were won
+    back (bought again by ``end``), and the annual revenue and profit that the others, the
+    customers still lost at ``end``, took with them."""
+    cols = ["code", "churn_date", "reason", "annual_revenue", "annual_profit"]
+    ev = _last_per_customer(_in_period(events, start, end, cols + ["return_date"]))
+    back = (ev["return_date"] <= pd.Timestamp(end)).to_numpy()
+    lost = ev.loc[~back]
+    g = lost.groupby("reason", observed=False)[["annual_revenue", "annual_profit"]].sum().reindex(list(REASONS),
+                                                                                                   fill_value=0.0)
     g.insert(0, "customers", ev["reason"].value_counts().reindex(list(REASONS), fill_value=0).to_numpy())
     total = int(g["customers"].sum())
     g.insert(1, "share", g["customers"] / total if total else 0.0)
+    g.insert(2, "won_back", ev.loc[back, "reason"].value_counts().reindex(list(REASONS), fill_value=0).to_numpy())
     return g.rename(columns={"annual_revenue": "lost_revenue", "annual_profit": "lost_annual_profit"}) \
         .rename_axis("reason").reset_index()
 
@@ -182,18 +192,21 @@ class ChurnData:
     definition: str            # inactivity | p_alive (customers without explicit events)
     threshold: float | None    # the P(alive) threshold with definition p_alive
     lost_profit_method: str    # years (annual profit x remaining years) | clv (CLV at churn)
-    events: pd.DataFrame       # the churns of the period (start, as_of], as churn_events lists them
+    events: pd.DataFrame       # the period's churned customers: one row each, the churn that counts (see below)
     history: ChurnHistory      # every churn up to as_of: codes, days, reasons (rates at any date)
     over_time: pd.DataFrame    # churns per month and reason, the 24 months up to as_of
     monthly: pd.DataFrame
     quarterly: pd.DataFrame
     reasons: pd.DataFrame
     active: int
-    churned: int
+    churned: int               # of the active, churned in the period = rows of events = sum of reasons
     churn_rate: float | None
+    won_back: int              # of the churned, bought again by as_of: churned, but no profit lost
+    lost_customers: int        # churned - won_back: the customers whose profit is counted as lost
     annual_rate: float | None
     years: float
     lost_profit: float
+    lost_per_customer: float   # lost_profit / lost_customers: what keeping one more customer is worth
     lost_profit_by_reason: pd.DataFrame
     complaints: pd.DataFrame
     retention_spend: float
@@ -234,10 +247,14 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
     history = _history(customers, ch, ids)
     if history.first_day is None or history.first_day > day_number(as_of):
         raise NoDataError("no customer has bought by this date", kind="transactions")
-    # The per-churn frame only for the period shown (counts at any date come from the history).
-    events = _events_frame(customers, ch, np.flatnonzero(ch.churn > day_number(start)), alive, ids)
+    # The per-churn frame only for the churns that count for the period (the first churn in it of
+    # each customer active at its start): the rate's numerator, the reasons, the lost profit
+    # and the list are then the same customers. Counts at any other date come from the history.
+    events = _events_frame(customers, ch, np.flatnonzero(history.counted(day_number(start), day_number(as_of))),
+                           alive, ids)
     del ch
     active, churned = history.period(day_number(start), day_number(as_of))
+    won_back = int((events["return_date"] <= pd.Timestamp(as_of)).sum())
     annual_active, annual_churned = history.period(day_number(as_of - timedelta(days=365)), day_number(as_of))
     annual = annual_churned / annual_active if annual_active else None
     yrs = remaining_years(annual) if years is None else float(years)
@@ -245,7 +262,10 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
     if clv_model is None:
         reasons["lost_profit"] = reasons["lost_annual_profit"] * yrs
     else:
-        reasons["lost_profit"] = lost_clv_by_reason(events, clv_model, start, as_of)["lost_profit"].to_numpy()
+        lost_now = events[~(events["return_date"] <= pd.Timestamp(as_of)).to_numpy()]
+        reasons["lost_profit"] = lost_clv_by_reason(lost_now, clv_model, start, as_of)["lost_profit"].to_numpy()
+    lost_profit = float(reasons["lost_profit"].sum())
+    lost_customers = churned - won_back
     return ChurnData(
         as_of=as_of, window_days=int(window), period_days=period_days,
         definition="inactivity" if alive is None else "p_alive", threshold=None if alive is None else alive.threshold,
@@ -253,9 +273,10 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
         events=events, history=history, over_time=history.over_time(as_of),
         monthly=churn_rates(store, as_of, window, filters, freq="month", history=history),
         quarterly=churn_rates(store, as_of, window, filters, freq="quarter", periods=8, history=history),
-        reasons=reasons, active=active, churned=churned,
+        reasons=reasons, active=active, churned=churned, won_back=won_back, lost_customers=lost_customers,
+        lost_per_customer=lost_profit / lost_customers if lost_customers else 0.0,
         churn_rate=churned / active if active else None, annual_rate=annual, years=yrs,
-        lost_profit=float(reasons["lost_profit"].sum()), lost_profit_by_reason=reasons[["reason", "lost_profit"]],
+        lost_profit=lost_profit, lost_profit_by_reason=reasons[["reason", "lost_profit"]],
         complaints=complaints_vs_churn(store, as_of, period_days, window, filters, history, customers, service),
         retention_spend=spend, customers=customers)
 
@@ -266,16 +287,16 @@ def summary(store: Store, as_of: date, *, period_days: int = 365, window_days: i
     """The CLI's ``churn --json`` document."""
     d = churn_data(store, as_of, period_days=period_days, window_days=window_days, filters=filters, alive=alive,
                    clv_model=clv_model)
-    lost_customers = int(d.reasons["customers"].sum())
-    per_customer = d.lost_profit / lost_customers if lost_customers else 0.0
-    be = break_even(d.active, reduction_points, per_customer)
+    be = break_even(d.active, reduction_points, d.lost_per_customer)
     return {
         "as_of": as_of.isoformat(), "period_days": period_days, "window_days": d.window_days,
         "definition": d.definition, "threshold": d.threshold,
-        "active": d.active, "churned": d.churned, "churn_rate": d.churn_rate,
+        "active": d.active, "churned": d.churned, "churn_rate": d.churn_rate, "won_back": d.won_back,
+        "lost_customers": d.lost_customers,
         "reasons": [{"reason": r.reason, "customers": int(r.customers), "share": float(r.share),
-                     "lost_revenue": float(r.lost_revenue)} for r in d.reasons.itertuples()],
-        "lost_profit": d.lost_profit, "lost_profit_method": d.lost_profit_method, "remaining_years": d.years,
+                     "won_back": int(r.won_back), "lost_revenue": float(r.lost_revenue)} for r in d.reasons.itertuples()],
+        "lost_profit": d.lost_profit, "lost_profit_per_customer": d.lost_per_customer,
+        "lost_profit_method": d.lost_profit_method, "remaining_years": d.years,
         "retention_break_even": be["break_even_budget"], "retention_reduction_points": reduction_points,
         "retention_spend": d.retention_spend,
     }

@@ -15,23 +15,16 @@ import pandas as pd
 
 from crm_core.errors import InvalidParameterError
 from crm_core.exits.events import DIMENSIONS, _customers, _in_period, _last_per_customer
-from crm_core.exits.history import REASONS, ChurnHistory, day_number, day_numbers, month_reason_counts
+from crm_core.exits.history import REASONS, ChurnHistory, day_number
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
 
-__all__ = ["PROFILE_DIMENSIONS", "GROUP_DIMENSIONS", "reasons_over_time", "by_dimension", "profile_at",
+__all__ = ["PROFILE_DIMENSIONS", "GROUP_DIMENSIONS", "by_dimension", "profile_at",
            "with_profile", "rates_by_group"]
 
 #: Groups from the customer's standing at the period's start (RFM segment, value tier).
 PROFILE_DIMENSIONS: tuple[str, ...] = ("segment", "tier")
 GROUP_DIMENSIONS: tuple[str, ...] = DIMENSIONS + PROFILE_DIMENSIONS
-
-
-def reasons_over_time(events: pd.DataFrame, as_of: date, months: int = 24) -> pd.DataFrame:
-    """Churned customers per month (rows) and reason (columns, every reason) of a frame of
-    churns (``ChurnData.over_time`` has the same for the whole history)."""
-    reason = pd.Categorical(events["reason"], categories=list(REASONS)).codes
-    return month_reason_counts(day_numbers(events["churn_date"].to_numpy()), reason, as_of, months)
 
 
 def by_dimension(events: pd.DataFrame, start: date, end: date, dimension: str) -> pd.DataFrame:

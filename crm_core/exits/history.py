@@ -37,14 +37,20 @@ def day_numbers(values: object) -> np.ndarray:
     return out
 
 
-def month_reason_counts(days: np.ndarray, reasons: np.ndarray, as_of: date, months: int = 24) -> pd.DataFrame:
+def month_reason_counts(days: np.ndarray, reasons: np.ndarray, as_of: date, months: int = 24,
+                        eligible: np.ndarray | None = None) -> pd.DataFrame:
     """Churns per calendar month (rows: the ``months`` months up to ``as_of``) and reason
     (columns: every reason), from day numbers and reason codes (indexes into REASONS; -1 is
-    not counted): counts per day and reason, summed over each month's days."""
+    not counted): counts per day and reason, summed over each month's days. With
+    ``eligible`` (the day from which each churn counts, see :class:`ChurnHistory`), only
+    churns eligible by the eve of their month count, as in that month's churn rate."""
     start = (pd.Timestamp(as_of).to_period("M") - (months - 1)).start_time
     index = pd.date_range(start, periods=months, freq="MS", name="month")
     lo, hi = day_number(start), day_number(as_of)
     keep = (days >= lo) & (days <= hi) & (reasons >= 0)
+    if eligible is not None:
+        month_eve = day_numbers(days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]")) - 1
+        keep &= eligible <= month_eve
     per_day = np.bincount((days[keep] - lo).astype(np.int64) * len(REASONS) + reasons[keep].astype(np.int64),
                           minlength=(hi - lo + 1) * len(REASONS)).reshape(hi - lo + 1, len(REASONS))
     bounds = np.array([day_number(m) - lo for m in index])     # each month's first day
@@ -77,6 +83,12 @@ class ChurnHistory:
         self.first, self.code, self.churn_raw, self.back_raw = np.asarray(first, np.int32), code, churn, back
         self.reason = np.asarray(reason, np.int8)
         self.customer_ids = customer_ids
+        # An exit dated before the customer's first purchase (or of a customer who never
+        # bought) ends nothing: it never counts, and the customer is active from their first
+        # purchase on. (Such rows come from exit files that disagree with the purchases.)
+        self.valid = churn >= self.first[code]
+        keep = np.flatnonzero(self.valid)
+        code, churn, back = code[keep], churn[keep], back[keep]
         # The previous churn of the same customer: the queries return runs sorted by (code,
         # date), so the stable sort is near-linear; sort fully only when dates are out of order.
         by_customer = np.argsort(code, kind="stable")
@@ -90,8 +102,11 @@ class ChurnHistory:
         del same
         eligible[later] = np.maximum(eligible[later], np.maximum(churn[earlier], back[earlier]))
         del later, earlier, by_customer
-        span = int(churn.max()) - int(churn.min()) if len(churn) else 0
-        order = (np.argsort((churn - churn.min()).astype(np.uint16), kind="stable") if span < 65_535   # radix sort
+        self.eligible_raw = np.full(len(self.code), NEVER, np.int32)    # per churn as given; NEVER: never counts
+        self.eligible_raw[keep] = eligible
+        low = int(churn.min()) if len(churn) else 0
+        span = int(churn.max()) - low if len(churn) else 0
+        order = (np.argsort((churn - low).astype(np.uint16), kind="stable") if span < 65_535   # radix sort
                  else np.argsort(churn, kind="stable"))
         self.churn = churn[order]
         self.eligible = eligible[order]
@@ -133,10 +148,17 @@ class ChurnHistory:
         lo, hi = np.searchsorted(self.churn, [start, end], side="right")
         return active, int((self.eligible[lo:hi] <= start).sum())
 
+    def counted(self, start: int, end: int) -> np.ndarray:
+        """Mask over the churns (in the order given): those that count for the period
+        (start, end], i.e. the first churn in it of a customer active at ``start``. Its size
+        is :meth:`period`'s churned count; the period's reasons, lost profit and lists are
+        these churns, so they add up to the rate's numerator."""
+        return (self.churn_raw > start) & (self.churn_raw <= end) & (self.eligible_raw <= start)
+
     def gone(self, day: int) -> np.ndarray:
         """Mask of customers churned at ``day`` and not back by then."""
         out = np.zeros(len(self.first), bool)
-        out[self.code[(self.churn_raw <= day) & (self.back_raw > day)]] = True
+        out[self.code[self.valid & (self.churn_raw <= day) & (self.back_raw > day)]] = True
         return out
 
     def base(self, start: int) -> np.ndarray:
@@ -146,9 +168,10 @@ class ChurnHistory:
     def churned(self, start: int, end: int) -> np.ndarray:
         """Mask of customers with a churn in (start, end]."""
         hit = np.zeros(len(self.first), bool)
-        hit[self.code[(self.churn_raw > start) & (self.churn_raw <= end)]] = True
+        hit[self.code[self.valid & (self.churn_raw > start) & (self.churn_raw <= end)]] = True
         return hit
 
     def over_time(self, as_of: date, months: int = 24) -> pd.DataFrame:
-        """Churns per month and reason (see :func:`month_reason_counts`)."""
-        return month_reason_counts(self.churn_raw, self.reason, as_of, months)
+        """Churns per month and reason that count for their month (see :meth:`counted`): each
+        month's row adds up to that month's churned count in the monthly churn rate."""
+        return month_reason_counts(self.churn_raw, self.reason, as_of, months, eligible=self.eligible_raw)

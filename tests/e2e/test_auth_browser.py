@@ -122,7 +122,7 @@ def test_viewer_sees_dashboards_of_their_manager_only_and_is_refused_upload_and_
     everyone = overview.kpis(store, as_of).current.customers
     assert 0 < mine < everyone
     sign_in(page, signed_server, "vic@example.com")
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.customers"]).first
     expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{mine:,}")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("vic@example.com")
@@ -144,7 +144,7 @@ def test_viewer_sees_dashboards_of_their_manager_only_and_is_refused_upload_and_
     assert nav_names(page) == []
     page.goto(f"{signed_server.url}/churn")
     expect(page.get_by_role("button", name=EN["auth.sign_in"])).to_be_visible(timeout=20_000)
-    expect(page.get_by_text(EN["kpi.churn_rate"])).to_have_count(0)
+    expect(page.get_by_text(EN["kpi.lapse_rate"])).to_have_count(0)
 
 
 def test_analyst_by_claim_uploads_but_has_no_admin_page(page: Page, signed_server: Server, provider: Provider,
@@ -152,7 +152,7 @@ def test_analyst_by_claim_uploads_but_has_no_admin_page(page: Page, signed_serve
     provider.set_claims("lee@example.org", {"sub": "lee@example.org", "email": "lee@example.org",
                                             "groups": ["staff", "crm-analysts"]})
     sign_in(page, signed_server, "lee@example.org")
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     links = " ".join(nav_names(page))
     assert EN["page.upload"] in links and EN["page.admin"] not in links
     page.goto(f"{signed_server.url}/upload")
@@ -167,7 +167,7 @@ def test_analyst_by_claim_uploads_but_has_no_admin_page(page: Page, signed_serve
 
 def test_admin_reads_the_audit_log(page: Page, signed_server: Server, console_errors: list[str]) -> None:
     sign_in(page, signed_server, "ada@example.com")
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     nav_link(page, EN["page.admin"]).click()
     wait_ready(page, EN["admin.caption"])
     page.get_by_role("tab", name=EN["admin.audit"]).click()
@@ -179,7 +179,7 @@ def test_admin_reads_the_audit_log(page: Page, signed_server: Server, console_er
 def test_unknown_user_is_refused(page: Page, signed_server: Server, console_errors: list[str]) -> None:
     sign_in(page, signed_server, "stranger@example.net")
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text("stranger@example.net", timeout=20_000)
-    expect(page.get_by_text(EN["kpi.churn_rate"])).to_have_count(0)
+    expect(page.get_by_text(EN["kpi.lapse_rate"])).to_have_count(0)
     assert nav_names(page) == []
 
 
@@ -195,7 +195,7 @@ def test_unreachable_provider_fails_closed(page: Page, e2e_db: Path, tmp_path: P
         page.goto(srv.url)
         expect(page.get_by_test_id("stAlertContentError")).to_contain_text("identity provider", timeout=20_000)
         expect(page.get_by_role("button", name=EN["auth.sign_in"])).to_have_count(0)
-        expect(page.get_by_text(EN["kpi.churn_rate"])).to_have_count(0)
+        expect(page.get_by_text(EN["kpi.lapse_rate"])).to_have_count(0)
         page.goto(f"{srv.url}/upload")
         expect(page.get_by_test_id("stAlertContentError")).to_contain_text("identity provider", timeout=20_000)
         expect(page.get_by_test_id("stFileUploader")).to_have_count(0)

@@ -16,7 +16,7 @@ EN, KO = CAT["en"], CAT["ko"]
 NAMES = {"en": "English", "ko": "한국어", "zh_Hans": "简体中文", "zh_Hant": "繁體中文"}
 
 #: (url path, a catalogue key whose text shows once the page is drawn)
-PAGES = [("", "kpi.churn_rate"), ("segments", "page.segments"), ("pyramid", "page.pyramid"), ("micro", "page.micro"),
+PAGES = [("", "kpi.lapse_rate"), ("segments", "page.segments"), ("pyramid", "page.pyramid"), ("micro", "page.micro"),
          ("clv", "page.clv"), ("quadrants", "page.quadrants"), ("churn", "page.churn"), ("loyalty", "page.loyalty"),
          ("upload", "page.upload"), ("data", "page.data")]
 SWITCHES = [("en", "ko"), ("ko", "en"), ("en", "zh_Hans"), ("en", "zh_Hant"), ("zh_Hant", "zh_Hans")]
@@ -68,7 +68,7 @@ def test_language_switch_then_the_next_interaction(page: Page, server: Server, c
 
 def test_menu_links_and_reload_keep_the_language(page: Page, server: Server, console_errors: list[str]) -> None:
     page.goto(server.url)
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     switch_language(page, "en", "ko")
     link = nav_link(page, KO["page.churn"])
     assert (link.get_attribute("href") or "").endswith("churn?lang=ko")

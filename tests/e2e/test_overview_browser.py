@@ -14,9 +14,9 @@ from .conftest import Server, nav_link, screenshot, wait_ready
 def test_overview_renders_in_every_language(page: Page, server: Server, console_errors: list[str], lang: str) -> None:
     cat = catalogue(lang)
     page.goto(f"{server.url}/?lang={lang}")
-    wait_ready(page, cat["kpi.churn_rate"])
+    wait_ready(page, cat["kpi.lapse_rate"])
     for key in ("kpi.customers", "kpi.active_customers", "kpi.revenue", "kpi.gross_profit", "kpi.repeat_rate",
-                "kpi.churn_rate", "kpi.average_order_value"):
+                "kpi.lapse_rate", "kpi.average_order_value"):
         expect(page.get_by_test_id("stMetricLabel").filter(has_text=cat[key]).first).to_be_visible()
     charts = page.get_by_test_id("stEChartsChart")
     expect(charts).to_have_count(2)

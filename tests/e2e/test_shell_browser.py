@@ -21,22 +21,22 @@ EN, KO = catalogue("en"), catalogue("ko")
 
 def test_navigate_to_the_database_page_and_back(page: Page, server: Server, console_errors: list[str]) -> None:
     page.goto(server.url)
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     nav_link(page, EN["page.data"]).click()
     wait_ready(page, EN["data.history"])
     expect(page.get_by_text(EN["table.transactions"]).first).to_be_visible()
     expect(page).to_have_url(f"{server.url}/data")
     screenshot(page, "database-en")
     nav_link(page, EN["page.overview"]).click()
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
 
 
 def test_language_switch_in_the_sidebar(page: Page, server: Server, console_errors: list[str]) -> None:
     page.goto(server.url)
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     language = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=EN["sidebar.language"])
     pick_option(page, language, "한국어")
-    wait_ready(page, KO["kpi.churn_rate"])
+    wait_ready(page, KO["kpi.lapse_rate"])
     expect(page.get_by_role("heading", name=KO["page.overview"])).to_be_visible()
     expect(page).to_have_url(f"{server.url}/?lang=ko")
 
@@ -47,7 +47,7 @@ def test_region_filter_changes_the_figures(page: Page, server: Server, e2e_db: P
     everyone = overview.kpis(store, as_of).current.customers
     korea = overview.kpis(store, as_of, Filters.of(regions=["Korea"])).current.customers
     page.goto(server.url)
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.customers"]).first
     expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{everyone:,}")
     region = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text=EN["filter.regions"])
@@ -74,7 +74,7 @@ def test_busy_database_shows_retrying_then_recovers(page: Page, demo_db_master: 
         page.goto(srv.url)
         expect(page.get_by_text(EN["status.db_busy_retrying"])).to_be_visible(timeout=20_000)
         screenshot(page, "busy-en")
-        wait_ready(page, EN["kpi.churn_rate"], timeout=40_000)
+        wait_ready(page, EN["kpi.lapse_rate"], timeout=40_000)
         expect(page.get_by_text(EN["status.db_busy_retrying"])).to_have_count(0)
     finally:
         holder.wait(30)
@@ -101,7 +101,7 @@ def test_as_of_typed_and_enter_applies(page: Page, server: Server, e2e_db: Path,
     expected = overview.kpis(store, earlier).current.active_customers
     assert expected != overview.kpis(store, last).current.active_customers
     page.goto(server.url)
-    wait_ready(page, EN["kpi.churn_rate"])
+    wait_ready(page, EN["kpi.lapse_rate"])
     field = page.get_by_test_id("stSidebar").get_by_test_id("stDateInput")
     field.get_by_role("spinbutton").first.click()  # the year segment; typing moves on to month and day
     page.keyboard.type(earlier.strftime("%Y%m%d"))

@@ -25,7 +25,7 @@ def open_page(page: Page, server: Server, lang: str, title_key: str) -> dict[str
     log 404s in the console) and follow the sidebar link."""
     cat = catalogue(lang)
     page.goto(f"{server.url}/?lang={lang}")
-    wait_ready(page, cat["kpi.churn_rate"])
+    wait_ready(page, cat["kpi.lapse_rate"])
     nav_link(page, cat[title_key]).click()
     return cat
 

@@ -29,7 +29,7 @@ def test_upload_a_korean_file(page: Page, upload_server: tuple[Server, Path], co
     srv, db = upload_server
     ko = catalogue("ko")
     page.goto(f"{srv.url}/?lang=ko")
-    wait_ready(page, ko["kpi.churn_rate"])
+    wait_ready(page, ko["kpi.lapse_rate"])
     nav_link(page, ko["page.upload"]).click()
     wait_ready(page, ko["upload.history"])
     before = Store(db).table_counts()["transactions"]

@@ -2,8 +2,9 @@
 -- before), for the customers passing the filters.
 --   active      = customers with a purchase in the period
 --   repeaters   = active customers with purchases on >= 2 distinct days in the period
---   churn_base  = customers active in the period before
---   churned     = of those, no purchase in this period, or an exit event during it
+--   lapse_base  = customers active in the period before
+--   lapsed      = of those, no purchase in this period, or an exit event during it (the lapse
+--                 rate; the churn rate is another measure, see crm_core/exits/churn.py)
 --   customers   = known at the period's end (signed up or bought by then)
 -- Each customer's activity in a period is the difference of their running totals
 -- (customer_days) at the period's two ends: a few filtered scans, no aggregation
@@ -64,7 +65,7 @@ flags AS (
 ),
 per_period AS (
     SELECT 0 AS p, count(*) FILTER (WHERE d0 > 0) AS active, count(*) FILTER (WHERE d0 >= 2) AS repeaters,
-           count(*) FILTER (WHERE d1 > 0) AS churn_base, count(*) FILTER (WHERE d1 > 0 AND (d0 = 0 OR e0)) AS churned
+           count(*) FILTER (WHERE d1 > 0) AS lapse_base, count(*) FILTER (WHERE d1 > 0 AND (d0 = 0 OR e0)) AS lapsed
     FROM flags
     UNION ALL
     SELECT 1, count(*) FILTER (WHERE d1 > 0), count(*) FILTER (WHERE d1 >= 2),
@@ -78,7 +79,7 @@ known AS (
 )
 SELECT k.p, k.customers, pp.active AS active_customers, coalesce(t.revenue, 0) AS revenue,
        coalesce(t.gross_profit, 0) AS gross_profit, coalesce(t.orders, 0) AS orders,
-       pp.repeaters, pp.churn_base, pp.churned
+       pp.repeaters, pp.lapse_base, pp.lapsed
 FROM known k
 JOIN per_period pp USING (p)
 LEFT JOIN totals t USING (p)
