@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_core.customers.base import CUSTOMER_BASE_COLUMNS, customer_base, filter_options
+from crm_core.customers.base import CUSTOMER_BASE_COLUMNS, customer_base, filter_options, value_tiles
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from tests.conftest import make_store
@@ -55,9 +55,10 @@ def test_recency_frequency_monetary_by_hand(hand) -> None:
     assert c1.recency_days == 121 and c1.tenure_days == 172 and c1.average_order_value == pytest.approx(100)
     assert df.loc["C3"].frequency == 0 and pd.isna(df.loc["C3"].r_score)
     assert df.loc["C2"].recency_days == 0
-    # Scores 1..3, higher is better; ties broken by customer id.
+    # Scores 1..3, higher is better; equal values, equal scores: C2 and C5 each bought on one
+    # day (both F = 1, never split by id); two distinct frequencies take both ends of the scale.
     assert df.loc[["C5", "C1", "C2"], "r_score"].tolist() == [1, 2, 3]
-    assert df.loc[["C2", "C5", "C1"], "f_score"].tolist() == [1, 2, 3]
+    assert df.loc[["C2", "C5", "C1"], "f_score"].tolist() == [1, 1, 3]
     assert df.loc[["C2", "C5", "C1"], "m_score"].tolist() == [1, 2, 3]
 
 
@@ -119,11 +120,10 @@ def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset
     # Monotone: a higher monetary value never gets a lower m-score.
     ordered = scored.sort_values("revenue")
     assert ordered.m_score.is_monotonic_increasing or ordered.revenue.duplicated().any()
-    # Scores are exactly SQL ntile over (value, customer_id): recompute them independently.
-    ids = scored.index.to_series()
-    for col, key, asc in (("f_score", "frequency", True), ("m_score", "revenue", True), ("r_score", "recency_days", False)):
-        order = scored.assign(_id=ids).sort_values([key, "_id"], ascending=asc, kind="stable")
-        n = len(order)
-        expected = [1 + (i * 5) // n if n % 5 == 0 else None for i in range(n)]
-        if n % 5 == 0:
-            assert order[col].tolist() == expected
+    # Equal behaviour, equal score: customers sharing a value share its score, and the scores
+    # are the library's value tiles of the buyers' values.
+    for col, key, desc in (("f_score", "frequency", False), ("m_score", "revenue", False),
+                           ("r_score", "recency_days", True)):
+        assert (scored.groupby(key)[col].nunique() == 1).all()
+        want = value_tiles(scored[key].to_numpy(dtype=float), 5, descending=desc)
+        assert scored[col].astype(int).tolist() == want.tolist()

@@ -12,8 +12,7 @@ from crm_core.filters import Filters
 from crm_core.store.arrow_frames import arrow_to_frame
 from crm_core.store.connection import Store
 
-__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "ntile",
-           "rank_tiles"]
+__all__ = ["customer_base", "CUSTOMER_BASE_COLUMNS", "WINDOW_COLUMNS", "filter_options", "add_scores", "value_tiles"]
 
 CUSTOMER_BASE_COLUMNS: tuple[str, ...] = (
     "customer_id", "region", "channel", "customer_type", "industry", "signup_date", "account_manager",
@@ -33,8 +32,8 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
 
     With ``period_days``, the ``period_*`` columns add the same measures over the
     ``period_days`` days up to ``as_of`` (the active window).
-    Scores run 1..``bins`` (higher is better) by rank among customers who bought;
-    ties are broken by ``customer_id`` so results are reproducible. Customers who
+    Scores run 1..``bins`` (higher is better) from cut points on the values among
+    customers who bought (:func:`value_tiles`): equal values, equal scores. Customers who
     never bought have null scores.
     """
     if bins not in (3, 4, 5):
@@ -49,61 +48,50 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
     return df[list(CUSTOMER_BASE_COLUMNS + (WINDOW_COLUMNS if window else ()))]
 
 
-def ntile(n_rows: int, bins: int) -> np.ndarray:
-    """SQL ``ntile(bins)`` for positions 0..n_rows-1: the first ``n_rows % bins`` tiles
-    get one row more than the others."""
-    q, r = divmod(n_rows, bins)
-    pos = np.arange(n_rows)
-    big = r * (q + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tile = np.where(pos < big, pos // (q + 1), r + (pos - big) // max(q, 1))
-    return (tile + 1).astype(np.int64)
-
-
-def rank_tiles(values: np.ndarray, bins: int, *, descending: bool = False) -> np.ndarray:
-    """``ntile(bins)`` of each value's position in a stable sort (ties in row order;
-    descending = the exact reverse of the ascending order), 1..``bins``.
-
-    Values that are whole cents (money rounded in SQL, day counts) become unique integer
-    keys (value, row), and the ``bins - 1`` tile boundaries are found by ``np.partition``
-    and looked up with ``searchsorted``: linear time, about twice as fast as the stable sort
-    on half a million rows. Other values take the stable sort."""
+def value_tiles(values: np.ndarray, bins: int, *, descending: bool = False) -> np.ndarray:
+    """Scores 1..``bins`` from cut points on the values: equal values always get the same
+    score, higher values a score at least as high (descending: lower values). The cuts sit at
+    the boundaries between distinct values nearest to the equal-share positions k·n/bins,
+    each one past the last and leaving enough boundaries for the rest, so every score is
+    used whenever there are at least ``bins`` distinct values; bins are then as equal as the
+    ties allow (a value held by 60% of customers fills one bin). With fewer distinct values
+    than bins, the values spread over the scale (two values: 1 and ``bins``)."""
     n = len(values)
-    tiles = ntile(n, bins)
     if n == 0:
-        return tiles
-    cents = np.round(values * 100.0)
-    span = float(cents.max() - cents.min()) if np.isfinite(cents).all() else np.inf
-    if not (np.array_equal(cents / 100.0, values) and (span + 1) * n < 2.0 ** 62):
-        order = np.argsort(values, kind="stable")
-        if descending:
-            order = order[::-1]
-        out = np.empty(n, dtype=np.int64)
-        out[order] = tiles
-        return out
-    c = (cents - cents.min()).astype(np.int64)
-    pos = np.arange(n, dtype=np.int64)
-    key = (int(c.max()) - c) * n + (n - 1 - pos) if descending else c * n + pos   # unique, in sort order
-    starts = np.flatnonzero(np.diff(tiles)) + 1            # first sorted position of tiles 2..bins
-    if not len(starts):
-        return tiles
-    bounds = np.partition(key, starts)[starts]
-    return np.searchsorted(bounds, key, side="right").astype(np.int64) + 1
+        return np.zeros(0, dtype=np.int64)
+    v = -values if descending else values
+    uniq, group, counts = np.unique(v, return_inverse=True, return_counts=True)
+    d = len(uniq)
+    if d == 1:
+        return np.full(n, (bins + 1) // 2, dtype=np.int64)
+    if d <= bins:
+        score_of = 1 + np.rint(np.arange(d) * (bins - 1) / (d - 1)).astype(np.int64)
+        return score_of[group]
+    starts = np.cumsum(counts)[:-1]            # sorted position where group j + 1 begins
+    cuts = np.empty(bins - 1, dtype=np.int64)  # index j into starts: groups > j are above the cut
+    prev = -1
+    for k in range(1, bins):
+        lo, hi = prev + 1, len(starts) - (bins - k)       # leave a boundary for each cut still to place
+        target = k * n / bins
+        j = lo + int(np.searchsorted(starts[lo:hi + 1], target))
+        if j > hi or (j > lo and target - starts[j - 1] <= starts[j] - target):
+            j -= 1
+        j = min(max(j, lo), hi)
+        cuts[k - 1] = prev = j
+    score_of = 1 + np.searchsorted(cuts + 1, np.arange(d), side="right")
+    return score_of[group].astype(np.int64)
 
 
 def add_scores(df: pd.DataFrame, bins: int) -> None:
-    """R, F and M scores 1..``bins`` by rank among buyers (higher is better), in place.
-
-    ``df`` must be sorted by ``customer_id``: a stable sort on the value then breaks ties
-    by ``customer_id`` (recency: more recent first ranks higher; ties to the larger id,
-    so the order is the exact reverse of the ascending one). Non-buyers get null.
-    """
+    """R, F and M scores 1..``bins`` among buyers (higher is better: more recent, more
+    purchase days, more revenue), in place, by :func:`value_tiles`: customers who behave
+    alike score alike, whatever their ids. Non-buyers get null."""
     buyers = np.flatnonzero(df["frequency"].to_numpy() > 0)
     for col, key, descending in (("r_score", "recency_days", True), ("f_score", "frequency", False),
                                  ("m_score", "revenue", False)):
         values = df[key].to_numpy(dtype=np.float64, na_value=np.nan)[buyers]
         score = np.zeros(len(df), dtype=np.int64)
-        score[buyers] = rank_tiles(values, bins, descending=descending)
+        score[buyers] = value_tiles(values, bins, descending=descending)
         df[col] = pd.arrays.IntegerArray(score, score == 0)  # 0 = not a buyer -> <NA>
 
 

@@ -1,7 +1,7 @@
 """RFM scores and named segments, the segment table and the R x F grid.
 
-Scores come from :func:`crm_core.customers.customer_base` (quintiles by default, ties
-broken by ``customer_id``). Segments follow the widely used R x F map on a 1-5 scale
+Scores come from :func:`crm_core.customers.base.customer_base` (quintile cut points on the
+values by default; equal values, equal scores). Segments follow the widely used R x F map on a 1-5 scale
 (the 10-segment map popularised by Martin's RFM notebook, with *Lost* split from
 *Hibernating* at R = 1). With 3 or 4 score bins a score is first placed on the 1-5
 scale: ``1 + round((score - 1) * 4 / (bins - 1))``. The map is a setting: any scheme of
