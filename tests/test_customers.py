@@ -52,7 +52,8 @@ def test_recency_frequency_monetary_by_hand(hand) -> None:
     assert c1.revenue == pytest.approx(300) and c1.returns == pytest.approx(50)
     # 40 + 20 + (200 at the default 30% margin = 60) - 20 for the returned item
     assert c1.gross_profit == pytest.approx(100)
-    assert c1.recency_days == 121 and c1.tenure_days == 172 and c1.average_order_value == pytest.approx(100)
+    # 300 over two purchase days (the two lines of 01-10 are one purchase, as in the CLV model)
+    assert c1.recency_days == 121 and c1.tenure_days == 172 and c1.average_order_value == pytest.approx(150)
     assert df.loc["C3"].frequency == 0 and pd.isna(df.loc["C3"].r_score)
     assert df.loc["C2"].recency_days == 0
     # Scores 1..3, higher is better; equal values, equal scores: C2 and C5 each bought on one

@@ -67,7 +67,7 @@ def _compare_by_pandas(df: pd.DataFrame) -> dict[str, float]:
     out = {"customers": len(df), "buyers": len(buyers), "revenue": revenue, "gross_profit": df["gross_profit"].sum(),
            "margin": df["gross_profit"].sum() / revenue if revenue else np.nan,
            "revenue_per_customer": revenue / len(df) if len(df) else np.nan,
-           "average_order_value": revenue / df["orders"].sum() if df["orders"].sum() else np.nan,
+           "average_order_value": revenue / df["frequency"].sum() if df["frequency"].sum() else np.nan,  # per purchase day
            "frequency": buyers["frequency"].mean() if len(buyers) else np.nan,
            "recency_days": buyers["recency_days"].astype(float).mean() if len(buyers) else np.nan}
     for seg in micro.SEGMENTS:

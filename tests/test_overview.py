@@ -41,7 +41,7 @@ def test_kpis_by_hand(periods) -> None:
     k = overview.kpis(periods, date(2024, 1, 30), period_days=10)
     cur, prev = k.current, k.previous
     assert (cur.customers, cur.active_customers, cur.revenue, cur.gross_profit) == (5, 3, 190.0, 95.0)
-    assert cur.average_order_value == pytest.approx(190 / 4)
+    assert cur.average_order_value == pytest.approx(190 / 3)  # C bought two lines on 01-25: one purchase
     assert cur.repeat_rate == 0.0
     assert cur.lapse_rate == pytest.approx(2 / 3)  # B stopped buying; D bought but left (exit event)
     assert (prev.customers, prev.active_customers, prev.revenue) == (3, 3, 250.0)
@@ -145,3 +145,27 @@ def test_summary_keys_are_stable(periods) -> None:
     assert list(out)[:9] == ["as_of", "period_days", "customers", "active_customers", "revenue", "gross_profit",
                              "repeat_rate", "lapse_rate", "average_order_value"]
     assert out["as_of"] == "2024-01-30" and out["previous"]["as_of"] == str(date(2024, 1, 30) - timedelta(days=10))
+
+
+def test_average_order_value_is_one_definition(demo_db) -> None:
+    """Per purchase day everywhere: the Overview over a period holding all the data (which also
+    caught DuckDB narrowing the summed counts to one byte: 116,173 orders read as -51), the
+    customer base, the segment table and a micro-segment give the same number for the same
+    customers (revenue / purchase days; same-day lines are one purchase, as in the CLV model)."""
+    from crm_core.customers import micro, rfm
+    from crm_core.customers.base import customer_base
+    from crm_core.store.connection import Store
+
+    store = Store(demo_db)
+    as_of = overview.default_as_of(store)
+    base = customer_base(store, as_of)
+    buyers = base[base["frequency"] > 0]
+    per_day = buyers["revenue"].sum() / buyers["frequency"].sum()
+    assert buyers["orders"].sum() > buyers["frequency"].sum()          # several lines a day do happen
+    assert overview.kpis(store, as_of, period_days=3650).current.average_order_value == pytest.approx(per_day)
+    assert buyers["average_order_value"].to_numpy() == pytest.approx((buyers["revenue"] / buyers["frequency"]).to_numpy())
+    seg = rfm.segment_summary(rfm.rfm(store, as_of))
+    assert (seg["revenue"].sum() / (seg["revenue"] / seg["average_order_value"]).sum()) == pytest.approx(per_day)
+    frame = micro.micro_frame(store, as_of)
+    everyone = micro.compare(frame, {}, {}).set_index("measure")
+    assert everyone.loc["average_order_value"].iloc[0] == pytest.approx(per_day)

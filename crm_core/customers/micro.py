@@ -177,7 +177,6 @@ def compare(frame: MicroFrame, a: Mapping[str, Sequence[str]], b: Mapping[str, S
     seg_codes = pd.Categorical(segment, categories=list(SEGMENTS)).codes   # -1 = no segment (not a buyer)
     revenue_all = df["revenue"].to_numpy(np.float64)
     profit_all = df["gross_profit"].to_numpy(np.float64)
-    orders_all = df["orders"].to_numpy(np.float64)
     freq_all = df["frequency"].to_numpy(np.float64)
     recency_all = df["recency_days"].astype(np.float64).to_numpy()
     rows = {}
@@ -186,7 +185,7 @@ def compare(frame: MicroFrame, a: Mapping[str, Sequence[str]], b: Mapping[str, S
         m = np.ones(n_all, dtype=bool) if mask is None else mask
         buyers = m & buyer_all
         n, nb = int(m.sum()), int(buyers.sum())
-        revenue, profit, orders = (float(x[m].sum()) for x in (revenue_all, profit_all, orders_all))
+        revenue, profit, purchases = (float(x[m].sum()) for x in (revenue_all, profit_all, freq_all))
         mix = np.bincount(seg_codes[buyers], minlength=len(SEGMENTS)) if nb else np.zeros(len(SEGMENTS))
         rows[name] = {
             "customers": n,
@@ -195,7 +194,7 @@ def compare(frame: MicroFrame, a: Mapping[str, Sequence[str]], b: Mapping[str, S
             "gross_profit": profit,
             "margin": profit / revenue if revenue else np.nan,
             "revenue_per_customer": revenue / n if n else np.nan,
-            "average_order_value": revenue / orders if orders else np.nan,
+            "average_order_value": revenue / purchases if purchases else np.nan,   # per purchase day
             "frequency": float(freq_all[buyers].mean()) if nb else np.nan,
             "recency_days": float(recency_all[buyers].mean()) if nb else np.nan,
             **{f"mix_{s}": float(mix[i] / nb) if nb else np.nan for i, s in enumerate(SEGMENTS)},

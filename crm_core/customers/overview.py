@@ -11,7 +11,9 @@ Definitions (also shown in the app's help):
   share of customers active at the period's start who churned during it.
 - a change against the previous period is given only when the data cover that period
   (the first purchase is on or before its start); otherwise there is nothing to compare.
-- average order value: revenue / orders (returns are not orders).
+- average order value: revenue / purchases, a purchase being one customer's purchases of one
+  day (same-day lines combined, returns netted: as in the CLV model). The same definition
+  on every page (customer base, segments, micro-segments).
 """
 
 from __future__ import annotations
@@ -93,14 +95,14 @@ def _check_period(period_days: int) -> None:
 
 
 def _values(row: pd.Series) -> KpiValues:
-    active, orders = int(row.active_customers), int(row.orders)
+    active, purchases = int(row.active_customers), int(row.purchases)
     base = int(row.lapse_base) if pd.notna(row.lapse_base) else 0
     return KpiValues(
         customers=int(row.customers), active_customers=active, revenue=float(row.revenue),
         gross_profit=float(row.gross_profit),
         repeat_rate=(int(row.repeaters) / active) if active else None,
         lapse_rate=(int(row.lapsed) / base) if base else None,
-        average_order_value=(float(row.revenue) / orders) if orders else None,
+        average_order_value=(float(row.revenue) / purchases) if purchases else None,
     )
 
 

@@ -141,7 +141,8 @@ def segment_summary(df: pd.DataFrame) -> pd.DataFrame:
     out["customer_share"] = out["customers"] / n if n else 0.0
     out["revenue_share"] = out["revenue"] / rev if rev else np.nan
     out["profit_share"] = out["gross_profit"] / gp if gp else np.nan
-    out["average_order_value"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    purchases = pd.Series(total("frequency"), index=out.index)        # purchase days: one definition of an order
+    out["average_order_value"] = out["revenue"] / purchases.where(purchases > 0)
     out["action"] = out["segment"].map(ACTIONS)
     return out[["segment", "customers", "customer_share", "revenue", "revenue_share", "gross_profit",
                 "profit_share", "average_order_value", "recency_days", "frequency", "action"]]

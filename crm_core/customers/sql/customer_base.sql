@@ -1,6 +1,7 @@
 -- Grain: one row per customer known as of $as_of (signed up or bought by then) who
 -- passes the filters. All purchase metrics count transactions dated <= $as_of.
 --   frequency = distinct purchase days (returns excluded); orders = purchase rows;
+--   average_order_value = revenue / frequency (a purchase = a customer's lines of one day);
 --   revenue / gross_profit = net of returns; recency_days = $as_of - last purchase;
 --   period_* (option "window") = the same over the recent window ($period_days days up to
 --   $as_of), which decides who is active (period_frequency > 0) for the pyramid.
@@ -25,7 +26,7 @@ base AS (
            coalesce(tx.returns, 0)                           AS returns,
            CAST($as_of AS DATE) - tx.last_purchase           AS recency_days,
            CAST($as_of AS DATE) - CASE WHEN fc.first_purchase <= $as_of THEN fc.first_purchase END AS tenure_days,
-           tx.revenue / nullif(tx.orders, 0)                 AS average_order_value
+           tx.revenue / nullif(tx.frequency, 0)              AS average_order_value   -- per purchase day
            {window__columns}
     FROM fc LEFT JOIN tx ON tx.customer_key = fc.customer_key {window__join}
     WHERE fc.known_since <= $as_of
