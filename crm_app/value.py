@@ -92,6 +92,12 @@ def fitted(path: str, version: int, as_of: date, filters: Filters, time_unit: st
     return Fitted(summary, groups, model, None)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def margin_basis(path: str, version: int, as_of: date) -> costs.MarginBasis:
+    """Whether the gross profit rests on recorded costs or on the assumed margin."""
+    return costs.margin_basis(Store(path), as_of)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def quadrant_frame(path: str, version: int, as_of: date, period_days: int, filters: Filters,
                    assumptions: costs.CostAssumptions) -> pd.DataFrame:

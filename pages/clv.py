@@ -42,8 +42,16 @@ k[1].metric(t.t("clv.kpi.expected", months=s.horizon_months), t.number(float(sco
             border=True)
 k[2].metric(t.t("clv.kpi.total"), ctx.money(float(scores["clv"].sum()), compact=True), border=True)
 k[3].metric(t.t("clv.kpi.average"), ctx.money(float(scores["clv"].mean())), border=True)
-st.caption(t.t("clv.margin_caption", customers=t.number(len(scores)), margin=t.percent(model.margin),
-               source=t.t("clv.margin_from_data" if model.margin_from_data else "clv.margin_set"),
+basis = value.margin_basis(ctx.store.path, ctx.version, as_of)
+if not model.margin_from_data:
+    source = t.t("clv.margin_set")
+elif basis.source in ("assumed", "none"):
+    source = t.t("clv.margin_assumed", margin=t.percent(basis.default_margin))
+elif basis.source == "mixed":
+    source = t.t("clv.margin_mixed", share=t.percent(1 - (basis.cost_share or 0.0)), margin=t.percent(basis.default_margin))
+else:
+    source = t.t("clv.margin_from_data")
+st.caption(t.t("clv.margin_caption", customers=t.number(len(scores)), margin=t.percent(model.margin), source=source,
                cost=ctx.money(float(scores["expected_cost"].sum()), compact=True)))
 
 # One section at a time: the holdout check refits the models, so it runs only when asked for.

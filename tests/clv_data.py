@@ -70,14 +70,15 @@ def simulate_spend(x: np.ndarray, p: float, q: float, v: float, seed: int = 0) -
     return np.where(x > 0, total / np.maximum(x, 1), np.nan)
 
 
-def cdnow_store(path: Path):  # -> Store
-    """A real CRM database holding the CDNOW sample (one transaction row per record)."""
+def cdnow_store(path: Path, costs: bool = True):  # -> Store
+    """A real CRM database holding the CDNOW sample (one transaction row per record); with
+    ``costs=False`` as published, without a cost column (the margin is then assumed)."""
     from crm_core.store.connection import Store
 
     tx = cdnow_transactions()
     tx["transaction_id"] = [f"T{i:05d}" for i in range(len(tx))]
     tx["tx_date"] = tx["date"].dt.date
-    tx["cost"] = tx["amount"] * 0.7
+    tx["cost"] = tx["amount"] * 0.7 if costs else None
     tx["quantity"] = tx["cds"]
     store = Store(path, create=True)
     with store.transaction() as cur:

@@ -416,3 +416,17 @@ def test_picked_index_reads_a_chart_click_and_ignores_anything_else() -> None:
     assert picked_index({"selection": {"selected": [], "areas": []}}) is None
     assert picked_index({"selection": {"selected": [{"data_indices": []}]}}) is None
     assert picked_index(None) is None and picked_index({}) is None and picked_index("junk") is None
+
+
+def test_clv_page_says_the_margin_is_assumed_without_costs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A purchase log without costs (CDNOW): the caption says the margin is assumed, not from the data."""
+    from tests.clv_data import cdnow_store
+
+    db = tmp_path / "cdnow.duckdb"
+    cdnow_store(db, costs=False)
+    at = run_app(monkeypatch, db)
+    at.switch_page("pages/clv.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    en = catalogue("en")
+    captions = " ".join(c.value for c in at.caption)
+    assert en["clv.margin_assumed"].split("{margin}")[0] in captions and en["clv.margin_from_data"] not in captions

@@ -176,3 +176,25 @@ def test_integer_day_keys_group_like_the_float_columns(store) -> None:
     assert len(by_days.first) == len(by_floats.first) and len(by_days.first_xT) == len(by_floats.first_xT)
     cols = summary[["x", "t_x", "T"]].to_numpy()
     assert np.array_equal(cols[by_days.first][by_days.inverse], cols)
+
+
+def test_a_file_without_costs_says_its_margin_is_assumed(store, result, tmp_path) -> None:
+    """CDNOW as published records no costs: the margin is the assumed 30%, and the result says so
+    rather than calling it the data's margin; the CLI document carries the same. With costs
+    (this module's store: 30% by construction) it is the data's."""
+    bare = clv.run_clv(cdnow_store(tmp_path / "bare.duckdb", costs=False), CAL, time_unit="week")
+    assert bare.model.margin == pytest.approx(0.30) and bare.settings["margin_source"] == "assumed"
+    assert bare.settings["cost_share"] == 0.0 and clv.to_json(bare)["margin_source"] == "assumed"
+    assert result.settings["margin_source"] == "costs" and result.settings["cost_share"] == pytest.approx(1.0)
+    assert clv.run_clv(store, CAL, time_unit="week", margin=0.4).settings["margin_source"] == "set"
+
+
+def test_margin_basis_by_hand(store_factory) -> None:
+    from crm_core.value.costs import margin_basis
+
+    rows = [{"transaction_id": "a", "customer_id": "A", "tx_date": "2024-01-01", "amount": 75, "cost": 50},
+            {"transaction_id": "b", "customer_id": "B", "tx_date": "2024-01-02", "amount": 25},
+            {"transaction_id": "r", "customer_id": "B", "tx_date": "2024-01-03", "amount": -10}]
+    basis = margin_basis(store_factory(transactions=rows), date(2024, 1, 31))
+    assert (basis.cost_share, basis.default_margin, basis.source) == (0.75, 0.30, "mixed")
+    assert margin_basis(store_factory(transactions=rows), date(2023, 1, 1)).source == "none"

@@ -33,6 +33,7 @@ from crm_core.value.bgnbd import (
     fit_bgnbd,
     p_alive,
 )
+from crm_core.value.costs import margin_basis
 from crm_core.value.gamma_gamma import GammaGammaFit, expected_average_value, fit_gamma_gamma
 
 __all__ = ["TimeUnit", "UNIT_DAYS", "MONTH_DAYS", "Groups", "ClvModel", "ClvResult", "Holdout", "clv_summary",
@@ -287,8 +288,11 @@ def run_clv(store: Store, calibration_end: date, *, holdout_end: date | None = N
     scores = score(model, summary, horizon=horizon, annual_discount=annual_discount, cost_per_purchase=cost,
                    groups=groups)
     hold = holdout_report(model, summary, holdout_end, groups) if holdout_end is not None else None
+    basis = margin_basis(store, calibration_end)
     settings = {"calibration_end": calibration_end, "holdout_end": holdout_end, "time_unit": time_unit,
-                "horizon": horizon, "annual_discount": annual_discount, "margin": model.margin}
+                "horizon": horizon, "annual_discount": annual_discount, "margin": model.margin,
+                "margin_source": basis.source if model.margin_from_data else "set",
+                "cost_share": basis.cost_share}
     return ClvResult(model, scores, calibration_fit(model, summary), hold, settings)
 
 
@@ -304,6 +308,8 @@ def to_json(result: ClvResult) -> dict[str, Any]:
                   "converged": m.bgnbd.converged},
         "gamma_gamma": None,
         "margin": m.margin,
+        "margin_source": result.settings["margin_source"],
+        "cost_share": result.settings["cost_share"],
         "horizon": result.settings["horizon"],
         "expected_purchases": float(result.scores["expected_purchases"].sum()),
         "clv_total": float(result.scores["clv"].sum()),

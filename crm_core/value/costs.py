@@ -26,7 +26,8 @@ from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
 
-__all__ = ["CostAssumptions", "COST_COMPONENTS", "cost_to_serve", "default_unit_costs", "cost_per_purchase"]
+__all__ = ["CostAssumptions", "COST_COMPONENTS", "cost_to_serve", "default_unit_costs", "cost_per_purchase",
+           "MarginBasis", "margin_basis"]
 
 COST_COMPONENTS: tuple[str, ...] = ("service_cost", "return_cost", "discounts", "loyalty_cost", "manager_cost")
 
@@ -88,3 +89,32 @@ def cost_per_purchase(costs: pd.DataFrame, purchases: pd.Series) -> pd.Series:
     per = costs.set_index("customer_id")["cost_to_serve"]
     n = purchases.reindex(per.index).fillna(0).clip(lower=1)
     return per / n
+
+
+@dataclass(frozen=True)
+class MarginBasis:
+    """Where gross profit comes from: the share of sales revenue (up to a date) whose lines
+    record a cost, and the assumed margin the others get (the database's ``default_margin``)."""
+
+    cost_share: float | None      # None: no sales at all
+    default_margin: float
+
+    @property
+    def source(self) -> str:
+        """``costs`` (every sale has a cost), ``assumed`` (none has), ``mixed`` or ``none``."""
+        if self.cost_share is None:
+            return "none"
+        if self.cost_share >= 1.0:
+            return "costs"
+        return "assumed" if self.cost_share <= 0.0 else "mixed"
+
+
+def margin_basis(store: Store, as_of: date) -> MarginBasis:
+    """How much of the gross profit up to ``as_of`` rests on recorded costs: a file without
+    costs gets the assumed margin, and the pages must say so rather than "from the data"."""
+    cost_share, margin = store.rows(
+        "SELECT coalesce(sum(amount) FILTER (WHERE cost IS NOT NULL), 0) / nullif(sum(amount), 0), "
+        "(SELECT CAST(value AS DOUBLE) FROM meta WHERE key = 'default_margin') "
+        "FROM transactions WHERE amount > 0 AND tx_date <= ?", [as_of])[0]
+    return MarginBasis(None if cost_share is None else float(cost_share), float(margin if margin is not None else 0.3))
+
