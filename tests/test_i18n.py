@@ -155,3 +155,41 @@ def test_no_text_starts_like_a_markdown_list() -> None:
             names = {n for _, n, _, _ in _string.Formatter().parse(text) if n}
             filled = text.format(**{n: sample if n in ("as_of", "start", "end", "date") else 7 for n in names})
             assert not re.match(r"^\d+[.)]\s", filled), (lang, key, filled[:40])
+
+
+def _flanking(text: str, i: int, n: int) -> tuple[bool, bool]:
+    """CommonMark's rule for a delimiter run text[i:i+n]: (left-flanking, right-flanking)."""
+    import unicodedata
+
+    def space(c: str) -> bool:
+        return c == "" or c.isspace()
+
+    def punct(c: str) -> bool:
+        return c != "" and unicodedata.category(c)[0] in "PS"
+
+    before = text[i - 1] if i > 0 else ""
+    after = text[i + n] if i + n < len(text) else ""
+    left = not space(after) and (not punct(after) or space(before) or punct(before))
+    right = not space(before) and (not punct(before) or space(after) or punct(after))
+    return left, right
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_bold_markup_renders_in_every_language(lang: str) -> None:
+    """Every ``**`` pair in a catalogue string opens and closes as CommonMark reads it once the
+    placeholders hold real values (a closing ``**`` between "%" and a Korean particle, as in
+    ``**18.6%**가``, stays literal on screen)."""
+    import re
+
+    broken = []
+    for key, value in catalogue(lang).items():
+        if "**" not in value:
+            continue
+        text = re.sub(r"\{[a-z_0-9]+\}", "18.6%", value)
+        runs = [m.start() for m in re.finditer(r"\*\*", text)]
+        for k, pos in enumerate(runs):
+            left, right = _flanking(text, pos, 2)
+            if (k % 2 == 0 and not left) or (k % 2 == 1 and not right):
+                broken.append(f"{key}: {value}")
+                break
+    assert broken == []
