@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
+from crm_core.store.connection import Store
 from crm_core.value import quadrants
 from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve, default_unit_costs
 from crm_core.value.quadrants import Split, classify, quadrant_summary, select_region, slog, slog_inverse
@@ -168,3 +170,33 @@ def test_window_figures_equal_the_customer_base_on_the_demo(demo_db) -> None:
     assert (got["region"].fillna("") == buyers["region"].fillna("")).all()
     others = df.drop(buyers.index)
     assert (others["cost_to_serve"] > 0).all() and (others["purchases"] == 0).all()
+
+
+def test_no_cost_variation_puts_no_one_in_the_costly_quadrants() -> None:
+    """A file without service, return or discount data: cost to serve is 0 for everyone. The
+    median split used to put everyone in "costly to serve"/"least profitable"; now the cost axis
+    separates no one, and the report says the axis does not vary."""
+    df = pd.DataFrame({"cost_to_serve": [0.0] * 6, "gross_profit": [5.0, 10.0, 20.0, 40.0, 80.0, 160.0]})
+    q, xs, ys = quadrants.classify(df, "a")
+    assert not quadrants.varies(df["cost_to_serve"]) and quadrants.varies(df["gross_profit"])
+    assert set(q) == {"most_profitable", "profitable"} and (q == "most_profitable").sum() == 3
+    varied = df.assign(cost_to_serve=[0.0, 0.0, 0.0, 10.0, 10.0, 10.0])
+    assert set(quadrants.classify(varied, "a")[0]) >= {"costly_to_serve"}
+
+
+def test_quadrants_page_says_cost_to_serve_does_not_vary(monkeypatch, tmp_path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from crm_core.i18n import catalogue
+    from tests.clv_data import cdnow_store
+
+    db = tmp_path / "cdnow.duckdb"
+    cdnow_store(db, costs=False)
+    monkeypatch.setenv("CRM_DB", str(db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page("pages/quadrants.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    first = catalogue("en")["quad.no_cost_variation"].split("{cost}")[0]
+    assert any(w.value.startswith(first) for w in at.warning)
+    assert quadrants.report(Store(db), date(1997, 12, 31))["a"]["x_varies"] is False

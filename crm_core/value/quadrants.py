@@ -28,7 +28,7 @@ from crm_core.value import clv as clv_model
 from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve
 
 __all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "score_with_costs",
-           "ValueFrame", "value_frame", "report", "split_value", "classify", "quadrant_summary", "select_region",
+           "ValueFrame", "value_frame", "report", "split_value", "varies", "classify", "quadrant_summary", "select_region",
            "density", "slog", "slog_inverse"]
 
 QUADRANTS_A: tuple[str, ...] = ("most_profitable", "costly_to_serve", "profitable", "least_profitable")
@@ -136,6 +136,7 @@ def report(store: Store, as_of: date, period_days: int = 365, filters: Filters =
         q, xs, ys = classify(vf.frame, chart)  # type: ignore[arg-type]
         summary = quadrant_summary(vf.frame, q, chart)  # type: ignore[arg-type]
         doc[chart] = {"x": AXES[chart][0], "y": AXES[chart][1], "x_split": xs, "y_split": ys,
+                      "x_varies": varies(vf.frame[AXES[chart][0]]), "y_varies": varies(vf.frame[AXES[chart][1]]),
                       "quadrants": summary.replace({np.nan: None}).to_dict("records")}
     return doc
 
@@ -149,6 +150,13 @@ def split_value(values: pd.Series, split: Split) -> float:
     return float(values.median() if split.method == "median" else values.mean())
 
 
+def varies(values: pd.Series) -> bool:
+    """Whether the customers differ on this measure at all (to the cent)."""
+    v = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    v = np.round(v[np.isfinite(v)], 2)
+    return len(v) > 0 and float(v.max()) > float(v.min())
+
+
 def classify(df: pd.DataFrame, chart: Literal["a", "b"], x_split: Split = Split(),
              y_split: Split = Split()) -> tuple[pd.Series, float, float]:
     """Each customer's quadrant on ``chart``, and the x and y split values used."""
@@ -157,6 +165,12 @@ def classify(df: pd.DataFrame, chart: Literal["a", "b"], x_split: Split = Split(
     xcol, ycol = AXES[chart]
     xs, ys = split_value(df[xcol], x_split), split_value(df[ycol], y_split)
     high_x, high_y = df[xcol].to_numpy() >= xs, df[ycol].to_numpy() >= ys
+    # An axis on which every customer has the same value separates no one: nobody is "high"
+    # on it (without this, a file with no cost data put everyone in "costly to serve").
+    if not varies(df[xcol]):
+        high_x = np.zeros(len(df), dtype=bool)
+    if not varies(df[ycol]):
+        high_y = np.zeros(len(df), dtype=bool)
     if chart == "a":   # x = cost (high is bad), y = profit
         names = np.where(high_y, np.where(high_x, "costly_to_serve", "most_profitable"),
                          np.where(high_x, "least_profitable", "profitable"))
