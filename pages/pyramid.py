@@ -14,6 +14,10 @@ from crm_core.charts.overview import pareto_figure
 from crm_core.charts.targets import pyramid_figure, what_if_figure
 from crm_core.customers import micro, pyramid
 
+#: The tiers are cut on the period's value: its money columns say so (Micro-segments show lifetime figures).
+PERIOD_LABELS = {"revenue": "col.period_revenue", "revenue_share": "col.period_revenue_share",
+                 "min_revenue": "col.min_revenue"}
+
 ensure_router()
 ctx = page_context()
 t = ctx.tr
@@ -46,7 +50,8 @@ with tiers_tab:
                 min_revenue=[ctx.money(x) for x in pyr["min_revenue"]])
             cols = ["tier", "customers", "customer_share", "revenue", "revenue_share", "profit_share", "min_revenue"]
             st.dataframe(table[cols], hide_index=True, width="stretch", key="pyr_table",
-                         column_config={c: st.column_config.Column(t.t(f"col.{c}")) for c in cols})
+                         column_config={c: st.column_config.Column(t.t(PERIOD_LABELS.get(c, f"col.{c}")))
+                                        for c in cols})
             st.caption(t.t("pyramid.definition"))
         st.subheader(t.t("pyramid.pareto"))
         p1, p2 = st.columns(2)

@@ -66,7 +66,9 @@ table = summary.assign(quadrant=[t.t(f"quad.{q}") for q in summary["quadrant"]],
                        **{c: [ctx.money(v, compact=True) for v in summary[c]] for c in money_cols})
 shown_cols = ["quadrant", "customers", "customer_share", *money_cols, "profit_share"]
 st.dataframe(table[shown_cols], hide_index=True, width="stretch", key="quad_table",
-             column_config={c: st.column_config.Column(t.t(f"col.{c}")) for c in shown_cols})
+             column_config={c: st.column_config.Column(t.t({"revenue": "col.period_revenue",
+                                                             "gross_profit": "col.period_gross_profit"}.get(c, f"col.{c}")))
+                            for c in shown_cols})
 
 selection = event.get("selection") if event else None
 

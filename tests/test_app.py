@@ -430,3 +430,18 @@ def test_clv_page_says_the_margin_is_assumed_without_costs(monkeypatch: pytest.M
     en = catalogue("en")
     captions = " ".join(c.value for c in at.caption)
     assert en["clv.margin_assumed"].split("{margin}")[0] in captions and en["clv.margin_from_data"] not in captions
+
+
+def test_period_and_lifetime_money_are_labelled_apart(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """The Pyramid's tiers (cut on the period's revenue) say "in period"; the Micro-segments'
+    cells (lifetime) say "lifetime": the same word no longer means two numbers."""
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/pyramid.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    configs = " ".join(str(d.proto.columns) for d in at.dataframe)
+    assert en["col.period_revenue"] in configs and en["col.period_revenue_share"] in configs
+    at.switch_page("pages/micro.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    headers = [c for d in at.dataframe for c in d.value.columns]
+    assert en["micro.m.revenue"] in headers and en["col.revenue"] not in headers
