@@ -43,12 +43,34 @@ def trend_figure(rates: pd.DataFrame, tr: Translator, freq: str) -> EChart:
     return EChart(option, 380)
 
 
+#: Inactivity churns ("unknown": no stated reason) are set beside the bars, not drawn, when they
+#: outnumber the largest stated reason this many times: they would flatten the stated reasons,
+#: whose distribution is what exit management is about.
+INACTIVITY_APART = 3.0
+
+
 def reason_bars(reasons: pd.DataFrame, tr: Translator, value: str, currency: str, rate: float = 1.0) -> EChart:
-    """Churned customers (or the annual revenue they took) by reason, every reason shown."""
-    y = reasons[value].to_numpy(float) * (rate if value != "customers" else 1.0)
-    names = [tr.t(f"reason.{r}") for r in reasons["reason"]]
-    text = [tr.number(v) if value == "customers" else tr.money(v, currency, compact=True) for v in y]
-    option = base_option(tr.t(f"churn.reasons_title.{value}"), top=70)
+    """Churned customers (or the annual revenue they took) by reason, every stated reason shown.
+    When the inactivity churns dwarf the stated reasons (see :data:`INACTIVITY_APART`), the
+    bars compare the stated reasons on their own scale and the inactivity count stands in the
+    subtitle, with its share of the churned."""
+    y_all = reasons[value].to_numpy(float) * (rate if value != "customers" else 1.0)
+    unknown = (reasons["reason"] == "unknown").to_numpy()
+    stated_max = float(y_all[~unknown].max(initial=0.0))
+    apart = bool(unknown.any()) and float(y_all[unknown].sum()) > INACTIVITY_APART * max(stated_max, 1e-9)
+    keep = ~unknown if apart else np.ones(len(reasons), dtype=bool)
+    y, codes = y_all[keep], list(reasons["reason"][keep])
+    fmt = (lambda v: tr.number(v)) if value == "customers" else (lambda v: tr.money(v, currency, compact=True))  # noqa: E731
+    names = [tr.t(f"reason.{r}") for r in codes]
+    text = [fmt(v) for v in y]
+    subtitle = ""
+    if apart:
+        n_unknown = float(reasons.loc[unknown, "customers"].sum())
+        total = float(reasons["customers"].sum()) or 1.0
+        subtitle = tr.t("churn.inactivity_apart", value=fmt(float(y_all[unknown].sum())),
+                        share=tr.percent(n_unknown / total))
+    option = base_option(tr.t(f"churn.reasons_title.{value}"), subtitle=subtitle, top=110 if apart else 70,
+                         title_width=520 if apart else None)   # the subtitle wraps inside a 3/5-width column
     # every reason labelled: long names wrap under their bar instead of being dropped
     option["xAxis"] = {"type": "category", "data": names,
                        "axisLabel": {"interval": 0, "width": 64, "overflow": "break", "lineHeight": 14}}
@@ -56,10 +78,10 @@ def reason_bars(reasons: pd.DataFrame, tr: Translator, value: str, currency: str
     option["series"] = [{
         "type": "bar",
         "data": [{"value": [n, number(v), s], "itemStyle": {"color": CHURN_REASON_COLORS[r]}}
-                 for n, v, s, r in zip(names, y, text, reasons["reason"])],
+                 for n, v, s, r in zip(names, y, text, codes)],
         "label": {"show": True, "position": "top", "formatter": "{@[2]}", "fontSize": 11},
         "tooltip": {"formatter": "{@[0]}: {@[2]}"}}]
-    return EChart(option, 380)
+    return EChart(option, 400 if apart else 380)
 
 
 def reason_donut(reasons: pd.DataFrame, tr: Translator) -> EChart:
