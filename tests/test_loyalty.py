@@ -179,6 +179,23 @@ def test_money_by_hand() -> None:
         what_if(m, reward_rate=1.5)
 
 
+def test_payback_counts_from_the_program_start_not_the_data_start() -> None:
+    """A program with no stored start whose first member joins 12 months into the data: 250 of
+    set-up cost in its first month, then +100 a month. It pays back in its 4th month, not the
+    16th month of the data; with a stored launch the count starts there."""
+    monthly = pd.DataFrame({"code": [0], "m": [0], "revenue": [100.0], "profit": [40.0], "purchase_days": [1],
+                            "orders": [1], "discounted": [0]})
+    panel = Panel(monthly, 1, date(2024, 1, 1), 23)
+    members = pd.DataFrame({"code": [0], "enrolled_at": pd.to_datetime(["2025-01-10"]),
+                            "left_at": pd.to_datetime([None]), "fee_paid": [np.nan]})
+    costs = pd.DataFrame({"month": pd.to_datetime(["2025-01-01"]), "cost_type": "operations", "amount": 250.0})
+    m = money(panel, members, 0.0, costs, att_revenue=200.0, att_profit=100.0, cf_profit=50.0)
+    assert m.payback_months == 4 and str(m.monthly["month"].iloc[0])[:7] == "2025-01"
+    launched = money(panel, members, 0.0, costs, att_revenue=200.0, att_profit=100.0, cf_profit=50.0,
+                     launch=date(2024, 10, 1))
+    assert launched.payback_months == 7 and str(launched.monthly["month"].iloc[0])[:7] == "2024-10"
+
+
 # -- bad input -------------------------------------------------------------------------
 def test_no_programs_is_a_clear_error(tmp_path: Path) -> None:
     store = make_store(tmp_path / "n.duckdb", transactions=[

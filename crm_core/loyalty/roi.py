@@ -98,9 +98,21 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
             by_type[str(t)] = by_type.get(str(t), 0.0) + float(amount)
     incr_m = active * att_profit if att_profit is not None else np.zeros(n_m)
     net_m = incr_m + fees_m - cost_m
-    start_m = month_index(panel.start, launch) if launch else 0
+    # Payback and the running totals count from the program's start: its stored launch date,
+    # else its first activity (enrolment, fee or cost); activity before a stored launch counts
+    # from that activity. Never from the first month of the data (a program launched 12 months
+    # into the data paid back in 4 months, not 16).
     first_activity = np.flatnonzero((active > 0) | (cost_m > 0) | (fees_m > 0))
-    start_m = max(min(start_m, int(first_activity[0])) if len(first_activity) else start_m, 0)
+    enrolled = e[keep & (e >= 0)]
+    firsts = [int(first_activity[0])] if len(first_activity) else []
+    firsts += [int(enrolled.min())] if len(enrolled) else []
+    first = min(firsts) if firsts else None
+    if launch is not None:
+        start_m = month_index(panel.start, launch)
+        start_m = min(start_m, first) if first is not None else start_m
+    else:
+        start_m = first if first is not None else 0
+    start_m = max(start_m, 0)
     months = np.arange(n_m)
     monthly = pd.DataFrame({"month": [month_start(panel.start, m) for m in months], "active_members": active,
                             "incremental_profit": incr_m, "fees": fees_m, "costs": cost_m, "net": net_m})
