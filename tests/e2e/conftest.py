@@ -131,8 +131,9 @@ def nav_names(page: Page) -> list[str]:
 def pick_option(page: Page, widget: Locator, name: str, attempts: int = 4) -> None:
     """Open a select/multiselect and choose an option by its exact label.
 
-    A rerun that lands just after the click (the warm start, a query-parameter sync) re-renders the
-    widget and closes its menu; the menu is then opened again rather than waited on for ever.
+    A rerun that lands just after the click (the warm start, a query-parameter sync, a chart
+    reporting its size) re-renders the widget and closes its menu, or detaches the option being
+    clicked; the menu is then opened again rather than waited on for ever.
     """
     option = page.get_by_role("option", name=name, exact=True)
     for attempt in range(attempts):
@@ -140,12 +141,14 @@ def pick_option(page: Page, widget: Locator, name: str, attempts: int = 4) -> No
         widget.click()
         try:
             option.wait_for(state="visible", timeout=5_000)
+            # A rerun landing during the click detaches the open menu's options: try again
+            # rather than wait the default 30 s for an option that will not come back.
+            option.click(timeout=5_000)
         except PlaywrightTimeoutError:
             if attempt == attempts - 1:
                 raise
             page.keyboard.press("Escape")
             continue
-        option.click()
         return
 
 
