@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from crm_core.errors import CrmError
@@ -12,12 +14,13 @@ from crm_core.filters import Filters
 from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.estimate import Design
 from crm_core.loyalty.report import LoyaltyReport, ProgramReport
+from crm_core.loyalty.roi import WhatIf
 from crm_core.store.connection import Store
 
 from .context import PageContext, persist
 from .warm_cache import warmable
 
-__all__ = ["report", "design_controls", "program_card"]
+__all__ = ["report", "design_controls", "program_card", "designs_table", "what_if_roi"]
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -57,28 +60,85 @@ def _lift_text(ctx: PageContext, value: float | None) -> str:
     return ctx.tr.t("loyalty.times", x=ctx.tr.number(1 + value, 1)) if value >= 10 else ctx.tr.signed_percent(value)
 
 
+def _ci_text(ctx: PageContext, ci: tuple[float, float] | None, fmt: Callable[[float], str]) -> str:
+    return "—" if ci is None else ctx.tr.t("loyalty.range", lo=fmt(ci[0]), hi=fmt(ci[1]))
+
+
+def _roi_value(ctx: PageContext, p: ProgramReport) -> tuple[str, str]:
+    """The ROI card's value and help: a point ROI only when its whole 95% interval is on one
+    side of break-even; "not shown to pay" when it spans it; "not credible" when no design
+    passed its placebo test."""
+    t, m = ctx.tr, p.money
+    if p.verdict.trusted is None:
+        return t.t("loyalty.not_credible"), t.t(f"loyalty.reason.{p.verdict.reason}")
+    span = _ci_text(ctx, m.roi_ci, t.signed_percent)
+    if m.pays is None:
+        return t.t("loyalty.not_shown_to_pay"), t.t("loyalty.roi_spans", ci=span)
+    if m.roi is None:
+        return "—", t.t("loyalty.roi_help", ci=span)
+    return t.signed_percent(m.roi), t.t("loyalty.roi_help", ci=span)
+
+
+def what_if_roi(ctx: PageContext, p: ProgramReport, res: WhatIf) -> tuple[str, str | None]:
+    """The what-if ROI's value and delta, under the card's rules (no point ROI when its
+    interval spans break-even; nothing when no design is credible)."""
+    t = ctx.tr
+    if p.verdict.trusted is None:
+        return t.t("loyalty.not_credible"), None
+    if res.roi is None:
+        return "—", None
+    value = t.signed_percent(res.roi) if res.pays is not None else t.t("loyalty.not_shown_to_pay")
+    now = p.money.roi if p.money.pays is not None else None
+    return value, None if now is None else t.t("loyalty.vs_now", value=t.signed_percent(now))
+
+
 def program_card(ctx: PageContext, p: ProgramReport) -> None:
-    """One bordered card: kind, members, matched lift with its interval, naive lift, money, ROI."""
-    t, e, m = ctx.tr, p.estimate, p.money
+    """One bordered card: kind, members, the trusted design's lift with its interval, naive
+    lift, money, ROI (or why none is shown)."""
+    t, e, m, v = ctx.tr, p.estimate, p.money, p.verdict
+    eff = v.effect
     with st.container(border=True):
         st.markdown(f"**{_plain(p.name)}** · {t.t(f'loyalty.kind.{p.kind}')}")
         a, b = st.columns(2)
         a.metric(t.t("loyalty.members"), t.number(m.members))
-        b.metric(t.t("loyalty.roi"), "—" if m.roi is None else t.signed_percent(m.roi))
-        if e is None:
-            st.caption(t.t("loyalty.no_estimate", n=t.number(0 if m.members is None else m.members)))
+        roi, roi_help = _roi_value(ctx, p)
+        b.metric(t.t("loyalty.roi"), roi, help=roi_help)
+        if eff is None:
+            st.caption(t.t(f"loyalty.reason.{v.reason}"))
         else:
-            a.metric(t.t("loyalty.lift"), _lift_text(ctx, e.lift),
-                     help=t.t("loyalty.lift_help", lo=t.signed_percent(e.lift_ci[0]), hi=t.signed_percent(e.lift_ci[1])))
+            a.metric(t.t("loyalty.lift"), _lift_text(ctx, eff.lift),
+                     help=t.t("loyalty.lift_help", design=t.t(f"loyalty.design.{v.trusted}"),
+                              lo=t.signed_percent(eff.lift_ci[0]), hi=t.signed_percent(eff.lift_ci[1])))
+            key = "loyalty.ci_includes_zero" if eff.lift_ci[0] <= 0 <= eff.lift_ci[1] else "loyalty.ci"
+            st.caption(t.t(key, lo=t.signed_percent(eff.lift_ci[0]), hi=t.signed_percent(eff.lift_ci[1])))
+        if e is not None:
             b.metric(t.t("loyalty.naive_lift"), _lift_text(ctx, e.naive_lift), help=t.t("loyalty.naive_help"))
-            key = "loyalty.ci_includes_zero" if e.lift_ci[0] <= 0 <= e.lift_ci[1] else "loyalty.ci"
-            st.caption(t.t(key, lo=t.signed_percent(e.lift_ci[0]), hi=t.signed_percent(e.lift_ci[1])))
+        payback = "—" if m.payback_months is None else t.number(m.payback_months)
         lines = [(t.t("loyalty.incremental_revenue"), ctx.money(m.incremental_revenue, compact=True)),
                  (t.t("loyalty.costs"), ctx.money(m.total_costs, compact=True)),
                  (t.t("loyalty.fees"), ctx.money(m.fees, compact=True)),
-                 (t.t("loyalty.payback"), "—" if m.payback_months is None else t.number(m.payback_months))]
+                 (t.t("loyalty.payback"), payback if m.pays else "—")]
         st.markdown("  \n".join(f"{_plain(label)}: **{_plain(value)}**" for label, value in lines),
                     help=t.t("loyalty.payback_help"))
+
+
+def designs_table(ctx: PageContext, p: ProgramReport) -> pd.DataFrame:
+    """Both designs side by side: members, lift and interval, placebo and its interval, state."""
+    t = ctx.tr
+    rows = []
+    for name, checked in p.verdict.designs.items():
+        d, pl = checked.effect, checked.placebo
+        rows.append({
+            t.t("loyalty.col.design"): t.t(f"loyalty.design.{name}")
+            + (" ✓" if name == p.verdict.trusted else ""),
+            t.t("loyalty.col.analysed"): t.number(d.members_analysed) if d else "—",
+            t.t("loyalty.col.lift"): t.signed_percent(d.lift) if d else "—",
+            t.t("loyalty.col.interval"): _ci_text(ctx, d.lift_ci if d else None, t.signed_percent),
+            t.t("loyalty.col.placebo"): t.signed_percent(pl.lift) if pl else "—",
+            t.t("loyalty.col.placebo_interval"): _ci_text(ctx, pl.lift_ci if pl else None, t.signed_percent),
+            t.t("loyalty.col.state"): t.t(f"loyalty.state.{checked.state}"),
+        })
+    return pd.DataFrame(rows)
 
 
 def _plain(text: Any) -> str:

@@ -42,14 +42,25 @@ e, m = p.estimate, p.money
 left, right = st.columns(2)
 with left:
     chart(waterfall_figure(m, t, ctx.currency, ctx.rate), "loy_waterfall")
-with right:
-    chart(roi_figure(m.yearly, m.monthly, t, ctx.currency, ctx.rate), "loy_roi")
-st.caption(t.t("loyalty.money_definition"))
+if p.verdict.trusted:
+    with right:
+        chart(roi_figure(m.yearly, m.monthly, t, ctx.currency, ctx.rate), "loy_roi")
+    st.caption(t.t("loyalty.money_definition"))
+else:
+    with right:
+        st.warning(t.t("loyalty.money_not_credible"), icon=":material/block:")
 
+v = p.verdict
+st.subheader(t.t("loyalty.effect"))
+st.dataframe(app.designs_table(ctx, p), hide_index=True, width="stretch")
+(st.info if v.trusted else st.warning)(t.t(f"loyalty.reason.{v.reason}"), icon=":material/science:")
+if m.extrapolated_profit is not None and v.trusted:
+    st.caption(t.t("loyalty.extrapolated", months=t.number(design.post_months),
+                   value=ctx.money(m.extrapolated_profit, compact=True)))
 if e is None:
     st.warning(t.t("loyalty.no_estimate", n=t.number(m.members)), icon=":material/warning:")
 else:
-    st.subheader(t.t("loyalty.effect"))
+    st.markdown(f"**{t.t('loyalty.matched_diagnostics')}**")
     left, right = st.columns(2)
     with left:
         chart(event_figure(e.event, t, ctx.currency, ctx.rate), "loy_event")
@@ -59,9 +70,11 @@ else:
     k[0].metric(t.t("loyalty.analysed"), t.number(e.members_analysed),
                 help=t.t("loyalty.analysed_help", excluded=t.number(e.members_excluded),
                          unmatched=t.number(e.members_unmatched), controls=t.number(e.controls_used)))
-    k[1].metric(t.t("loyalty.att"), ctx.money(e.att_revenue),
-                help=t.t("loyalty.att_help", profit=ctx.money(e.att_profit)))
-    k[2].metric(t.t("loyalty.counterfactual"), ctx.money(e.cf_revenue))
+    shown = v.effect or e.effect()      # the trusted design's figures; the matched ones otherwise
+    k[1].metric(t.t("loyalty.att"), ctx.money(shown.att_revenue),
+                help=t.t("loyalty.att_help", profit=ctx.money(shown.att_profit),
+                         design=t.t(f"loyalty.design.{shown.design}")))
+    k[2].metric(t.t("loyalty.counterfactual"), ctx.money(shown.cf_revenue))
     k[3].metric(t.t("loyalty.break_even"), "—" if m.break_even_lift is None else t.percent(m.break_even_lift),
                 help=t.t("loyalty.break_even_help"))
     table = pd.DataFrame({
@@ -123,10 +136,9 @@ res = what_if(m, reward_rate=new_rate / 100 if rate_changed else None,
               annual_fee=new_fee / ctx.rate if fee_changed else None,
               participation=share / 100)
 r = st.columns(4)
-r[0].metric(t.t("loyalty.wf.incremental"), ctx.money(res.incremental_profit, compact=True))
+r[0].metric(t.t("loyalty.wf.incremental"), "—" if res.incremental_profit is None
+            else ctx.money(res.incremental_profit, compact=True))
 r[1].metric(t.t("loyalty.wf.fees"), ctx.money(res.fees, compact=True))
 r[2].metric(t.t("loyalty.costs"), ctx.money(res.costs, compact=True))
-r[3].metric(t.t("loyalty.roi"), "—" if res.roi is None else t.signed_percent(res.roi),
-            delta=None if res.roi is None or m.roi is None else t.t("loyalty.vs_now", value=t.signed_percent(m.roi)),
-            delta_color="off", delta_arrow="off")
+r[3].metric(t.t("loyalty.roi"), *app.what_if_roi(ctx, p, res), delta_color="off", delta_arrow="off")
 st.caption(t.t("loyalty.what_if_definition"))

@@ -26,15 +26,22 @@ START = date(2022, 1, 1)
 
 def simulate_program(path: Path, *, customers: int = 6000, months: int = 36, launch: int = 12, lift: float = 0.2,
                      slope: float = 1.5, join_rate: float = 0.04, seed: int = 0, fee: float | None = None,
-                     monthly_cost: float = 1000.0) -> Store:
+                     monthly_cost: float = 1000.0, joining: str = "checkout") -> Store:
     """Write the world to ``path``; returns the store. Program ``P`` (kind points, or club
-    when ``fee`` is given) with its members and a fixed monthly cost booking."""
+    when ``fee`` is given) with its members and a fixed monthly cost booking.
+    ``joining="invitation"``: instead of joining at a purchase after a busy spell, about a
+    third of customers accept an invitation, the more likely the higher their *latent*
+    rate, at a month drawn uniformly from ``launch`` on (timing unrelated to their buying)."""
     rng = np.random.default_rng(seed)
     rate = rng.gamma(1.0, 0.6, customers)                     # purchases per month
     value = rng.lognormal(3.5, 0.6, customers)                # average order value
     first = rng.integers(0, launch, customers)                # first active month
     death = first + rng.geometric(0.03, customers)            # first month no longer alive
     enrol = np.full(customers, -1)
+    if joining == "invitation":
+        z = slope * np.log(rate)
+        accept = rng.random(customers) < 1 / (1 + np.exp(-(z - np.quantile(z, 2 / 3))))
+        enrol = np.where(accept, rng.integers(launch, months, customers), -1)
     history = np.zeros((customers, months), dtype=np.int64)   # purchases per month
     for m in range(months):
         alive = (m >= first) & (m < death)
@@ -42,7 +49,7 @@ def simulate_program(path: Path, *, customers: int = 6000, months: int = 36, lau
         n = np.where(alive, rng.poisson(rate * boost), 0)
         n[(m == first)] = np.maximum(n[(m == first)], 1)      # everyone buys in their first month
         history[:, m] = n
-        if m >= launch:
+        if m >= launch and joining == "checkout":
             prior = history[:, max(m - 6, 0):m].sum(axis=1)
             p = 1 / (1 + np.exp(-(np.log(join_rate / (1 - join_rate)) + slope * (np.log1p(prior) - 1))))
             joins = (enrol < 0) & (n > 0) & (m > first) & (rng.random(customers) < p)

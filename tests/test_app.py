@@ -263,18 +263,38 @@ def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, 
     assert not at.exception, [e.value for e in at.exception]
     cat, tr = catalogue("zh_Hant"), Translator("zh_Hant")
     assert at.title[0].value == cat["page.loyalty"]
-    assert [c.key for c in at.get("echarts_chart")] == ["loy_waterfall", "loy_roi", "loy_event", "loy_balance"]
     rep = loyalty_report.analyse(Store(demo_db), overview.default_as_of(Store(demo_db)))
+    first = rep.programs[0]
+    keys = ["loy_waterfall"] + (["loy_roi"] if first.verdict.trusted else []) + ["loy_event", "loy_balance"]
+    assert [c.key for c in at.get("echarts_chart")] == keys
     members = [m.value for m in at.metric if m.label == cat["loyalty.members"]]
     assert members == [tr.number(p.money.members) for p in rep.programs]
     lifts = [m.value for m in at.metric if m.label == cat["loyalty.lift"]]
-    assert lifts == [tr.signed_percent(p.estimate.lift) for p in rep.programs]
-    pts = next(p for p in rep.programs if p.program_id == "PTS")
-    at.session_state["loy_program"] = "PTS"
+    assert lifts == [tr.signed_percent(p.verdict.effect.lift) for p in rep.programs if p.verdict.effect]
+    rois = [m.value for m in at.metric if m.label == cat["loyalty.roi"]]
+    for p, shown in zip(rep.programs, rois):      # a point ROI only when the interval is on one side of 0
+        if p.verdict.trusted is None:
+            assert shown == cat["loyalty.not_credible"]
+        elif p.money.pays is None:
+            assert shown == cat["loyalty.not_shown_to_pay"]
+        else:
+            assert shown == tr.signed_percent(p.money.roi)
+    assert any(p.verdict.trusted is None for p in rep.programs) and any(p.verdict.trusted for p in rep.programs)
+    table = at.dataframe[0].value       # both designs with their placebo, the trusted one ticked
+    assert len(table) == 2 and table[cat["loyalty.col.design"]].str.endswith(" ✓").sum() == (
+        1 if first.verdict.trusted else 0)
+    trusted = next(p for p in rep.programs if p.verdict.trusted)
+    at.session_state["loy_program"] = trusted.program_id
     at.run()
-    at.slider(key="loy_share_PTS").set_value(200).run()
+    at.slider(key=f"loy_share_{trusted.program_id}").set_value(200).run()
     roi = [m.value for m in at.metric if m.label == cat["loyalty.roi"]][-1]
-    assert roi == tr.signed_percent(what_if(pts.money, participation=2.0).roi)
+    res = what_if(trusted.money, participation=2.0)
+    assert roi == (tr.signed_percent(res.roi) if res.pays is not None else cat["loyalty.not_shown_to_pay"])
+    untrusted = next(p for p in rep.programs if p.verdict.trusted is None)
+    at.session_state["loy_program"] = untrusted.program_id
+    at.run()
+    assert [m.value for m in at.metric if m.label == cat["loyalty.roi"]][-1] == cat["loyalty.not_credible"]
+    assert not at.exception
 
 
 def test_loyalty_page_without_programs_says_what_to_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

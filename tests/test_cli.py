@@ -168,13 +168,21 @@ def test_loyalty_json(demo_db: Path) -> None:
     doc = json.loads(out.stdout)
     assert doc["as_of"] == "2026-09-30" and [p["program_id"] for p in doc["programs"]] == ["CLUB", "PTS", "VIP"]
     keys = {"program_id", "kind", "members", "lift", "lift_ci", "naive_lift", "incremental_revenue",
-            "incremental_profit", "fees", "costs", "roi"}
+            "incremental_profit", "fees", "costs", "roi", "roi_ci", "incremental_profit_ci", "pays", "design",
+            "placebo_lift", "designs"}
     for p in doc["programs"]:
         assert keys <= set(p)
-        assert p["lift_ci"][0] <= p["lift"] <= p["lift_ci"][1]
+        for d in p["designs"].values():     # both designs always reported, with their placebo
+            assert d["lift_ci"][0] <= d["lift"] <= d["lift_ci"][1] and d["placebo_lift"] is not None
+        if p["design"] is None:             # nothing trusted: no lift, no ROI, no verdict on paying
+            assert p["lift"] is None and p["roi"] is None and p["pays"] is None and p["roi_ci"] is None
+        else:
+            assert p["lift"] == p["designs"][p["design"]]["lift"] and p["designs"][p["design"]]["state"] == "credible"
+            assert p["roi_ci"][0] <= p["roi"] <= p["roi_ci"][1]
+            assert p["pays"] is (True if p["roi_ci"][0] > 0 else False if p["roi_ci"][1] < 0 else None)
     big = {p["program_id"]: p for p in doc["programs"]}
-    for pid in ("PTS", "VIP"):   # the clear cases (the club is small: its interval is wide)
-        assert big[pid]["naive_lift"] > big[pid]["lift_ci"][1]
+    assert big["PTS"]["design"] is None     # sign-up at checkout after a busy spell: not credible
+    assert big["PTS"]["naive_lift"] > big["PTS"]["designs"]["matched"]["lift_ci"][1]
     from datetime import date
 
     from crm_core.loyalty import report as loyalty_report

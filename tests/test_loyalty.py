@@ -87,7 +87,7 @@ def test_nearest_equals_brute_force(control, treated, k, caliper) -> None:
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("loyalty") / "planted.duckdb"
-    simulate_program(path, customers=6000, lift=0.2, seed=0, fee=30.0)
+    simulate_program(path, customers=6000, lift=0.2, seed=0, fee=30.0, joining="invitation")
     return path
 
 
@@ -133,21 +133,33 @@ def make_store_path(path: Path):  # -> Store
 
 
 def test_money_of_the_planted_program(planted: Path) -> None:
-    """Fees as paid, costs as booked, ROI and break-even from the same figures."""
+    """Fees as paid, costs as booked; incremental profit, its interval, ROI and break-even
+    from the trusted design's effect over the measured member-months only."""
     store = make_store_path(planted)
     p = loyalty_report.analyse(store, AS_OF).programs[0]
-    m, e = p.money, p.estimate
+    m, eff = p.money, p.verdict.effect
+    assert p.verdict.trusted == "not_yet_enrolled" and eff is not None
     fees = store.scalar("SELECT sum(fee_paid) FROM loyalty_members")
     costs = store.scalar("SELECT sum(amount) FROM loyalty_costs WHERE cost_date <= ?", [AS_OF])
     assert m.fees == pytest.approx(float(fees)) and m.total_costs == pytest.approx(float(costs))
-    assert m.incremental_profit == pytest.approx(e.att_profit * m.member_months, rel=1e-9)
+    assert 0 < m.measured_member_months < m.member_months
+    assert m.incremental_profit == pytest.approx(eff.att_profit * m.measured_member_months, rel=1e-9)
+    lo, hi = eff.att_profit_ci
+    assert m.incremental_profit_ci == pytest.approx((lo * m.measured_member_months, hi * m.measured_member_months))
+    assert m.extrapolated_profit == pytest.approx(eff.att_profit * (m.member_months - m.measured_member_months))
     assert m.roi == pytest.approx((m.incremental_profit + m.fees - m.total_costs) / m.total_costs)
-    assert m.break_even_lift == pytest.approx(max(m.total_costs - m.fees, 0) / (m.member_months * e.cf_profit))
+    assert m.roi_ci == pytest.approx(tuple((x + m.fees - m.total_costs) / m.total_costs for x in m.incremental_profit_ci))
+    assert m.pays is (True if m.roi_ci[0] > 0 else False if m.roi_ci[1] < 0 else None)
+    assert m.break_even_lift == pytest.approx(max(m.total_costs - m.fees, 0) / (m.measured_member_months * eff.cf_profit))
     doc = loyalty_report.to_json(loyalty_report.analyse(store, AS_OF))
     row = doc["programs"][0]
     assert set(row) >= {"program_id", "kind", "members", "lift", "lift_ci", "naive_lift", "incremental_revenue",
-                        "incremental_profit", "fees", "costs", "roi"}
-    assert row["kind"] == "club" and row["lift"] == pytest.approx(e.lift, abs=1e-6)
+                        "incremental_profit", "fees", "costs", "roi", "roi_ci", "incremental_profit_ci", "pays",
+                        "design", "placebo_lift", "designs"}
+    assert row["kind"] == "club" and row["design"] == "not_yet_enrolled"
+    assert row["lift"] == pytest.approx(eff.lift, abs=1e-6) and row["placebo_lift"] == pytest.approx(
+        p.verdict.placebo.lift, abs=1e-6)
+    assert row["roi_ci"] == pytest.approx(list(m.roi_ci), abs=1e-6) and row["pays"] == m.pays
 
 
 # -- money, by hand --------------------------------------------------------------------

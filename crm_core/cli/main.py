@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--post-months", type=_positive, default=6, help="months after enrolment (default 6)")
     p.add_argument("--neighbours", type=_positive, default=1, help="matched controls per member (default 1)")
     p.add_argument("--caliper", type=float, default=0.2, help="max distance in SD of the logit score (default 0.2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the control sampling (default 0)")
+    p.add_argument("--seed", type=int, help=argparse.SUPPRESS)   # accepted, ignored: nothing is drawn at random
     _filter_args(p)
 
     p = sub.add_parser("ingest", help="load a file (CSV/TSV/Excel/Parquet, gz/zip) of one kind, all or nothing")
@@ -260,7 +260,7 @@ def _run(args: argparse.Namespace) -> int:
         filters = Filters.of(args.region, args.channel, args.customer_type)
         as_of = args.as_of or overview.default_as_of(store)
         design = Design(pre_months=args.pre_months, post_months=args.post_months, neighbours=args.neighbours,
-                        caliper=args.caliper, seed=args.seed,
+                        caliper=args.caliper,
                         lapse_months=min(Design.lapse_months, args.post_months))
         doc = loyalty_report.to_json(loyalty_report.analyse(store, as_of, design, filters))
         _print_with_rows(doc, "programs", args.json)

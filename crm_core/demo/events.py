@@ -61,11 +61,19 @@ def _choice(rng: np.random.Generator, options: dict[str, float] | list[str], n: 
 def _enrolments(rng: np.random.Generator, cust: pd.DataFrame, z: np.ndarray, deal: np.ndarray, buyer: np.ndarray,
                 first: np.ndarray, alive_end: np.ndarray, base_owner: np.ndarray, base_day: np.ndarray,
                 start: date, last: int) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
-    """Customers join at a purchase (sign-up at checkout). At each eligible purchase they join
-    with probability sigmoid(a + slope * log(1 + purchases in the previous 180 days)) (plus a
-    deal-seeker bonus for points), ``a`` set so the program reaches its share. Busy buyers
-    join far more often (self-selection), but on what they *did*, not on hidden traits:
-    the assumption under which a matched comparison can recover :data:`PLANTED_LIFT`."""
+    """Two ways of joining, both self-selected, each needing its own design:
+
+    - Points (sign-up at checkout): at each eligible purchase a customer joins with
+      probability sigmoid(a + log(1 + purchases in the previous 180 days)) (plus a deal-seeker
+      bonus), ``a`` set so the program reaches its share: customers join right after a burst
+      of buying. No comparison recovers the effect from such data without assumptions the
+      data cannot check (the placebo test fails), and the Loyalty page says so.
+    - Club and VIP (invitation waves): a customer accepts with probability sigmoid(a +
+      slope * z) of their *latent* value z (hidden traits, more than their history shows),
+      at a month unrelated to their own ups and downs (uniform from 30 days after their
+      first purchase and the launch to the end). Customers who join later selected
+      themselves the same way: the not-yet-enrolled design recovers :data:`PLANTED_LIFT`,
+      while a comparison with look-alike non-members overstates it."""
     n = len(cust)
     order = np.lexsort((base_day, base_owner))
     o, d = base_owner[order], base_day[order]
@@ -83,23 +91,24 @@ def _enrolments(rng: np.random.Generator, cust: pd.DataFrame, z: np.ndarray, dea
             eligible &= ctype != "enterprise"
         elif kind == "club":
             eligible &= ctype == "consumer"
-        ok = np.flatnonzero(eligible[o] & (d >= lo[o]))
-        slope = {"points": 1.0, "club": 1.0, "vip": 3.0}[kind]
-        score = slope * activity[ok] + (1.0 * deal[o[ok]] if kind == "points" else 0.0)
         target = share * eligible.sum()
-        a_lo, a_hi = -30.0, 30.0
-        for _ in range(40):
-            mid = (a_lo + a_hi) / 2
-            log_stay = np.bincount(o[ok], weights=-np.logaddexp(0.0, mid + score), minlength=n)
-            a_lo, a_hi = (mid, a_hi) if (1 - np.exp(log_stay)).sum() < target else (a_lo, mid)
-        q = 1 / (1 + np.exp(-(a_lo + score)))
-        success = ok[rng.random(len(ok)) < q]
-        firsts = success[np.r_[True, o[success][1:] != o[success][:-1]]] if len(success) else success
         day = np.full(n, np.iinfo(np.int64).max)
-        day[o[firsts]] = d[firsts]
+        if kind != "points":
+            slope = {"club": 1.0, "vip": 2.0}[kind]
+            fit = eligible & (lo <= last)
+            a_lo, a_hi = -30.0, 30.0
+            for _ in range(40):
+                mid = (a_lo + a_hi) / 2
+                a_lo, a_hi = (mid, a_hi) if (1 / (1 + np.exp(-(mid + slope * z[fit])))).sum() < target else (a_lo, mid)
+            accept = fit & (rng.random(n) < 1 / (1 + np.exp(-(a_lo + slope * z))))
+            when = lo + (rng.random(n) * np.maximum(last - lo + 1, 1)).astype(np.int64)
+            day[accept] = when[accept]
+        else:
+            day = _checkout_joins(rng, o, d, eligible, lo, activity, deal, target, day)
         enrol_day[pid] = day
         idx = np.flatnonzero(day < np.iinfo(np.int64).max)
-        left = np.where(alive_end[idx] < last - 30, np.minimum(alive_end[idx] + 30, last), -1)
+        left = np.where(alive_end[idx] < last - 30, np.maximum(np.minimum(alive_end[idx] + 30, last), day[idx] + 30), -1)
+        left = np.where(left >= last, -1, left)
         years = (np.where(left >= 0, left, last) - day[idx]) / 365.0
         tiers = np.where(z[idx] > 1.2, "Platinum", np.where(z[idx] > 0.2, "Gold", "Silver")) if kind != "club" else None
         spells = pd.DataFrame({
@@ -108,6 +117,24 @@ def _enrolments(rng: np.random.Generator, cust: pd.DataFrame, z: np.ndarray, dea
         })
         rows.append(_tier_upgrades(spells, last) if kind != "club" else spells)
     return enrol_day, rows
+
+
+def _checkout_joins(rng: np.random.Generator, o: np.ndarray, d: np.ndarray, eligible: np.ndarray, lo: np.ndarray,
+                    activity: np.ndarray, deal: np.ndarray, target: float, day: np.ndarray) -> np.ndarray:
+    """Sign-up at checkout (see :func:`_enrolments`): the day of each customer's first join."""
+    n = len(day)
+    ok = np.flatnonzero(eligible[o] & (d >= lo[o]))
+    score = activity[ok] + 1.0 * deal[o[ok]]
+    a_lo, a_hi = -30.0, 30.0
+    for _ in range(40):
+        mid = (a_lo + a_hi) / 2
+        log_stay = np.bincount(o[ok], weights=-np.logaddexp(0.0, mid + score), minlength=n)
+        a_lo, a_hi = (mid, a_hi) if (1 - np.exp(log_stay)).sum() < target else (a_lo, mid)
+    q = 1 / (1 + np.exp(-(a_lo + score)))
+    success = ok[rng.random(len(ok)) < q]
+    firsts = success[np.r_[True, o[success][1:] != o[success][:-1]]] if len(success) else success
+    day[o[firsts]] = d[firsts]
+    return day
 
 
 _TIER_BELOW = {"Platinum": "Gold", "Gold": "Silver"}

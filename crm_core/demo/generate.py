@@ -159,7 +159,7 @@ def generate(path: str | os.PathLike[str], *, customers: int = DEFAULT_CUSTOMERS
     owners, days = [base_owner], [base_day]
     for pid, day in enrol_day.items():
         m = np.flatnonzero(day < np.iinfo(np.int64).max)
-        extra = rng.poisson(lam[m] * PLANTED_LIFT[pid] * (alive_end[m] - day[m]) / 365.0)
+        extra = rng.poisson(lam[m] * PLANTED_LIFT[pid] * np.maximum(alive_end[m] - day[m], 0) / 365.0)
         owners.append(np.repeat(m, extra))
         days.append(cal.sample(rng, np.repeat(day[m], extra), np.repeat(alive_end[m], extra)))
     owner = np.concatenate(owners)

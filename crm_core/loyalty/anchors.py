@@ -15,7 +15,7 @@ import pandas as pd
 from crm_core.errors import InvalidParameterError
 from crm_core.loyalty.panel import COLUMNS, Panel
 
-__all__ = ["Design", "COVARIATES", "LEVELS", "Anchors", "anchors", "category_codes"]
+__all__ = ["Design", "COVARIATES", "LEVELS", "Anchors", "Blocks", "NO_BLOCKS", "anchors", "category_codes"]
 
 COVARIATES: tuple[str, ...] = ("pre_spend", "pre_days", "earlier_spend", "recency", "tenure", "anchor_days")
 LEVELS = 20               # most frequent levels of each categorical kept as dummies
@@ -32,7 +32,6 @@ class Design:
     controls_per_cohort: int = 10_000
     lapse_months: int = 3      # churned: no purchase in the last lapse_months of the post window
     deal_share: float = 0.5    # deal-seeker: at least this share of purchases on discount
-    seed: int = 0
 
     def check(self) -> "Design":
         for name, lo, hi in (("pre_months", 1, 36), ("post_months", 1, 36), ("neighbours", 1, 20),
@@ -160,3 +159,43 @@ def category_codes(levels: pd.DataFrame, n: int) -> list[np.ndarray]:
         arr[code] = levels[col].to_numpy(np.int64)
         out.append(arr)
     return out
+
+
+class Blocks:
+    """Months in which customers belong to *other* programs (one spell per row: code, first
+    and last month). A control anchored at month m is left out when it joined or left
+    another program in m - pre .. m: that change moves its spending between the windows and
+    would pass for (or hide) an effect. A membership held since before the windows (or none)
+    cancels out in the difference-in-differences, so such customers stay; and no one is left
+    out for what they do after m (that would condition on the future, as "never joined" does)."""
+
+    def __init__(self, code: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        order = np.argsort(code, kind="stable")
+        self.code = np.asarray(code, dtype=np.int64)[order]
+        self.lo = np.asarray(lo, dtype=np.int64)[order]
+        self.hi = np.asarray(hi, dtype=np.int64)[order]
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    def hit(self, codes: np.ndarray, lo: np.ndarray | int, hi: np.ndarray | int) -> np.ndarray:
+        """Whether each code joins or leaves a program inside its months ``lo..hi`` (a spell
+        starting after ``lo`` or ending before ``hi`` while overlapping them)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        out = np.zeros(len(codes), dtype=bool)
+        if not len(self.code) or not len(codes):
+            return out
+        lo, hi = np.broadcast_to(lo, codes.shape), np.broadcast_to(hi, codes.shape)
+        first = np.searchsorted(self.code, codes, side="left")
+        last = np.searchsorted(self.code, codes, side="right")
+        for k in range(int((last - first).max())):   # spells per customer: a handful at most
+            idx = first + k
+            on = idx < last
+            j = idx[on]
+            s_lo, s_hi, w_lo, w_hi = self.lo[j], self.hi[j], lo[on], hi[on]
+            overlaps = (s_lo <= w_hi) & (s_hi >= w_lo)
+            out[on] |= overlaps & ((s_lo > w_lo) | (s_hi < w_hi))
+        return out
+
+
+NO_BLOCKS = Blocks(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))

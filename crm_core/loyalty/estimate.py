@@ -11,8 +11,10 @@ here compares each member with non-members who looked alike before enrolment:
 2. Controls: for each enrolment month, customers not enrolled in the program by then who
    had bought before it, each given that month as a pseudo-enrolment; members who bought
    in their enrolment month are compared with customers who bought in that month, the
-   others with those who did not (a seeded random sample of each pool, ``10`` per member,
-   at least 1,000, at most ``controls_per_cohort``). Not "never enrolled": that would condition on
+   others with those who did not (every candidate up to ``10`` per member, at least 1,000,
+   at most ``controls_per_cohort``; beyond that a fixed systematic sample spread over the
+   pool, so no figure depends on a random draw). Customers (members and controls alike) who
+   joined or left another program in the pre window or the month itself are left out. Not "never enrolled": that would condition on
    the future (customers who keep buying tend to join later, so never-joiners are mostly
    those who stopped). Controls who join during the post window dilute the estimate
    slightly towards zero.
@@ -45,7 +47,9 @@ import pandas as pd
 from crm_core.loyalty.anchors import (
     COVARIATES,
     LEVELS,
+    NO_BLOCKS,
     Anchors,
+    Blocks,
     Design,
     _continuous,
     _design,
@@ -55,16 +59,16 @@ from crm_core.loyalty.anchors import (
 )
 from crm_core.loyalty.matching import fit_logit, nearest, standardized_difference
 from crm_core.loyalty.panel import Panel
+from crm_core.loyalty.staggered import Z95, Effect
 
 __all__ = ["Design", "COVARIATES", "LEVELS", "MIN_MEMBERS", "Estimate", "Anchors", "anchors", "category_codes", "estimate"]
 
 MIN_MEMBERS = 30          # fewer analysable members: no estimate (reason "too_few_members")
 _FIT_MEMBERS = 10_000     # rows used to fit the propensity model (weighted back to the whole)
 _FIT_CONTROLS = 20_000
-_EVENT_MEMBERS = 20_000   # matched members (seeded sample) behind the lift-over-time chart
+_EVENT_MEMBERS = 20_000   # matched members (spread over all) behind the lift-over-time chart
 _CONTROLS_PER_MEMBER = 10 # candidates drawn per member of an enrolment month (at least _MIN_CONTROLS)
 _MIN_CONTROLS = 1_000       # per enrolment month and pool (buyers of the month, the rest)
-Z95 = 1.959963984540054
 
 
 @dataclass
@@ -82,6 +86,7 @@ class Estimate:
     att_revenue: float               # incremental spend per member-month
     att_revenue_se: float
     att_profit: float                # incremental gross profit per member-month
+    att_profit_se: float
     cf_revenue: float                # counterfactual spend per member-month
     cf_profit: float
     member_churn: float
@@ -96,12 +101,18 @@ class Estimate:
     balance: pd.DataFrame = field(repr=False)   # covariate, member_mean, before, after
     event: pd.DataFrame = field(repr=False)     # k, members, control (monthly spend)
 
+    def effect(self) -> Effect:
+        """The lift and incremental figures as one design's answer (see :mod:`.staggered`)."""
+        return Effect("matched", self.members_analysed, self.controls_used, self.lift, self.lift_ci,
+                      self.att_revenue, self.att_revenue_se, self.att_profit, self.att_profit_se,
+                      self.cf_revenue, self.cf_profit)
+
 
 def _event_study(panel: Panel, mm: Anchors, ctl: Anchors, owner: np.ndarray, flat_i: np.ndarray,
-                 flat_w: np.ndarray, design: Design, rng: np.random.Generator) -> pd.DataFrame:
+                 flat_w: np.ndarray, design: Design) -> pd.DataFrame:
     """Monthly spend of members and their matched controls by month relative to enrolment
-    (0 = enrolment month), from a seeded sample of at most _EVENT_MEMBERS members."""
-    sample = np.sort(rng.permutation(len(mm))[:_EVENT_MEMBERS])
+    (0 = enrolment month), from at most _EVENT_MEMBERS members spread over all of them."""
+    sample = _spread(len(mm), _EVENT_MEMBERS)
     keep = np.isin(owner, sample)
     ci, cw = flat_i[keep], flat_w[keep]
     offsets = np.arange(-design.pre_months - 1, design.post_months + 1)
@@ -118,8 +129,16 @@ def _nan_mean(values: np.ndarray, weights: np.ndarray | None = None) -> float:
     return float(np.average(values, weights=weights))
 
 
-def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Design,
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _spread(n: int, size: int) -> np.ndarray:
+    """``size`` positions spread evenly over 0..n-1 (all of them when size >= n): a fixed
+    systematic sample, so the answer never depends on a random draw."""
+    if size >= n:
+        return np.arange(n, dtype=np.int64)
+    return (np.arange(size, dtype=np.int64) * n) // size
+
+
+def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Design, blocks: Blocks
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Candidate controls per enrolment month (code, pseudo-enrolment month, inverse sampling
     weight), in customer order; None when no month has any. See step 2 of the module docstring."""
     cohorts = np.unique(mem.e)
@@ -129,13 +148,14 @@ def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Desi
     first_sorted = panel.first_m[by_first]
     u_code = np.flatnonzero(enrol_m < np.iinfo(np.int64).max)         # every member of the program
     u_e, u_first = enrol_m[u_code], panel.first_m[u_code]
+    pre_n, post_n = design.pre_months, design.post_months
     for m in cohorts:
         in_cohort = mem.e == m
         # Members who bought in their enrolment month are matched among customers who bought
         # that month too (being active then is itself strong evidence of being alive), the
         # rest among those who did not: the pools are sampled separately, and both always,
         # so that "all non-members" (naive lift, balance before matching) is represented.
-        # Eligible: bought before month m, not enrolled by then.
+        # Eligible: bought before month m, not enrolled by then, in no other program around m.
         buyers = panel.buyers_in(int(m))
         active_pool = buyers[(panel.first_m[buyers] < m) & (enrol_m[buyers] > m)]
         n_known = int(np.searchsorted(first_sorted, m))           # customers who bought before m
@@ -147,18 +167,26 @@ def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Desi
                 continue
             size = min(design.controls_per_cohort, max(_CONTROLS_PER_MEMBER * n_mem, _MIN_CONTROLS), n_pool)
             if active:
-                picked = active_pool[np.sort(rng.integers(0, n_pool, size))]   # with replacement: cheap
-            else:   # rejection sampling from everyone who bought before m: no pass over all customers
+                picked = active_pool[_spread(n_pool, size)]
+            else:   # every k-th of those who bought before m, skipping buyers of m and members
+                step = max(n_known // max(size, 1), 1)
                 picked = np.zeros(0, dtype=np.int64)
-                while len(picked) < size:
-                    draw = by_first[rng.integers(0, n_known, 2 * size + 16)]
+                for offset in range(step):      # usually one pass; more when many are skipped
+                    draw = by_first[offset:n_known:step]
                     pos = np.minimum(np.searchsorted(buyers, draw), max(len(buyers) - 1, 0))
                     is_buyer = (buyers[pos] == draw) if len(buyers) else np.zeros(len(draw), dtype=bool)
                     picked = np.concatenate([picked, draw[(enrol_m[draw] > m) & ~is_buyer]])
-                picked = np.sort(picked[:size])
+                    if len(picked) >= size:
+                        break
+                picked = np.sort(picked[_spread(len(picked), size)])
+            size = len(picked)
+            if len(blocks) and size:
+                picked = picked[~blocks.hit(picked, m - pre_n, m)]
+            if not len(picked):
+                continue
             c_code.append(picked)
-            c_e.append(np.full(size, m))
-            c_w.append(np.full(size, n_pool / size))   # inverse sampling fraction
+            c_e.append(np.full(len(picked), m))
+            c_w.append(np.full(len(picked), n_pool / size))   # inverse sampling fraction
     if not c_code:
         return None
     c_code_all, c_e_all, ctl_weight = np.concatenate(c_code), np.concatenate(c_e), np.concatenate(c_w)
@@ -166,13 +194,13 @@ def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Desi
     return c_code_all[by_code], c_e_all[by_code], ctl_weight[by_code]
 
 
-def _match(mem: Anchors, ctl: Anchors, ctl_weight: np.ndarray, cats: list[np.ndarray], design: Design,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _match(mem: Anchors, ctl: Anchors, ctl_weight: np.ndarray, cats: list[np.ndarray], design: Design
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Propensity scores of members and candidates (logit fitted on a weighted sample) and each
     member's ``neighbours`` nearest candidates of the same enrolment month and the same
     activity in it, within the caliper: (member scores, control scores, match index, weight)."""
-    fm = np.sort(rng.permutation(len(mem))[:_FIT_MEMBERS])
-    fc = np.sort(rng.permutation(len(ctl))[:_FIT_CONTROLS])
+    fm = _spread(len(mem), _FIT_MEMBERS)
+    fc = _spread(len(ctl), _FIT_CONTROLS)
     scale_m, scale_c = len(mem) / len(fm), len(ctl) / len(fc)
     beta = fit_logit(np.vstack([_design(_continuous(mem, fm), mem.code[fm], cats),
                                 _design(_continuous(ctl, fc), ctl.code[fc], cats)]),
@@ -202,16 +230,21 @@ def _match(mem: Anchors, ctl: Anchors, ctl_weight: np.ndarray, cats: list[np.nda
     return sm, sc, match_idx, match_w
 
 
-def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design: Design) -> Estimate | None:
+def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design: Design,
+             blocks: Blocks = NO_BLOCKS, shift: int = 0, diagnostics: bool = True) -> Estimate | None:
     """The matched DiD for one program. ``members``: code, enrolled_at (one row per code,
-    every member of the program); ``cats``: :func:`category_codes` of the customers. None
-    when fewer than :data:`MIN_MEMBERS` members can be analysed or matched."""
+    every member of the program); ``cats``: :func:`category_codes` of the customers;
+    ``blocks``: spells in other programs (such customers are no controls then). ``shift`` > 0
+    moves every enrolment back that many months (the placebo test); without ``diagnostics``
+    the balance table and the event study stay empty (the placebo needs neither). None when fewer than
+    :data:`MIN_MEMBERS` members can be analysed or matched."""
     design.check()
-    rng = np.random.default_rng(design.seed)
     code = members["code"].to_numpy(np.int64)
     when = pd.to_datetime(members["enrolled_at"])
-    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64)
+    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64) - shift
     ok = (e - design.pre_months >= 0) & (e + design.post_months <= panel.last_m) & (panel.first_m[code] < e)
+    if len(blocks):   # as for controls: members who joined or left another program just before are left out
+        ok &= ~blocks.hit(code, e - design.pre_months, e)
     excluded = int((~ok).sum())
     code_all, e_all = code, e
     code, e = code[ok], e[ok]
@@ -221,12 +254,12 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     np.minimum.at(enrol_m, code_all, e_all)
     mem = anchors(panel, code, e, design)
     cohorts = np.unique(e)
-    drawn = _draw_controls(panel, mem, enrol_m, design, rng)
+    drawn = _draw_controls(panel, mem, enrol_m, design, blocks)
     if drawn is None:
         return None
     c_code_all, c_e_all, ctl_weight = drawn
     ctl = anchors(panel, c_code_all, c_e_all, design)
-    sm, sc, match_idx, match_w = _match(mem, ctl, ctl_weight, cats, design, rng)
+    sm, sc, match_idx, match_w = _match(mem, ctl, ctl_weight, cats, design)
     matched = match_w.sum(axis=1) > 0
     if matched.sum() < MIN_MEMBERS:
         return None
@@ -268,7 +301,7 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
             break
         level = new
     cf, change_rev = counterfactual("revenue", level)
-    cfp, _ = counterfactual("profit", level)
+    cfp, change_profit = counterfactual("profit", level)
     change = {"revenue": change_rev}
     joined = float(np.sum(flat_w * np.isin(flat_i, exposed)) / max(flat_w.sum(), 1e-12))
     ratio = y.mean() / cf.mean() if cf.mean() != 0 else float("nan")
@@ -282,6 +315,8 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     se = (float(np.sqrt(np.var(u, ddof=1) / n + ratio**2 * var_c * np.sum(share**2))) / abs(cf.mean())
           if cf.mean() != 0 else float("nan"))
     att_se = float(np.sqrt(np.var(y - mm.pre["revenue"], ddof=1) / n + var_c * np.sum(share**2)))
+    var_cp = float(np.var(change_profit[used], ddof=1)) if len(used) > 1 else 0.0
+    att_profit_se = float(np.sqrt(np.var(yp - mm.pre["profit"], ddof=1) / n + var_cp * np.sum(share**2)))
     # The lift is a fixed point L = R(L) of the ratio R after deflating joiners' months: an
     # error in R moves L by 1 / (1 - R'(L)). Widen both standard errors by that factor.
     h = 1e-4
@@ -291,7 +326,7 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
 
     slope = (ratio_at(level + h) - ratio_at(level - h)) / (2 * h) if cf.mean() > 0 else 0.0
     widen = 1.0 / max(1.0 - slope, 0.2)
-    se, att_se = se * widen, att_se * widen
+    se, att_se, att_profit_se = se * widen, att_se * widen, att_profit_se * widen
     # "Before matching": every eligible non-member (sampling weights undone), each enrolment
     # month weighted by its members.
     cohort_members = np.bincount(np.searchsorted(cohorts, mm.e), minlength=len(cohorts))
@@ -300,7 +335,7 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     before_w = ctl_weight * cohort_members[ctl_cohort] / np.maximum(pool_total[ctl_cohort], 1e-12)
     naive = (y.mean() / _nan_mean(ctl.post["revenue"] / post_n, before_w)) - 1
     balance = []
-    for cov in COVARIATES + ("propensity",):
+    for cov in COVARIATES + ("propensity",) if diagnostics else ():
         xm_, xc_ = (mm.x[cov], ctl.x[cov]) if cov != "propensity" else (sm[matched], sc)
         vm = np.var(xm_)
         vc = np.cov(xc_, aweights=before_w) if before_w.sum() > 0 else 0.0
@@ -309,7 +344,8 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
                         "control_mean_before": _nan_mean(xc_, before_w), "control_mean_after": _nan_mean(xc_, after_w),
                         "before": standardized_difference(xm_, xc_, before_w, sd),
                         "after": standardized_difference(xm_, xc_, after_w, sd)})
-    event = _event_study(panel, mm, ctl, owner, flat_i, flat_w, design, rng)
+    event = (_event_study(panel, mm, ctl, owner, flat_i, flat_w, design) if diagnostics
+             else pd.DataFrame({"k": [], "members": [], "control": []}))
     post_orders = mm.post["orders"]
     deal = (post_orders > 0) & (mm.post["discounted"] >= design.deal_share * post_orders)
     return Estimate(
@@ -317,6 +353,7 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
         controls_used=int((after_w > 0).sum()), lift=float(lift),
         lift_ci=(float(lift - Z95 * se), float(lift + Z95 * se)), naive_lift=float(naive),
         att_revenue=float((y - cf).mean()), att_revenue_se=att_se, att_profit=float((yp - cfp).mean()),
+        att_profit_se=att_profit_se,
         cf_revenue=float(cf.mean()), cf_profit=float(cfp.mean()),
         member_churn=float(mm.churned.mean()), control_churn=_nan_mean(ctl.churned.astype(float), after_w),
         member_repeat=float((mm.post["purchase_days"] >= 2).mean()),

@@ -17,9 +17,11 @@ import pandas as pd
 
 from crm_core.errors import NoDataError
 from crm_core.filters import Filters
-from crm_core.loyalty.estimate import LEVELS, MIN_MEMBERS, Design, Estimate, category_codes, estimate
+from crm_core.loyalty.anchors import Blocks
+from crm_core.loyalty.estimate import LEVELS, MIN_MEMBERS, Design, Estimate, category_codes
 from crm_core.loyalty.panel import Panel, load_panel, month_start
 from crm_core.loyalty.roi import Money, money
+from crm_core.loyalty.verdict import DESIGNS, Checked, Verdict, evaluate
 from crm_core.store.connection import Store
 
 __all__ = ["ProgramReport", "LoyaltyReport", "analyse", "to_json", "tiers", "tier_changes"]
@@ -32,14 +34,17 @@ class ProgramReport:
     kind: str
     annual_fee: float | None
     start_date: date | None
-    estimate: Estimate | None     # None: fewer than MIN_MEMBERS members could be analysed
-    money: Money
+    estimate: Estimate | None     # the matched design with its diagnostics (None: too few members)
+    verdict: Verdict              # both designs, their placebos, the one trusted
+    money: Money                  # from the trusted design's effect (none: no incremental figures)
     tiers: pd.DataFrame = field(repr=False)
     tier_changes: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def lift(self) -> float | None:
-        return None if self.estimate is None else self.estimate.lift
+        """The trusted design's lift (None when no design is credible)."""
+        effect = self.verdict.effect
+        return None if effect is None else effect.lift
 
 
 @dataclass
@@ -114,19 +119,29 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
             levels, members, costs = pending.result()
     cats = category_codes(levels, n_keys)
 
+    spell_lo = _months(panel, members["enrolled_at"])
+    spell_hi = np.where(members["left_at"].notna().to_numpy(),
+                        _months(panel, members["left_at"].fillna(pd.Timestamp(panel.start))), np.iinfo(np.int32).max)
+    spell_code = members["code"].to_numpy(np.int64)
+
     def one(row: Any) -> ProgramReport:
         mine = members[members["program_id"] == row.program_id]
         first = mine.sort_values("enrolled_at", kind="stable").drop_duplicates("code")
-        est = estimate(panel, cats, first[["code", "enrolled_at"]], design) if len(first) >= MIN_MEMBERS else None
+        other = (members["program_id"] != row.program_id).to_numpy()
+        blocks = Blocks(spell_code[other], spell_lo[other], spell_hi[other])
+        est, verdict = (evaluate(panel, cats, first[["code", "enrolled_at"]], design, blocks)
+                        if len(first) >= MIN_MEMBERS else (None, evaluate_none()))
+        effect = verdict.effect
         share = mine["code"].nunique() / row.all_members if row.all_members else 0.0
         prog_costs = costs[costs["program_id"] == row.program_id].assign(
             amount=lambda d: d["amount"] * (share if filters.active else 1.0))
         fee = None if pd.isna(row.annual_fee) else float(row.annual_fee)
         launch = None if pd.isna(row.start_date) else pd.Timestamp(row.start_date).date()
         m = money(panel, mine, fee, prog_costs,
-                  None if est is None else est.att_revenue, None if est is None else est.att_profit,
-                  None if est is None else est.cf_profit, launch)
-        return ProgramReport(row.program_id, row.name, row.kind, fee, launch, est, m, tiers(panel, mine),
+                  None if effect is None else effect.att_revenue, None if effect is None else effect.att_profit,
+                  None if effect is None else effect.cf_profit, launch,
+                  att_profit_ci=None if effect is None else effect.att_profit_ci, measured_months=design.post_months)
+        return ProgramReport(row.program_id, row.name, row.kind, fee, launch, est, verdict, m, tiers(panel, mine),
                              tier_changes(mine))
 
     # Programs are independent and numpy releases the GIL in the heavy loops: two threads.
@@ -139,6 +154,20 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
     return LoyaltyReport(as_of, design, month_start(start, panel.last_m), out)
 
 
+def _months(panel: Panel, dates: pd.Series) -> np.ndarray:
+    ts = pd.to_datetime(dates)
+    return ((ts.dt.year - panel.start.year) * 12 + ts.dt.month - panel.start.month).to_numpy(np.int64)
+
+
+def evaluate_none() -> Verdict:
+    """The verdict of a program too small for any design."""
+    return Verdict(None, "too_few", {d: Checked(None, None) for d in DESIGNS})
+
+
+def _pair(pair: tuple[float, float] | None, digits: int = 6) -> list[float | None] | None:
+    return None if pair is None else [_num(pair[0], digits), _num(pair[1], digits)]
+
+
 def _num(value: float | None, digits: int = 6) -> float | None:
     if value is None or not np.isfinite(value):
         return None
@@ -149,17 +178,33 @@ def to_json(report: LoyaltyReport) -> dict[str, Any]:
     """The CLI's ``loyalty --json`` document (keys documented in README.md)."""
     programs = []
     for p in report.programs:
-        e, m = p.estimate, p.money
+        e, m, v = p.estimate, p.money, p.verdict
+        eff, pl = v.effect, v.placebo
+        designs = {}
+        for name, checked in v.designs.items():
+            d, dp = checked.effect, checked.placebo
+            designs[name] = {"state": checked.state, "members_analysed": d.members_analysed if d else 0,
+                             "controls_used": d.controls_used if d else 0,
+                             "lift": _num(d.lift) if d else None, "lift_ci": _pair(d.lift_ci) if d else None,
+                             "placebo_lift": _num(dp.lift) if dp else None,
+                             "placebo_ci": _pair(dp.lift_ci) if dp else None}
         programs.append({
             "program_id": p.program_id, "name": p.name, "kind": p.kind, "members": m.members,
-            "members_analysed": e.members_analysed if e else 0,
-            "lift": _num(e.lift) if e else None,
-            "lift_ci": [_num(e.lift_ci[0]), _num(e.lift_ci[1])] if e else None,
+            "design": v.trusted, "reason": v.reason,
+            "members_analysed": eff.members_analysed if eff else 0,
+            "lift": _num(eff.lift) if eff else None, "lift_ci": _pair(eff.lift_ci) if eff else None,
+            "placebo_lift": _num(pl.lift) if pl else None,
             "naive_lift": _num(e.naive_lift) if e else None,
             "incremental_revenue": _num(m.incremental_revenue, 2), "incremental_profit": _num(m.incremental_profit, 2),
+            "incremental_profit_ci": _pair(m.incremental_profit_ci, 2),
+            "extrapolated_profit": _num(m.extrapolated_profit, 2),
             "fees": _num(m.fees, 2), "costs": _num(m.total_costs, 2), "roi": _num(m.roi),
-            "payback_months": m.payback_months, "break_even_lift": _num(m.break_even_lift),
+            "roi_ci": _pair(m.roi_ci), "pays": m.pays,
+            "payback_months": m.payback_months,
+            "payback_ci": None if m.payback_ci is None else list(m.payback_ci),
+            "break_even_lift": _num(m.break_even_lift),
             "member_churn": _num(e.member_churn) if e else None, "control_churn": _num(e.control_churn) if e else None,
+            "designs": designs,
             "tier_changes": [{"from": r.from_tier, "to": r.to_tier, "changes": int(r.changes)}
                              for r in p.tier_changes.itertuples()],
         })

@@ -3,15 +3,19 @@
 Definitions (also on the Loyalty page and in the README):
 - Member-months: each member counts from the month after enrolment to the month they left
   (or the last complete month before ``as_of``).
-- Incremental revenue (profit) = the matched difference-in-differences effect per member
-  per month (see :mod:`crm_core.loyalty.estimate`) x member-months: the effect measured in the
-  months after enrolment, assumed to hold while members stay.
+- Incremental revenue (profit) = the trusted design's effect per member per month (see
+  :mod:`crm_core.loyalty.verdict`) x *measured* member-months: each member's first
+  ``post_months`` months after enrolment, where the effect was measured. Months beyond
+  them are an extrapolation, reported apart (``extrapolated_profit``) and never in the ROI.
+  The 95% interval of the effect carries through to incremental profit, ROI and payback.
 - Fees: ``fee_paid`` as recorded, else the program's annual fee for every started year of
   membership; booked at enrolment and each anniversary.
 - Costs: the program's bookings (rewards, operations, marketing, other). With customer
   filters set, they are shared pro rata to the members who pass the filters.
-- ROI = (incremental profit + fees - costs) / costs. Payback: months from launch until the
-  cumulative net return turns non-negative for good (None while it is negative).
+- ROI = (incremental profit + fees - costs) / costs. It is shown to pay (``pays``) when its
+  whole interval is above 0, shown not to pay when wholly below, and "not shown" otherwise.
+  Payback: months from launch until the cumulative net return turns non-negative for good
+  (None while it is negative).
 - Break-even lift: the relative lift at which incremental profit + fees = costs.
 - Reward rate: rewards cost / members' revenue while members.
 """
@@ -48,6 +52,12 @@ class Money:
     roi: float | None
     net_return: float | None
     payback_months: int | None
+    incremental_profit_ci: tuple[float, float] | None
+    roi_ci: tuple[float, float] | None
+    pays: bool | None                 # True/False when the whole ROI interval is above/below 0
+    payback_ci: tuple[int | None, int | None] | None   # at the high and at the low end of the effect
+    measured_member_months: int       # member-months inside the measured post windows
+    extrapolated_profit: float | None  # the effect carried beyond them (not in the ROI)
     break_even_lift: float | None
     reward_rate: float | None
     monthly: pd.DataFrame = field(repr=False)   # month, active_members, incremental_profit, fees, costs, net, cumulative
@@ -59,11 +69,23 @@ def _months(panel: Panel, dates: pd.Series) -> np.ndarray:
     return ((ts.dt.year - panel.start.year) * 12 + ts.dt.month - panel.start.month).to_numpy(np.int64)
 
 
+def _payback(net: np.ndarray) -> int | None:
+    """Months until the running total of ``net`` turns non-negative for good."""
+    if not len(net):
+        return None
+    negative = np.flatnonzero(np.cumsum(net) < 0)
+    if not len(negative):
+        return 1
+    return int(negative[-1]) + 2 if negative[-1] < len(net) - 1 else None
+
+
 def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: pd.DataFrame,
           att_revenue: float | None, att_profit: float | None, cf_profit: float | None,
-          launch: date | None = None) -> Money:
+          launch: date | None = None, *, att_profit_ci: tuple[float, float] | None = None,
+          measured_months: int | None = None) -> Money:
     """``members``: code, enrolled_at, left_at, fee_paid (one row per membership);
-    ``costs``: month, cost_type, amount (already shared for filters)."""
+    ``costs``: month, cost_type, amount (already shared for filters); ``measured_months``:
+    the months after enrolment over which the effect was measured (None: all)."""
     last = panel.last_m
     n_m = max(last + 1, 1)
     e = _months(panel, members["enrolled_at"]) if len(members) else np.zeros(0, np.int64)
@@ -77,6 +99,11 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
     np.add.at(active, np.clip(e[keep] + 1, 0, n_m), 1)
     np.add.at(active, np.clip(end[keep] + 1, 0, n_m), -1)
     active = np.cumsum(active)[:n_m]
+    cap = end if measured_months is None else np.minimum(end, e + measured_months)
+    measured = np.zeros(n_m + 1)
+    np.add.at(measured, np.clip(e[keep] + 1, 0, n_m), 1)
+    np.add.at(measured, np.clip(np.maximum(cap[keep], e[keep]) + 1, 0, n_m), -1)
+    measured = np.cumsum(measured)[:n_m]
     code = members["code"].to_numpy(np.int64) if len(members) else np.zeros(0, np.int64)
     revenue = float(panel.window(code[keep], e[keep], end[keep], ("revenue",))["revenue"].sum()) if keep.any() else 0.0
 
@@ -96,7 +123,7 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
         cost_m = np.bincount(cm[ok], weights=costs["amount"].to_numpy(np.float64)[ok], minlength=n_m)[:n_m]
         for t, amount in costs[ok].groupby("cost_type")["amount"].sum().items():
             by_type[str(t)] = by_type.get(str(t), 0.0) + float(amount)
-    incr_m = active * att_profit if att_profit is not None else np.zeros(n_m)
+    incr_m = measured * att_profit if att_profit is not None else np.zeros(n_m)
     net_m = incr_m + fees_m - cost_m
     # Payback and the running totals count from the program's start: its stored launch date,
     # else its first activity (enrolment, fee or cost); activity before a stored launch counts
@@ -121,20 +148,26 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
     total_costs = float(cost_m.sum())
     fees = float(fees_m.sum())
     member_months = int(months_in[keep].sum())
-    incr_rev = att_revenue * member_months if att_revenue is not None else None
+    measured_mm = int(measured.sum())
+    incr_rev = att_revenue * measured_mm if att_revenue is not None else None
     incr_profit = float(incr_m.sum()) if att_profit is not None else None
     net = incr_profit + fees - total_costs if incr_profit is not None else None
     roi = net / total_costs if net is not None and total_costs > 0 else None
-    payback = None
-    if net is not None and len(monthly):
-        negative = np.flatnonzero(monthly["cumulative"].to_numpy() < 0)
-        if not len(negative):
-            payback = 1
-        elif negative[-1] < len(monthly) - 1:
-            payback = int(negative[-1]) + 2
+    payback = _payback(monthly["net"].to_numpy()) if net is not None else None
+    incr_ci = roi_ci = payback_ci = pays = None
+    if att_profit_ci is not None and att_profit is not None:
+        incr_ci = (measured_mm * att_profit_ci[0], measured_mm * att_profit_ci[1])
+        net_ci = (incr_ci[0] + fees - total_costs, incr_ci[1] + fees - total_costs)
+        if total_costs > 0:
+            roi_ci = (net_ci[0] / total_costs, net_ci[1] / total_costs)
+        pays = True if net_ci[0] > 0 else False if net_ci[1] < 0 else None
+        fixed = (fees_m - cost_m)[start_m:]
+        payback_ci = (_payback(measured[start_m:] * att_profit_ci[1] + fixed),
+                      _payback(measured[start_m:] * att_profit_ci[0] + fixed))
+    extrapolated = float(((active - measured) * att_profit).sum()) if att_profit is not None else None
     break_even = None
-    if cf_profit is not None and cf_profit > 0 and member_months > 0:
-        break_even = max(total_costs - fees, 0.0) / (member_months * cf_profit)
+    if cf_profit is not None and cf_profit > 0 and measured_mm > 0:
+        break_even = max(total_costs - fees, 0.0) / (measured_mm * cf_profit)
     yearly = monthly.assign(year=pd.to_datetime(monthly["month"]).dt.year).groupby("year", as_index=False)[
         ["incremental_profit", "fees", "costs", "net"]].sum()
     yearly["roi"] = np.where(yearly["costs"] > 0, yearly["net"] / yearly["costs"].where(yearly["costs"] > 0), np.nan)
@@ -143,25 +176,30 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
     return Money(members=int(members["code"].nunique()) if len(members) else 0, active_members=int(left.isna().sum()),
                  member_months=member_months, member_revenue=revenue, incremental_revenue=incr_rev,
                  incremental_profit=incr_profit, fees=fees, costs=by_type, total_costs=total_costs, roi=roi,
-                 net_return=net, payback_months=payback, break_even_lift=break_even,
+                 net_return=net, payback_months=payback, incremental_profit_ci=incr_ci, roi_ci=roi_ci, pays=pays,
+                 payback_ci=payback_ci, measured_member_months=measured_mm, extrapolated_profit=extrapolated,
+                 break_even_lift=break_even,
                  reward_rate=by_type.get("rewards", 0.0) / revenue if revenue > 0 else None,
                  monthly=monthly, yearly=yearly)
 
 
 @dataclass(frozen=True)
 class WhatIf:
-    incremental_profit: float
+    incremental_profit: float | None
     fees: float
     costs: float
-    net_return: float
+    net_return: float | None
     roi: float | None
+    roi_ci: tuple[float, float] | None = None
+    pays: bool | None = None          # as in Money: None when the interval spans break-even or no effect is known
 
 
 def what_if(m: Money, *, reward_rate: float | None = None, annual_fee: float | None = None,
             participation: float = 1.0) -> WhatIf:
     """The ROI if the reward rate (share of members' revenue paid as rewards), the annual
     fee, or participation (members x factor) changed; operations, marketing and other
-    costs stay fixed, and the measured lift per member is kept."""
+    costs stay fixed, and the measured lift per member (with its interval) is kept. Without
+    a credible effect there is no incremental profit and so no ROI."""
     if not 0 <= participation <= 10:
         raise InvalidParameterError("participation must be a factor in 0..10", name="participation", value=participation)
     if reward_rate is not None and not 0 <= reward_rate <= 1:
@@ -171,7 +209,14 @@ def what_if(m: Money, *, reward_rate: float | None = None, annual_fee: float | N
     rewards = (reward_rate * m.member_revenue if reward_rate is not None else m.costs.get("rewards", 0.0)) * participation
     fixed = m.total_costs - m.costs.get("rewards", 0.0)
     fees = (annual_fee * m.member_months / 12 if annual_fee is not None else m.fees) * participation
-    incremental = (m.incremental_profit or 0.0) * participation
     costs = rewards + fixed
+    if m.incremental_profit is None:     # no credible effect: no ROI, whatever the scenario
+        return WhatIf(None, fees, costs, None, None)
+    incremental = m.incremental_profit * participation
     net = incremental + fees - costs
-    return WhatIf(incremental, fees, costs, net, net / costs if costs > 0 else None)
+    roi_ci = pays = None
+    if m.incremental_profit_ci is not None:
+        net_ci = tuple(x * participation + fees - costs for x in m.incremental_profit_ci)
+        roi_ci = (net_ci[0] / costs, net_ci[1] / costs) if costs > 0 else None
+        pays = True if net_ci[0] > 0 else False if net_ci[1] < 0 else None
+    return WhatIf(incremental, fees, costs, net, net / costs if costs > 0 else None, roi_ci, pays)

@@ -27,13 +27,19 @@ def test_loyalty_page_in_korean(page: Page, server: Server, e2e_db: Path, consol
     for i, p in enumerate(rep.programs):
         expect(members.nth(i)).to_contain_text(tr.number(p.money.members))
         expect(page.get_by_text(p.name, exact=False).first).to_be_visible()
-    for title in ("loyalty.wf.title", "loyalty.roi.title", "loyalty.event.title", "loyalty.balance.title"):
+    for title in ("loyalty.wf.title", "loyalty.event.title", "loyalty.balance.title"):
         expect(page.get_by_text(ko[title], exact=True)).to_be_attached()
+    rois = page.get_by_test_id("stMetric").filter(has_text=ko["loyalty.roi"])
+    for i, p in enumerate(rep.programs):      # no point ROI unless a design passed its placebo
+        if p.verdict.trusted is None:
+            expect(rois.nth(i)).to_contain_text(ko["loyalty.not_credible"])
     screenshot(page, "loyalty-ko")
-    vip = next(p for p in rep.programs if p.program_id == "VIP")
-    page.get_by_test_id("stButtonGroup").get_by_text(vip.name, exact=True).click()
+    chosen = next(p for p in rep.programs if p.verdict.trusted)
+    page.get_by_test_id("stButtonGroup").get_by_text(chosen.name, exact=True).click()
     wait_ready(page, ko["loyalty.what_if"])
+    expect(page.get_by_text(ko["loyalty.roi.title"], exact=True)).to_be_attached()
+    expect(page.get_by_text(ko[f"loyalty.reason.{chosen.verdict.reason}"], exact=True)).to_be_visible()
     analysed = page.get_by_test_id("stMetric").filter(has_text=ko["loyalty.analysed"])
-    expect(analysed).to_contain_text(tr.number(vip.estimate.members_analysed))
+    expect(analysed).to_contain_text(tr.number(chosen.estimate.members_analysed))
     page.get_by_text(ko["loyalty.what_if"], exact=True).scroll_into_view_if_needed()
     screenshot(page, "loyalty-ko-lower")
