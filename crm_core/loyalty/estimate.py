@@ -148,7 +148,7 @@ def _draw_controls(panel: Panel, mem: Anchors, enrol_m: np.ndarray, design: Desi
     first_sorted = panel.first_m[by_first]
     u_code = np.flatnonzero(enrol_m < np.iinfo(np.int64).max)         # every member of the program
     u_e, u_first = enrol_m[u_code], panel.first_m[u_code]
-    pre_n, post_n = design.pre_months, design.post_months
+    pre_n = design.pre_months
     for m in cohorts:
         in_cohort = mem.e == m
         # Members who bought in their enrolment month are matched among customers who bought

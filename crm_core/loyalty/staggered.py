@@ -137,7 +137,7 @@ def not_yet_enrolled(panel: Panel, code: np.ndarray, e: np.ndarray, enrol_m: np.
     cohorts = np.unique(e)
     c_code_l, c_cohort_l = [], []
     for ci, m in enumerate(cohorts):
-        am = int(m) - shift
+        am = m - shift
         sel = pool[(pool_e > m + post_n) & (panel.first_m[pool] < am)]
         if len(blocks) and len(sel):
             sel = sel[~blocks.hit(sel, am - pre_n, am)]
