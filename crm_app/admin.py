@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -11,11 +12,12 @@ from crm_core.access import audit, auth
 from crm_core.access.auth import Principal, Rules
 from crm_core.access.export import to_csv_bytes
 from crm_core.errors import CrmError, RolesFileError
+from crm_core.value import costs
 
 from .auth import auth_config, now, roles_path
 from .context import PageContext, plain
 
-__all__ = ["roles_section", "audit_section"]
+__all__ = ["roles_section", "audit_section", "settings_section"]
 
 
 def _current_rules() -> tuple[Rules, str | None]:
@@ -93,3 +95,24 @@ def audit_section(ctx: PageContext, who: Principal) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", height=420)
     st.download_button(t.t("admin.audit_download"), to_csv_bytes(log), "audit-log.csv", "text/csv",
                        key="adm_audit_csv", icon=":material/download:")
+
+
+def settings_section(ctx: PageContext, who: Principal) -> None:
+    """Database settings: the assumed margin of sales without a recorded cost (saving it
+    recomputes every gross profit and is written to the audit log)."""
+    t = ctx.tr
+    current = costs.margin_basis(ctx.store, ctx.as_of or date.max)
+    value = current.default_margin
+    new = st.number_input(t.t("admin.default_margin"), -99.0, 99.0, round(value * 100, 2), 1.0, format="%.1f",
+                          key="adm_margin", help=t.t("admin.default_margin_help"))
+    if current.source in ("assumed", "mixed"):
+        st.caption(t.t("admin.default_margin_used", share=t.percent(1 - (current.cost_share or 0.0))))
+    if st.button(t.t("admin.save_settings"), type="primary", key="adm_save_settings", icon=":material/save:"):
+        try:
+            before = costs.set_default_margin(ctx.store, float(new) / 100)
+            audit.log(ctx.store, who, "setting_changed", at=now(), subject="default_margin",
+                      detail={"from": before, "to": float(new) / 100})
+            st.success(t.t("admin.settings_saved", margin=t.percent(float(new) / 100), before=t.percent(before)),
+                       icon=":material/check_circle:")
+        except CrmError as exc:
+            st.error(t.t(exc.message_key, **{k: plain(v) for k, v in exc.params.items()}), icon=":material/error:")

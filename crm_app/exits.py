@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
@@ -12,6 +12,7 @@ from crm_core.exits.alive import DEFAULT_THRESHOLD, AliveRule
 from crm_core.exits.history import day_number
 from crm_core.exits.lost_value import LOST_PROFIT_METHODS
 from crm_core.filters import Filters
+from crm_core.periods import period_start
 from crm_core.store.connection import Store
 from crm_core.value import clv
 
@@ -66,7 +67,7 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
     """The per-month and per-group reason tables and the period's churned customers
     (computed once per setting: the events can number millions)."""
     d = churn_data(path, version, as_of, filters, period_days, window_days, years, threshold, lost_method)
-    start = as_of - timedelta(days=period_days)
+    start = period_start(as_of, period_days)
     ev = d.events                 # the period's churns
     if dimension in churn_groups.PROFILE_DIMENSIONS:
         prof = profile(path, version, start, filters, True)

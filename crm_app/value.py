@@ -60,7 +60,9 @@ def settings(ctx: PageContext, unit_costs: tuple[tuple[str, float], ...]) -> Val
     include = tuple(c for c in costs.COST_COMPONENTS if c in ss.get("cts_include", costs.COST_COMPONENTS))
     assumptions = costs.CostAssumptions(use_recorded=bool(ss.get("cts_recorded", True)),
                                         unit_costs=tuple(ss.get("cts_unit_costs", unit_costs)),
-                                        return_cost=float(ss.get("cts_return_cost", 10.0)), include=include)
+                                        return_cost=float(ss.get("cts_return_cost", 10.0)), include=include,
+                                        order_cost=float(ss.get("cts_order_cost", 0.0)),
+                                        loyalty_operating=bool(ss.get("cts_loyalty_operating", False)))
     return ValueSettings(as_of=ctx.as_of, filters=ctx.filters, period_days=ctx.period_days,  # type: ignore[arg-type]
                          time_unit=ss.get("clv_unit", "week"), horizon_months=int(ss.get("clv_horizon", 12)),
                          annual_discount=float(ss.get("clv_discount", 10.0)) / 100, margin=margin, costs=assumptions)
@@ -176,8 +178,13 @@ def cost_editor(ctx: PageContext, defaults: tuple[tuple[str, float], ...]) -> No
                                                    "unit_cost": st.column_config.NumberColumn(
                                                        t.t("cts.unit_cost", currency=data.base_currency(ctx)),
                                                        min_value=0.0, step=0.5, format="%.2f")})
-            ret = st.number_input(t.t("cts.return_cost", currency=data.base_currency(ctx)), 0.0, 10_000.0,
-                                  float(ss.get("cts_return_cost", 10.0)), 1.0)
+            c = st.columns(2)
+            order = c[0].number_input(t.t("cts.order_cost", currency=data.base_currency(ctx)), 0.0, 10_000.0,
+                                      float(ss.get("cts_order_cost", 0.0)), 0.5, help=t.t("cts.order_cost_help"))
+            ret = c[1].number_input(t.t("cts.return_cost", currency=data.base_currency(ctx)), 0.0, 10_000.0,
+                                    float(ss.get("cts_return_cost", 10.0)), 1.0)
+            operating = st.toggle(t.t("cts.loyalty_operating"), value=bool(ss.get("cts_loyalty_operating", False)),
+                                  help=t.t("cts.loyalty_operating_help"))
             include = st.multiselect(t.t("cts.include"), list(costs.COST_COMPONENTS),
                                      default=list(ss.get("cts_include", costs.COST_COMPONENTS)),
                                      format_func=lambda c: t.t(f"cts.component.{c}"))
@@ -185,9 +192,11 @@ def cost_editor(ctx: PageContext, defaults: tuple[tuple[str, float], ...]) -> No
                 try:
                     pairs = tuple((str(r.type), float(r.unit_cost)) for r in edited.itertuples())
                     costs.CostAssumptions(use_recorded=recorded, unit_costs=pairs, return_cost=float(ret),
-                                          include=tuple(include))
+                                          include=tuple(include), order_cost=float(order),
+                                          loyalty_operating=bool(operating))
                 except (CrmError, TypeError, ValueError):
                     st.error(t.t("cts.invalid"), icon=":material/error:")
                 else:
                     ss.cts_recorded, ss.cts_unit_costs, ss.cts_return_cost = recorded, pairs, float(ret)
                     ss.cts_include = tuple(include)
+                    ss.cts_order_cost, ss.cts_loyalty_operating = float(order), bool(operating)

@@ -13,8 +13,10 @@ ctx = page_context()
 t = ctx.tr
 st.title(t.t("page.admin"))
 st.caption(t.t("admin.caption"))
-roles_tab, audit_tab = st.tabs([t.t("admin.roles"), t.t("admin.audit")])
+roles_tab, audit_tab, settings_tab = st.tabs([t.t("admin.roles"), t.t("admin.audit"), t.t("admin.settings")])
 with roles_tab:
     admin.roles_section(ctx, who)
 with audit_tab:
     admin.audit_section(ctx, who)
+with settings_tab:
+    admin.settings_section(ctx, who)

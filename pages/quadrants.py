@@ -49,7 +49,8 @@ log = cols[4].toggle(t.t("quad.log"), value=True, key=f"quad_{chart}_log", help=
 quadrant, xs, ys = quadrants.classify(df, chart, splits[0], splits[1])  # type: ignore[arg-type]
 if chart == "a" and not quadrants.varies(df[xcol]):
     st.warning(t.t("quad.no_cost_variation", cost=ctx.money(float(df[xcol].iloc[0]) if len(df) else 0.0),
-                   return_cost=ctx.money(s.costs.return_cost)), icon=":material/info:")
+                   return_cost=ctx.money(s.costs.return_cost), order_cost=ctx.money(s.costs.order_cost)),
+               icon=":material/info:")
 fig = quadrant_figure(df, quadrant, chart, xs, ys, t, ctx.currency, ctx.rate, log=log)
 event = st.plotly_chart(fig, width="stretch", key=f"quad_scatter_{chart}", on_select="rerun",
                         selection_mode=("box", "lasso"))

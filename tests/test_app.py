@@ -331,6 +331,35 @@ def test_upload_page_previews_maps_loads_and_refuses(monkeypatch: pytest.MonkeyP
     assert Store(demo_db).table_counts()["transactions"] == before + 3
 
 
+def test_admin_settings_set_the_assumed_margin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Admin -> Settings: the assumed margin of cost-less sales, saved, recomputes gross profit
+    and is in the audit log; the CLV page's caption then names the new value."""
+    from crm_core.access import audit, auth
+    from crm_core.customers import overview
+    from tests.conftest import make_store
+
+    db = tmp_path / "nocost.duckdb"
+    make_store(db, transactions=[{"transaction_id": f"T{i}", "customer_id": f"C{i % 7}",
+                                  "tx_date": f"2024-{1 + i % 12:02d}-{1 + i % 27:02d}", "amount": 100 + i}
+                                 for i in range(80)])
+    en = catalogue("en")
+    at = run_app(monkeypatch, db)
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="adm_margin").value == pytest.approx(30.0)
+    at.number_input(key="adm_margin").set_value(42.0).run()
+    at.button(key="adm_save_settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    tr = __import__("crm_core.i18n", fromlist=["Translator"]).Translator("en")
+    assert [s.value for s in at.success] == [en["admin.settings_saved"].format(margin=tr.percent(0.42),
+                                                                                before=tr.percent(0.30))]
+    store = Store(db)
+    k = overview.kpis(store, overview.default_as_of(store), period_days=3650)
+    assert k.current.gross_profit == pytest.approx(0.42 * k.current.revenue)
+    entries = audit.entries(store, auth.Principal.local_user("x"), action="setting_changed")
+    assert len(entries) == 1 and entries["subject"].iloc[0] == "default_margin"
+
+
 def test_local_mode_admin_page_saves_roles_and_shows_the_audit_log(monkeypatch: pytest.MonkeyPatch, demo_db: Path,
                                                                    tmp_path: Path) -> None:
     """No identity provider: one local user with every right, said in the sidebar; the Admin

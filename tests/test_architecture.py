@@ -29,9 +29,9 @@ LAYERS: list[list[str]] = [
     ["crm_core.exits", "crm_core.loyalty", "crm_core.ingest", "crm_core.demo"],
     ["crm_core.customers", "crm_core.value", "crm_core.access"],
     ["crm_core.store"],
-    ["crm_core"],   # the package itself and its foundation modules: errors, filters, i18n
+    ["crm_core"],   # the package itself and its foundation modules: errors, filters, i18n, periods
 ]
-FOUNDATION = {"crm_core", "crm_core.__main__", "crm_core.errors", "crm_core.filters", "crm_core.i18n"}
+FOUNDATION = {"crm_core", "crm_core.__main__", "crm_core.errors", "crm_core.filters", "crm_core.i18n", "crm_core.periods"}
 MAX_LINES = 400
 
 

@@ -19,6 +19,7 @@ from crm_core.exits import churn
 from crm_core.exits import groups as churn_groups
 from crm_core.exits.history import ChurnHistory
 from crm_core.filters import Filters
+from crm_core.periods import period_start
 from crm_core.store.connection import Store
 
 AS_OF = date(2024, 12, 31)
@@ -387,7 +388,7 @@ def test_the_churn_figures_add_up(tmp_path_factory, purchases, exits, period, wi
     assert d.won_back + d.lost_customers == d.churned == int(d.reasons["won_back"].sum()) + d.lost_customers
     assert d.lost_per_customer * d.lost_customers == pytest.approx(d.lost_profit)
     assert d.lost_profit == pytest.approx(float(d.reasons["lost_profit"].sum()))
-    start = as_of - pd.Timedelta(days=period).to_pytimedelta()
+    start = period_start(as_of, period)       # the period's calendar span, as the page cuts it
     prof = churn_groups.profile_at(store, start, scores=False)
     for dim in ("region", "customer_type"):
         by_group = churn_groups.rates_by_group(d.history, prof, start, as_of, dim)

@@ -192,3 +192,28 @@ def test_loyalty_json(demo_db: Path) -> None:
     assert bad.returncode == 1 and "caliper" in one_line_error(bad)
     usage = cli("loyalty", "--db", str(demo_db), "--pre-months", "zero")
     assert usage.returncode == 2
+
+
+def test_settings_default_margin_recomputes_gross_profit_and_is_audited(tmp_path: Path) -> None:
+    """A file without costs: gross profit rests on the assumed margin. Setting it to 45%
+    recomputes gross profit (the data version moves), the audit log records who and what,
+    and a value outside -0.99..0.99 is refused with one line, leaving everything as it was."""
+    from tests.conftest import make_store
+    db = tmp_path / "m.duckdb"
+    make_store(db, transactions=[{"transaction_id": "T1", "customer_id": "A", "tx_date": "2024-06-01", "amount": 200},
+                                 {"transaction_id": "T2", "customer_id": "B", "tx_date": "2024-06-02", "amount": 100,
+                                  "cost": 80}])
+    summary = lambda: json.loads(cli("summary", "--db", str(db), "--as-of", "2024-06-30", "--json").stdout)  # noqa: E731
+    assert summary()["gross_profit"] == pytest.approx(200 * 0.30 + 20)
+    version = Store(db).data_version()
+    out = cli("settings", "--db", str(db), "--default-margin", "0.45", "--user", "kim", "--json")
+    assert out.returncode == 0, out.stderr and json.loads(out.stdout) == {"default_margin": 0.45}
+    assert summary()["gross_profit"] == pytest.approx(200 * 0.45 + 20)
+    assert Store(db).data_version() > version
+    log = json.loads(cli("audit", "--db", str(db), "--action", "setting_changed", "--json").stdout)
+    assert log[0]["actor"] == "kim" and log[0]["subject"] == "default_margin"
+    bad = cli("settings", "--db", str(db), "--default-margin", "1.5")
+    assert bad.returncode == 1 and "default margin" in one_line_error(bad)
+    assert summary()["gross_profit"] == pytest.approx(200 * 0.45 + 20)
+    shown = cli("settings", "--db", str(db), "--json")
+    assert json.loads(shown.stdout) == {"default_margin": 0.45}

@@ -63,7 +63,7 @@ def test_every_component_by_hand(hand) -> None:
     assert a["return_lines"] == 1 and a["return_cost"] == 10 and cc["return_cost"] == 10
     assert a["discounts"] == 20 and b["discounts"] == 5
     assert a["loyalty_cost"] == 50 and cc["loyalty_cost"] == 50 and b["loyalty_cost"] == 0   # rewards only, shared
-    assert a["manager_cost"] == pytest.approx(36525 * 365 / 365.25 / 2) == b["manager_cost"]
+    assert a["manager_cost"] == pytest.approx(36525 * 366 / 365.25 / 2) == b["manager_cost"]   # 2024: 366 days
     assert a["cost_to_serve"] == pytest.approx(35 + 10 + 20 + 50 + a["manager_cost"])
 
 
@@ -80,6 +80,33 @@ def test_assumptions_change_the_costs(hand) -> None:
         CostAssumptions(unit_costs=(("complaint", float("nan")),))
     with pytest.raises(InvalidParameterError):
         CostAssumptions(include=("bribes",))
+
+
+def test_order_cost_and_loyalty_operating_costs(hand) -> None:
+    """A handling cost per order counts purchase days (A: 2, B: 1, C: 1; C's same-day return
+    is no order), and charging operating costs adds the program's marketing (999) to the
+    rewards (100), shared by its 2 members. Without service data, order costs are what makes
+    cost to serve vary (the quadrant A fix for plain transaction files)."""
+    c = cost_to_serve(hand, AS_OF, 365, assumptions=CostAssumptions(order_cost=4.0, loyalty_operating=True,
+                                                                     include=("order_cost", "loyalty_cost")))
+    c = c.set_index("customer_id")
+    assert c.loc["A", "orders"] == 2 and c.loc["B", "orders"] == 1 and c.loc["C", "orders"] == 1
+    assert c.loc["A", "order_cost"] == 8 and c.loc["B", "order_cost"] == 4
+    assert c.loc["A", "loyalty_cost"] == pytest.approx((100 + 999) / 2) == c.loc["C", "loyalty_cost"]
+    assert c.loc["A", "cost_to_serve"] == pytest.approx(8 + 1099 / 2)
+    plain = cost_to_serve(hand, AS_OF, 365, assumptions=CostAssumptions()).set_index("customer_id")
+    assert (plain["order_cost"] == 0).all() and plain.loc["A", "loyalty_cost"] == 50
+    with pytest.raises(InvalidParameterError):
+        CostAssumptions(order_cost=-1.0)
+
+
+def test_plain_transactions_vary_once_orders_cost_something(store_factory) -> None:
+    store = store_factory(transactions=[tx(f"{c}-{k}", f"C{c}", f"2024-0{1 + k % 9}-1{k // 9}", 100)
+                                        for c in range(5) for k in range(1 + 3 * c)])   # 1, 4, 7, 10, 13 orders
+    flat = quadrants.quadrant_frame(store, AS_OF, 365)
+    assert not quadrants.varies(flat["cost_to_serve"])
+    priced = quadrants.quadrant_frame(store, AS_OF, 365, assumptions=CostAssumptions(order_cost=3.0))
+    assert quadrants.varies(priced["cost_to_serve"])
 
 
 @pytest.mark.parametrize("evil", ["complaint' OR 1=1 --", "'; DROP TABLE customers; --", "<script>x</script>"])

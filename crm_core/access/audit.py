@@ -20,7 +20,8 @@ from crm_core.store.connection import Store
 __all__ = ["AUDIT_ACTIONS", "record", "log", "entries"]
 
 #: What is recorded (the ``action`` column).
-AUDIT_ACTIONS: tuple[str, ...] = ("upload", "rollback", "export", "sign_in", "roles_changed", "denied")
+AUDIT_ACTIONS: tuple[str, ...] = ("upload", "rollback", "export", "sign_in", "roles_changed", "setting_changed",
+                                  "denied")
 
 
 def record(cur: duckdb.DuckDBPyConnection, actor: Principal, action: str, *, at: datetime, subject: str | None = None,

@@ -150,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ingest_id", type=_positive)
     p.add_argument("--user", default=_os_user(), help="recorded in the audit log (default: your login)")
 
+    p = sub.add_parser("settings", help="show the database's settings; --default-margin sets the assumed margin")
+    p.add_argument("--db", required=True)
+    p.add_argument("--default-margin", type=float, metavar="SHARE",
+                   help="assumed margin of sales without a recorded cost (0.30 = 30%%); recomputes gross profit")
+    p.add_argument("--user", default=_os_user(), help="recorded in the audit log (default: your login)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("audit", help="the audit log: uploads, rollbacks, exports, sign-ins (newest first)")
     p.add_argument("--db", required=True)
     p.add_argument("--action", choices=list(audit.AUDIT_ACTIONS))
@@ -168,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period-days", type=_positive, default=365, help="window for profit and costs (default 365)")
     p.add_argument("--time-unit", choices=("day", "week"), default="week")
     p.add_argument("--return-cost", type=float, default=10.0, help="handling cost per returned line")
+    p.add_argument("--order-cost", type=float, default=0.0, help="handling cost per order (purchase day); default 0")
+    p.add_argument("--loyalty-operating", action="store_true",
+                   help="charge loyalty programs' operating costs (operations, marketing, other) to members too")
     _filter_args(p)
     return parser
 
@@ -272,6 +282,14 @@ def _run(args: argparse.Namespace) -> int:
         removed = ingest.rollback(Store(args.db, busy_timeout=10), args.ingest_id,
                                   actor=auth.Principal.local_user(args.user), at=datetime.now())
         print(f"load {args.ingest_id} rolled back: {removed} rows removed")
+    elif args.command == "settings":
+        store = Store(args.db, busy_timeout=10)
+        if args.default_margin is not None:
+            before = costs.set_default_margin(store, args.default_margin)
+            audit.log(store, auth.Principal.local_user(args.user), "setting_changed", at=datetime.now(),
+                      subject="default_margin", detail={"from": before, "to": args.default_margin})
+        doc = {"default_margin": costs.margin_basis(store, date.max).default_margin}
+        _print(doc, args.json)
     elif args.command == "audit":
         _print_frame(audit.entries(Store(args.db, busy_timeout=10), auth.Principal.local_user(_os_user()),
                                    limit=args.limit, action=args.action), args.json)
@@ -293,7 +311,9 @@ def _run(args: argparse.Namespace) -> int:
         filters = Filters.of(args.region, args.channel, args.customer_type)
         as_of = args.as_of or overview.default_as_of(store)
         rep = quadrants.report(store, as_of, args.period_days, filters,
-                               costs.CostAssumptions(return_cost=args.return_cost), time_unit=args.time_unit)
+                               costs.CostAssumptions(return_cost=args.return_cost, order_cost=args.order_cost,
+                                                     loyalty_operating=args.loyalty_operating),
+                               time_unit=args.time_unit)
         _print(rep, args.json)
     return 0
 

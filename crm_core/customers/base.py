@@ -9,6 +9,7 @@ import pandas as pd
 
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
+from crm_core.periods import period_params
 from crm_core.store.arrow_frames import arrow_to_frame
 from crm_core.store.connection import Store
 
@@ -41,7 +42,8 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
     if period_days is not None and not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
     window = period_days is not None
-    table = store.arrow("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params()},
+    table = store.arrow("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params(),
+                                         **(period_params(as_of, period_days) if period_days else {})},
                         filtered=filters.active, options=frozenset({"window"}) if window else frozenset())
     df = arrow_to_frame(table, categorical=ATTRIBUTE_COLUMNS)
     add_scores(df, bins)

@@ -20,6 +20,7 @@ from crm_core.customers.pyramid import DEFAULT_SHARES, assign_tiers
 from crm_core.customers.rfm import DEFAULT_SCHEME, SEGMENTS, SegmentRule, rfm
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
+from crm_core.periods import period_params
 from crm_core.store.connection import Store
 
 __all__ = ["DIMENSIONS", "DEFAULT_DIMS", "SELECT_KEYS", "MicroFrame", "customer_frame", "with_attributes", "micro_frame", "select", "cut", "compare", "NONE_LABEL"]
@@ -69,13 +70,13 @@ def with_attributes(store: Store, customers: pd.DataFrame, as_of: date, filters:
                     period_days: int = 365) -> MicroFrame:
     """Add the product categories bought in the window and the loyalty program (a copy)."""
     df = customers.copy()
-    params = {"as_of": as_of, "period_days": period_days, **filters.params()}
+    params = {"as_of": as_of, "period_days": period_days, **filters.params(), **period_params(as_of, period_days)}
     attrs = store.query("customer_attributes", params, filtered=filters.active)
     if len(attrs) != len(df) or not np.array_equal(attrs["customer_id"].to_numpy(), df["customer_id"].to_numpy()):
         attrs = df[["customer_id"]].merge(attrs, on="customer_id", how="left")  # defensive; normally aligned
     df["category_mask"] = attrs["category_mask"].fillna(0).to_numpy(dtype=np.int64)
     df["loyalty_program"] = pd.Categorical(attrs["loyalty_program"].fillna(NONE_LABEL).to_numpy())
-    cats = store.query("customer_categories", {"as_of": as_of, "period_days": period_days})
+    cats = store.query("customer_categories", {"as_of": as_of, **period_params(as_of, period_days)})
     return MicroFrame(df, tuple(cats["category"]))
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
+from crm_core.periods import period_params, period_start
 from crm_core.store.connection import Store
 
 __all__ = [
@@ -73,7 +74,7 @@ class Kpis:
         if self.first_date is None:
             return False
         periods = 3 if name == "lapse_rate" else 2
-        return self.first_date <= self.as_of - timedelta(days=periods * self.period_days - 1)
+        return self.first_date <= period_start(self.as_of, self.period_days, periods) + timedelta(days=1)
 
     def change(self, name: str) -> float | None:
         """Relative change for amounts and counts; difference in points for rates. None when
@@ -109,7 +110,8 @@ def _values(row: pd.Series) -> KpiValues:
 def kpis(store: Store, as_of: date, filters: Filters = Filters(), period_days: int = 365) -> Kpis:
     """Headline KPIs for the period ending ``as_of`` and for the period before it."""
     _check_period(period_days)
-    df = store.query("overview_kpis", {"as_of": as_of, "period_days": period_days, **filters.params()}, filtered=filters.active)
+    df = store.query("overview_kpis", {"as_of": as_of, "period_days": period_days, **filters.params(),
+                                         **period_params(as_of, period_days)}, filtered=filters.active)
     by_p = df.set_index("p")
     first = store.date_range()[0]
     first = None if first is None else pd.Timestamp(first).date()
@@ -146,7 +148,8 @@ def pareto(store: Store, as_of: date, filters: Filters = Filters(), period_days:
     _check_period(period_days)
     if metric not in ("revenue", "gross_profit"):
         raise InvalidParameterError("metric must be revenue or gross_profit", name="metric", value=metric)
-    values = store.query("pareto", {"as_of": as_of, "period_days": period_days, "metric": metric,
+    values = store.query("pareto", {"as_of": as_of, "period_days": period_days, **period_params(as_of, period_days),
+                                    "metric": metric,
                                     **filters.params()}, filtered=filters.active)["v"].to_numpy(dtype=np.float64)
     return pareto_from_values(values, metric, points)
 
@@ -194,5 +197,5 @@ def summary(store: Store, as_of: date | None = None, filters: Filters = Filters(
         return {key: (round(val, 6) if isinstance(val, float) else val) for key, val in asdict(v).items()}
 
     return {"as_of": as_of.isoformat(), "period_days": period_days, **clean(k.current),
-            "previous": {"as_of": (as_of - timedelta(days=period_days)).isoformat(), **clean(k.previous),
+            "previous": {"as_of": period_start(as_of, period_days).isoformat(), **clean(k.previous),
                          "covered": k.covered("revenue")}}

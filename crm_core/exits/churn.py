@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,7 @@ from crm_core.exits.events import (
 from crm_core.exits.history import REASONS, ChurnHistory, day_number
 from crm_core.exits.lost_value import lost_clv_by_reason
 from crm_core.filters import Filters
+from crm_core.periods import period_start
 from crm_core.store.connection import Store, load_sql
 from crm_core.value.clv import ClvModel
 
@@ -162,7 +163,7 @@ def complaints_vs_churn(store: Store, as_of: date, period_days: int, window_days
                         customers: pd.DataFrame | None = None, service: pd.DataFrame | None = None) -> pd.DataFrame:
     """Churn rate over the period for customers active at its start, by whether they
     complained in it and how fast their complaints were answered (mean hours)."""
-    start = as_of - timedelta(days=period_days)
+    start = period_start(as_of, period_days)
     customers = _customers(store, filters) if customers is None else customers
     history = history or churn_history(store, as_of, window_days, filters)
     base = history.base(day_number(start))
@@ -230,7 +231,7 @@ def churn_data(store: Store, as_of: date, *, period_days: int = 365, window_days
 
 def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | None, filters: Filters,
                 years: float | None, alive: AliveRule | None, clv_model: ClvModel | None = None) -> ChurnData:
-    start = as_of - timedelta(days=period_days)
+    start = period_start(as_of, period_days)
     params = {"start": start, "as_of": as_of, **filters.params()}
     # The customers and complaints queries (and their pandas work) run beside the window
     # and lapse queries: two cursors on the shared connection, one per core.
@@ -255,7 +256,7 @@ def _churn_data(store: Store, as_of: date, period_days: int, window_days: int | 
     del ch
     active, churned = history.period(day_number(start), day_number(as_of))
     won_back = int((events["return_date"] <= pd.Timestamp(as_of)).sum())
-    annual_active, annual_churned = history.period(day_number(as_of - timedelta(days=365)), day_number(as_of))
+    annual_active, annual_churned = history.period(day_number(period_start(as_of, 365)), day_number(as_of))
     annual = annual_churned / annual_active if annual_active else None
     yrs = remaining_years(annual) if years is None else float(years)
     reasons = reason_summary(events, start, as_of)

@@ -16,7 +16,7 @@ Components (each one visible and editable on the Quadrants page):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -24,27 +24,38 @@ import pandas as pd
 
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
+from crm_core.periods import period_start
 from crm_core.store.connection import Store
 
-__all__ = ["CostAssumptions", "COST_COMPONENTS", "cost_to_serve", "default_unit_costs", "cost_per_purchase",
-           "MarginBasis", "margin_basis"]
+__all__ = ["CostAssumptions", "COST_COMPONENTS", "LOYALTY_OPERATING_TYPES", "cost_to_serve", "default_unit_costs", "cost_per_purchase",
+           "MarginBasis", "margin_basis", "set_default_margin", "DEFAULT_MARGIN"]
 
-COST_COMPONENTS: tuple[str, ...] = ("service_cost", "return_cost", "discounts", "loyalty_cost", "manager_cost")
+DEFAULT_MARGIN = 0.30     # the assumed margin of sales without a recorded cost, until set
+
+COST_COMPONENTS: tuple[str, ...] = ("service_cost", "order_cost", "return_cost", "discounts", "loyalty_cost",
+                                    "manager_cost")
+#: Loyalty program cost types that can be charged to members: rewards always; the program's
+#: operating costs (operations, marketing, other) when ``loyalty_operating`` is set.
+LOYALTY_OPERATING_TYPES: tuple[str, ...] = ("operations", "marketing", "other")
 
 
 @dataclass(frozen=True)
 class CostAssumptions:
-    """Editable assumptions. ``unit_costs`` maps a service-contact type to a cost per contact."""
+    """Editable assumptions. ``unit_costs`` maps a service-contact type to a cost per contact;
+    ``order_cost`` is a handling cost per order (purchase day), 0 unless set; with
+    ``loyalty_operating`` the programs' operating costs are shared by members like rewards."""
 
     use_recorded: bool = True
     unit_costs: tuple[tuple[str, float], ...] = ()
     default_service_cost: float = 0.0
     return_cost: float = 10.0
     include: tuple[str, ...] = field(default=COST_COMPONENTS)
+    order_cost: float = 0.0
+    loyalty_operating: bool = False
 
     def __post_init__(self) -> None:
         for name, value in (("default_service_cost", self.default_service_cost), ("return_cost", self.return_cost),
-                            *self.unit_costs):
+                            ("order_cost", self.order_cost), *self.unit_costs):
             if not isinstance(value, (int, float)) or not np.isfinite(value) or value < 0:
                 raise InvalidParameterError("costs must be non-negative numbers", name=name, value=value)
         unknown = set(self.include) - set(COST_COMPONENTS)
@@ -56,7 +67,8 @@ class CostAssumptions:
                 "service_types": [t for t, _ in self.unit_costs],
                 "service_unit_costs": [float(c) for _, c in self.unit_costs],
                 "default_service_cost": float(self.default_service_cost),
-                "return_cost": float(self.return_cost)}
+                "return_cost": float(self.return_cost), "order_cost": float(self.order_cost),
+                "loyalty_cost_types": ["rewards", *(LOYALTY_OPERATING_TYPES if self.loyalty_operating else ())]}
 
 
 def default_unit_costs(store: Store) -> tuple[tuple[str, float], ...]:
@@ -72,7 +84,7 @@ def cost_to_serve(store: Store, as_of: date, period_days: int, filters: Filters 
     component and ``cost_to_serve`` (the sum of the included components)."""
     if not isinstance(period_days, int) or not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
-    start = as_of - timedelta(days=period_days)
+    start = period_start(as_of, period_days)
     df = store.query("cost_to_serve", {"start": start, "end": as_of, **assumptions.params(), **filters.params()},
                      filtered=filters.active)
     for c in COST_COMPONENTS:
@@ -116,5 +128,21 @@ def margin_basis(store: Store, as_of: date) -> MarginBasis:
         "SELECT coalesce(sum(amount) FILTER (WHERE cost IS NOT NULL), 0) / nullif(sum(amount), 0), "
         "(SELECT CAST(value AS DOUBLE) FROM meta WHERE key = 'default_margin') "
         "FROM transactions WHERE amount > 0 AND tx_date <= ?", [as_of])[0]
-    return MarginBasis(None if cost_share is None else float(cost_share), float(margin if margin is not None else 0.3))
+    return MarginBasis(None if cost_share is None else float(cost_share),
+                       float(margin if margin is not None else DEFAULT_MARGIN))
+
+
+def set_default_margin(store: Store, margin: float) -> float:
+    """Set the assumed margin (a share of revenue, -0.99..0.99) of sales without a recorded
+    cost, and recompute every gross profit that rests on it in the same transaction (the
+    data version moves, so every cached page recomputes). Returns the previous value."""
+    if not isinstance(margin, (int, float)) or not np.isfinite(margin) or not -0.99 <= margin <= 0.99:
+        raise InvalidParameterError("the default margin must be a share between -0.99 and 0.99",
+                                    name="default_margin", value=margin)
+    with store.transaction() as cur:
+        row = cur.execute("SELECT CAST(value AS DOUBLE) FROM meta WHERE key = 'default_margin'").fetchone()
+        Store.set_meta(cur, "default_margin", f"{float(margin):.4f}")
+        Store.refresh_derived(cur)
+        Store.bump_data_version(cur)
+    return float(row[0]) if row and row[0] is not None else DEFAULT_MARGIN
 

@@ -15,7 +15,7 @@ only to the points drawn, so a sampled or aggregated chart still selects exactly
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -23,6 +23,7 @@ import pandas as pd
 
 from crm_core.errors import InvalidParameterError, ModelFitError
 from crm_core.filters import Filters
+from crm_core.periods import period_start
 from crm_core.store.connection import Store
 from crm_core.value import clv as clv_model
 from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve
@@ -57,7 +58,7 @@ def quadrant_frame(store: Store, as_of: date, period_days: int, filters: Filters
     gross profit and purchase days in the window, cost to serve, and net profit."""
     if not isinstance(period_days, int) or not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
-    start = as_of - timedelta(days=period_days)
+    start = period_start(as_of, period_days)
     activity = store.query("window_activity", {"start": start, "as_of": as_of, **filters.params()},
                            filtered=filters.active)
     costs = cost_to_serve(store, as_of, period_days, filters, assumptions)

@@ -11,7 +11,7 @@ pairs AS (
     SELECT DISTINCT t.customer_id, coalesce(t.product_category, p.category, '(unknown)') AS category
     FROM stg_transactions t LEFT JOIN products p USING (product_id)
     WHERE NOT t.is_return
-      AND t.purchase_date > CAST($as_of AS DATE) - CAST($period_days AS INTEGER) AND t.purchase_date <= $as_of
+      AND t.purchase_date > CAST($period_start AS DATE) AND t.purchase_date <= $as_of
       {customer_filter}
 ),
 cats AS (   -- numbered over all customers, so a bit means the same whatever the filters

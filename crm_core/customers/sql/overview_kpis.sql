@@ -16,9 +16,9 @@ WITH fc AS (
 ),
 w AS (
     SELECT CAST($as_of AS DATE) AS d0,
-           CAST($as_of AS DATE) - CAST($period_days AS INTEGER)     AS d1,
-           CAST($as_of AS DATE) - 2 * CAST($period_days AS INTEGER) AS d2,
-           CAST($as_of AS DATE) - 3 * CAST($period_days AS INTEGER) AS d3
+           CAST($period_start AS DATE)     AS d1,
+           CAST($period_start_2 AS DATE) AS d2,
+           CAST($period_start_3 AS DATE) AS d3
 ),
 s0 AS (   -- running totals as of d0
     SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
@@ -26,15 +26,15 @@ s0 AS (   -- running totals as of d0
 ),
 s1 AS (   -- running totals as of d1
     SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) - CAST($period_days AS INTEGER) AND day <= CAST($as_of AS DATE) - CAST($period_days AS INTEGER) {customer_filter}
+    WHERE next_day > CAST($period_start AS DATE) AND day <= CAST($period_start AS DATE) {customer_filter}
 ),
 s2 AS (   -- running totals as of d2
     SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) - 2 * CAST($period_days AS INTEGER) AND day <= CAST($as_of AS DATE) - 2 * CAST($period_days AS INTEGER) {customer_filter}
+    WHERE next_day > CAST($period_start_2 AS DATE) AND day <= CAST($period_start_2 AS DATE) {customer_filter}
 ),
 s3 AS (   -- running totals as of d3
     SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) - 3 * CAST($period_days AS INTEGER) AND day <= CAST($as_of AS DATE) - 3 * CAST($period_days AS INTEGER) {customer_filter}
+    WHERE next_day > CAST($period_start_3 AS DATE) AND day <= CAST($period_start_3 AS DATE) {customer_filter}
 ),
 per_cust AS (   -- purchase days, orders and money in each period: differences of states
     SELECT s0.customer_id,

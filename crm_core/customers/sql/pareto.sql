@@ -11,8 +11,8 @@ s0 AS (
 ),
 s1 AS (
     SELECT customer_id, purchase_days AS pd, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) - CAST($period_days AS INTEGER)
-      AND day <= CAST($as_of AS DATE) - CAST($period_days AS INTEGER) {customer_filter}
+    WHERE next_day > CAST($period_start AS DATE)
+      AND day <= CAST($period_start AS DATE) {customer_filter}
 ),
 per_cust AS (   -- value in the period = difference of running totals; buyers in the period only
     SELECT s0.customer_id,

@@ -4,7 +4,7 @@
 tx1 AS (
     SELECT customer_key, purchase_days AS frequency, revenue, gross_profit
     FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) - CAST($period_days AS INTEGER)
+    WHERE next_day > CAST($period_start AS DATE)
       AND next_day <= $as_of
-      AND day <= CAST($as_of AS DATE) - CAST($period_days AS INTEGER) {customer_filter}
+      AND day <= CAST($period_start AS DATE) {customer_filter}
 ),

@@ -3,10 +3,12 @@
 --   service_cost  = per contact, the recorded cost when $use_recorded and present, else the
 --                   unit cost of its type from ($service_types, $service_unit_costs), else
 --                   $default_service_cost;
+--   order_cost    = purchase days (same-day lines of a customer are one order) x $order_cost;
 --   return_cost   = return lines (negative amounts) x $return_cost;
 --   discounts     = discounts granted on the customer's transactions;
---   loyalty_cost  = each program's reward costs in the window shared equally by its members
---                   enrolled during the window;
+--   loyalty_cost  = each program's costs of the types in $loyalty_cost_types (rewards; with
+--                   operations, marketing and other when chosen) in the window, shared
+--                   equally by its members enrolled during the window;
 --   manager_cost  = each account manager's annual cost x window years, shared equally by
 --                   the customers they manage.
 WITH fc AS (
@@ -29,11 +31,13 @@ service AS (
 tx AS (
     SELECT customer_id,
            count(*) FILTER (WHERE amount < 0)             AS return_lines,
+           count(DISTINCT tx_date) FILTER (WHERE amount > 0) AS orders,
            coalesce(sum(CAST(discount AS DOUBLE)), 0)     AS discounts
     FROM transactions
     WHERE tx_date > $start AND tx_date <= $end {customer_filter}
     GROUP BY customer_id
     HAVING count(*) FILTER (WHERE amount < 0) > 0 OR coalesce(sum(discount), 0) <> 0
+        OR (CAST($order_cost AS DOUBLE) > 0 AND count(*) FILTER (WHERE amount > 0) > 0)
 ),
 members AS (
     SELECT DISTINCT customer_id, program_id
@@ -46,7 +50,8 @@ program_cost AS (
     JOIN (SELECT program_id, count(*) AS members FROM loyalty_members
           WHERE enrolled_at <= $end AND (left_at IS NULL OR left_at > $start)
           GROUP BY program_id) AS n USING (program_id)
-    WHERE lc.cost_type = 'rewards' AND lc.cost_date > $start AND lc.cost_date <= $end
+    WHERE list_contains(CAST($loyalty_cost_types AS VARCHAR[]), lc.cost_type)
+      AND lc.cost_date > $start AND lc.cost_date <= $end
     GROUP BY lc.program_id
 ),
 loyalty AS (
@@ -65,6 +70,8 @@ SELECT fc.customer_id, fc.region, fc.channel, fc.customer_type,
        coalesce(service.service_contacts, 0)                     AS service_contacts,
        coalesce(service.complaints, 0)                           AS complaints,
        coalesce(service.service_cost, 0)                         AS service_cost,
+       coalesce(tx.orders, 0)                                    AS orders,
+       coalesce(tx.orders, 0) * CAST($order_cost AS DOUBLE)      AS order_cost,
        coalesce(tx.return_lines, 0)                              AS return_lines,
        coalesce(tx.return_lines, 0) * CAST($return_cost AS DOUBLE) AS return_cost,
        coalesce(tx.discounts, 0)                                 AS discounts,
