@@ -22,12 +22,13 @@ from crm_core.access.export import to_csv_bytes
 from crm_core.errors import CrmError, IngestError, InputFileError
 from crm_core.ingest import load as ingest
 from crm_core.ingest.read import ENCODINGS
-from crm_core.ingest.schema import KINDS
+from crm_core.ingest.schema import KINDS, template_rows
 
 from .auth import principal
 from .context import PageContext, plain
 
-__all__ = ["run_load", "saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options"]
+__all__ = ["run_load", "saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options",
+           "kind_help", "file_id"]
 
 _DIR = Path(tempfile.gettempdir()) / "crm-uploads"
 KEEP, DROP = "keep", "drop"   # no canonical column has either name
@@ -43,6 +44,23 @@ def saved_file(uploaded: Any) -> Path:
     if not path.exists():
         path.write_bytes(data)
     return path
+
+
+def file_id(uploaded: Any) -> str:
+    """Which file this is (Streamlit's upload id, else name and size): results belong to one file."""
+    return str(getattr(uploaded, "file_id", None) or f"{uploaded.name}:{uploaded.size}")
+
+
+def kind_help(ctx: PageContext, kind: str) -> None:
+    """The kind's required columns and a template to start from (every column, one example row)."""
+    t = ctx.tr
+    cols, required, example = template_rows(kind)
+    names = ", ".join(t.t(f"upload.col.{c}") for c in required)
+    c1, c2 = st.columns([4, 1])
+    c1.caption(t.t("upload.required_tx" if kind == "transactions" else "upload.required", columns=names))
+    c2.download_button(t.t("upload.template"), to_csv_bytes(pd.DataFrame([example], columns=cols)),
+                       f"template-{kind}.csv", "text/csv", key=f"up_template_{kind}", icon=":material/description:",
+                       on_click="ignore")
 
 
 def file_error(ctx: PageContext, exc: CrmError) -> None:
@@ -61,8 +79,9 @@ def file_error(ctx: PageContext, exc: CrmError) -> None:
         st.error(t.t(exc.message_key, **params), icon=":material/error:")
 
 
-def options(ctx: PageContext, preview: ingest.Preview | None) -> dict[str, Any]:
-    """Encoding, sheet, day/month order, rejected rows, extra columns."""
+def options(ctx: PageContext, preview: ingest.Preview | None, kind: str = "") -> dict[str, Any]:
+    """Encoding, sheet, day/month order, rejected rows; for transactions, unknown customers
+    and identical rows."""
     t = ctx.tr
     c = st.columns([1, 1, 1, 1.6])
     enc = c[0].selectbox(t.t("upload.encoding"), ["auto", *ENCODINGS], key="up_encoding",
@@ -73,8 +92,16 @@ def options(ctx: PageContext, preview: ingest.Preview | None) -> dict[str, Any]:
     order = c[2].selectbox(t.t("upload.date_order"), ["auto", "day", "month"], key="up_order",
                            format_func=lambda o: t.t(f"upload.date_order.{o}"))
     accept = c[3].toggle(t.t("upload.accept_rejects"), key="up_accept", help=t.t("upload.accept_rejects_help"))
+    known, identical = False, "purchases"
+    if kind == "transactions":
+        d = st.columns([1.6, 2])
+        known = d[0].toggle(t.t("upload.known_only"), key="up_known_only", help=t.t("upload.known_only_help"))
+        identical = d[1].selectbox(t.t("upload.identical_rows"), list(ingest.IDENTICAL_ROWS), key="up_identical",
+                                   format_func=lambda v: t.t(f"upload.identical.{v}"),
+                                   help=t.t("upload.identical_help"))
     return {"encoding": None if enc == "auto" else enc, "sheet": sheet, "accept_rejects": accept,
-            "day_first": {"auto": None, "day": True, "month": False}[order]}
+            "day_first": {"auto": None, "day": True, "month": False}[order], "known_only": known,
+            "identical": identical}
 
 
 def mapping_editor(ctx: PageContext, kind: str, preview: ingest.Preview) -> tuple[dict[str, str], bool]:
@@ -111,14 +138,26 @@ def show_result(ctx: PageContext, res: ingest.IngestResult) -> None:
     if res.status == "duplicate":
         st.info(t.t("upload.duplicate"), icon=":material/content_copy:")
         return
-    k = st.columns(3)
+    k = st.columns(4 if res.kind == "transactions" else 3)
     k[0].metric(t.t("upload.rows_read"), t.number(res.rows_read))
     k[1].metric(t.t("upload.rows_loaded"), t.number(res.rows_loaded))
     k[2].metric(t.t("upload.rows_rejected"), t.number(res.rows_rejected))
+    if res.kind == "transactions":
+        k[3].metric(t.t("upload.customers_created"), t.number(res.customers_created),
+                    help=t.t("upload.customers_created_help"))
     if res.status == "loaded":
         st.success(t.t("upload.loaded", n=t.number(res.rows_loaded), id=res.ingest_id), icon=":material/check_circle:")
+    elif res.reason == "no_rows_loaded":
+        st.error(t.t("upload.nothing_loaded", n=t.number(res.rows_rejected)), icon=":material/block:")
     else:
         st.error(t.t("upload.rejected", n=t.number(res.rows_rejected)), icon=":material/block:")
+    notes = []
+    if res.identical_rows:
+        notes.append(t.t("upload.identical_count", n=t.number(res.identical_rows)))
+    if res.guest_rows:
+        notes.append(t.t("upload.guest_count", n=t.number(res.guest_rows)))
+    if notes:
+        st.info(" ".join(notes), icon=":material/info:")
     if res.errors:
         st.dataframe(pd.DataFrame({
             t.t("upload.err.row"): [t.number(e["row"]) for e in res.errors],

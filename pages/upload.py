@@ -18,8 +18,7 @@ st.title(t.t("page.upload"))
 st.caption(t.t("upload.caption"))
 
 kind = st.selectbox(t.t("upload.kind"), list(KINDS), key="up_kind", format_func=lambda k: t.t(f"upload.kind.{k}"))
-required = ", ".join(t.t(f"upload.col.{c}") for c in KINDS[kind].required)
-st.caption(t.t("upload.required", columns=required))
+up.kind_help(ctx, kind)
 limit_mb = min(ingest.max_upload_bytes() // 2**20, int(st.get_option(up.MAX_UPLOAD_OPTION)))
 uploaded = st.file_uploader(t.t("upload.file", mb=t.number(limit_mb)), key="up_file",
                             type=["csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip"])
@@ -35,7 +34,10 @@ if uploaded is not None:
         except CrmError as exc:
             prev = None
             up.file_error(ctx, exc)
-        opts = up.options(ctx, prev)
+        opts = up.options(ctx, prev, kind)
+        file_key = f"{kind}:{up.file_id(uploaded)}"
+        if st.session_state.get("up_result_for") != file_key:   # a new file (or kind): the old result goes
+            st.session_state.pop("up_result", None)
         if prev is not None:
             st.caption(t.t("upload.detected", format=prev.format, encoding=prev.encoding or "—",
                            rows=t.number(len(prev.rows))))
@@ -49,9 +51,13 @@ if uploaded is not None:
                             ctx.store, path, kind, now=up.now(), mapping=mapping, drop_extra=drop,
                             encoding=opts["encoding"], sheet=opts["sheet"], day_first=opts["day_first"],
                             accept_rejects=opts["accept_rejects"], actor=who, file_name=uploaded.name,
+                            known_customers_only=opts["known_only"], identical_rows=opts["identical"],
                             progress=progress))
-                        status.update(label=t.t("upload.done"), state="complete")
-                        st.session_state["up_result"] = res
+                        ok = res.status in ("loaded", "duplicate")
+                        status.update(label=t.t("upload.done" if res.status == "loaded" else
+                                                "upload.done_duplicate" if res.status == "duplicate" else
+                                                "upload.failed"), state="complete" if ok else "error")
+                        st.session_state["up_result"], st.session_state["up_result_for"] = res, file_key
                     except CrmError as exc:
                         status.update(label=t.t("upload.failed"), state="error")
                         st.session_state.pop("up_result", None)

@@ -194,7 +194,8 @@ def test_viewers_cannot_upload_or_roll_back_and_nothing_is_written(store_factory
         ["ana@example.com", "analyst", "rollback", str(res.ingest_id), 2],
         ["ana@example.com", "analyst", "upload", "tx.csv", 2]]
     assert json.loads(log["detail"].iloc[1]) == {"kind": "transactions", "ingest_id": res.ingest_id,
-                                                 "status": "loaded", "rows_read": 2, "rows_rejected": 0}
+                                                 "status": "loaded", "rows_read": 2, "rows_rejected": 0,
+                                                 "customers_created": 0}
     assert log["logged_at"].iloc[0] == pd.Timestamp(NOW)
 
 

@@ -121,14 +121,15 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
                     "C0000003,2030-01-01,5,A4,future\nC0000004,1960-01-01,5,A5,old\nC0000005,2026-09-04,7,A1,dup\n"
                     "C0000005,,7,A6,no date\n", encoding="utf-8")
     before = snapshot(store)
-    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST)
+    strict = {"known_customers_only": True}   # an unknown customer is refused, not created
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST, **strict)
     assert res.status == "rejected" and res.rows_read == 7 and res.rows_rejected == 6 and res.rows_loaded == 0
     assert [(e["row"], e["column"], e["problem"]) for e in res.errors] == [
         (2, "customer_id", "unknown_reference"), (3, "amount", "invalid"), (4, "date", "future_date"),
         (5, "date", "before_1970"), (6, "row", "duplicate_in_file"), (7, "date", "missing")]
     assert {k: v for k, v in snapshot(store).items() if k not in ("ingest_log",)} == \
         {k: v for k, v in before.items() if k not in ("ingest_log",)}
-    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST, accept_rejects=True)
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST, accept_rejects=True, **strict)
     assert res.status == "loaded" and res.rows_loaded == 1
     q = ingest.quarantine(store, res.ingest_id)
     assert q["row"].tolist() == [2, 3, 4, 5, 6, 7] and list(q.columns[2:]) == ["customer_id", "date", "amount",
@@ -164,8 +165,10 @@ def test_repeated_rows_within_the_file(store: Store, tmp_path: Path) -> None:
     plain = tmp_path / "plain.csv"
     plain.write_text("customer_id,date,amount\nC0000001,2026-09-10,10\nC0000001,2026.09.10,10.00\n"
                      "C0000001,2026-09-10,11\nC0000002,20260910,10\n", encoding="utf-8")
-    res = ingest.load_file(store, plain, "transactions", now=NOW, actor=ANALYST)
+    res = ingest.load_file(store, plain, "transactions", now=NOW, actor=ANALYST, identical_rows="duplicates")
     assert [(e["row"], e["problem"]) for e in res.errors] == [(2, "duplicate_in_file")]
+    res = ingest.load_file(store, plain, "transactions", now=NOW, actor=ANALYST)    # default: separate purchases
+    assert res.status == "loaded" and res.errors == [] and res.identical_rows == 1 and res.rows_loaded == 4
     people = tmp_path / "people.csv"
     people.write_text("customer_id,name\nN1,a\nN2,b\nN1,c\n", encoding="utf-8")
     res = ingest.load_file(store, people, "customers", now=NOW, actor=ANALYST)

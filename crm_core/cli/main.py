@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--month-first", dest="day_first", action="store_const", const=False, help="... are May 3")
     p.add_argument("--accept-rejects", action="store_true", help="load the good rows and set the rejected ones aside")
     p.add_argument("--drop-extra", action="store_true", help="drop columns the kind does not know (default: keep aside)")
+    p.add_argument("--known-customers-only", action="store_true",
+                   help="transactions: refuse rows of customers not on file (default: create them, id only)")
+    p.add_argument("--identical-rows", choices=list(ingest.IDENTICAL_ROWS), default="purchases",
+                   help="transactions without a transaction id: identical rows are separate purchases (default) "
+                        "or duplicates (errors)")
     p.add_argument("--user", default=_os_user(), help="recorded in the load history and audit log (default: your login)")
     p.add_argument("--json", action="store_true")
 
@@ -342,11 +347,12 @@ def _ingest(args: argparse.Namespace) -> int:
         if not sep:
             raise SystemExit(f"error: --map needs SOURCE=column, got {item!r}")
         mapping[source] = target
-    store = Store(args.db, busy_timeout=10)
+    store = Store(args.db, busy_timeout=10, create=True)   # a first load creates the database
     try:
         res = ingest.load_file(store, args.file, args.kind, now=datetime.now(), mapping=mapping, drop_extra=args.drop_extra,
                                encoding=args.encoding, sheet=args.sheet, day_first=args.day_first,
                                accept_rejects=args.accept_rejects,
+                               known_customers_only=args.known_customers_only, identical_rows=args.identical_rows,
                                actor=auth.Principal.local_user(args.user))
     except (IngestError, InputFileError) as exc:
         if not args.json:
@@ -361,6 +367,7 @@ def _ingest(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, default=str))
     else:
         _print({k: v for k, v in doc.items() if k not in ("errors", "mapping")}, False)
+        print("mapping: " + ", ".join(f"{k} -> {v or '(kept aside)'}" for k, v in res.mapping.items()))
         for e in res.errors[:20]:
             print(f"  row {e['row']}: {e['column']} {e['problem']}")
     return 1 if res.status == "rejected" else 0

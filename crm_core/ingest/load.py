@@ -34,18 +34,30 @@ import pandas as pd
 from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import IngestError, InputFileError, InvalidParameterError
+from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.read import fingerprint, open_source
 from crm_core.ingest.schema import KINDS, REASON_WORDS, Kind, propose_mapping
-from crm_core.ingest.statements import checks_sql, in_file_duplicates_sql, insert_sql, source_kind, typed_sql
+from crm_core.ingest.statements import (
+    checks_sql,
+    create_customers_sql,
+    has_key,
+    in_file_duplicates_sql,
+    insert_sql,
+    source_kind,
+    typed_sql,
+)
 from crm_core.ingest.statements import day_first as decide_day_first
 from crm_core.store.connection import Store
 
-__all__ = ["STAGES", "Progress", "IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history", "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS"]
+__all__ = ["STAGES", "Progress", "IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history",
+           "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS", "IDENTICAL_ROWS"]
 
 MAX_ERRORS = 200
 #: What can be wrong with a row (``column:problem`` in ``errors``; ``row`` for whole-row problems).
 ROW_PROBLEMS: tuple[str, ...] = ("missing", "invalid", "unknown_reference", "duplicate_in_file", "duplicate_stored",
-                                 "future_date", "before_1970", "out_of_range")
+                                 "future_date", "before_1970", "out_of_range", "guest")
+#: How identical rows of a transactions file without a transaction id are read.
+IDENTICAL_ROWS: tuple[str, ...] = ("purchases", "duplicates")
 #: Stages of a load, in order, as reported to ``load_file(progress=...)``.
 STAGES: tuple[str, ...] = ("reading", "parsing", "checking", "writing", "refreshing", "done")
 Progress = Callable[[str, int | None], None]
@@ -61,6 +73,10 @@ class IngestResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    customers_created: int = 0       # customers a transactions file named and the database did not know
+    identical_rows: int = 0          # rows repeating an earlier row (no transaction id): separate purchases
+    guest_rows: int = 0              # rows without a customer (guest checkouts), set aside
+    reason: str | None = None        # why nothing was loaded (``no_rows_loaded``), when so
     errors: list[dict[str, Any]] = field(default_factory=list)
     errors_total: int = 0
     ingest_id: int | None = None
@@ -71,16 +87,27 @@ class IngestResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "kind": self.kind, "file": self.file, "rows_read": self.rows_read,
-                "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected, "errors": self.errors,
+                "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
+                "customers_created": self.customers_created, "identical_rows": self.identical_rows,
+                "guest_rows": self.guest_rows, "reason": self.reason, "errors": self.errors,
                 "errors_truncated": max(self.errors_total - len(self.errors), 0), "ingest_id": self.ingest_id,
                 "format": self.format, "encoding": self.encoding,
                 "mapping": {k: v for k, v in self.mapping.items()}}
 
 
+def _propose(kind: Kind, headers: tuple[str, ...], sample: list[tuple[Any, ...]] | None) -> dict[str, str | None]:
+    """The proposed mapping: by header, or for a transactions file without a header row by
+    its values (:mod:`crm_core.ingest.guess`)."""
+    if kind.name == "transactions" and generated_headers(headers) and sample:
+        return guess_transactions(headers, sample)
+    return propose_mapping(kind, list(headers))
+
+
 def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, str] | None,
-                     drop_extra: bool) -> tuple[dict[str, str | None], dict[str, str]]:
+                     drop_extra: bool, sample: list[tuple[Any, ...]] | None = None
+                     ) -> tuple[dict[str, str | None], dict[str, str]]:
     """(source header -> canonical or None, canonical -> positional column c<i>)."""
-    proposed = propose_mapping(kind, list(headers))
+    proposed = _propose(kind, headers, sample)
     for source, target in (mapping or {}).items():
         if source not in headers:
             raise IngestError(f"no column {source!r} in the file", problem="unknown_source", column=source)
@@ -97,7 +124,7 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
             positions[target] = f"c{i}"
         elif not drop_extra:
             positions[f"_extra:{i}"] = f"c{i}"
-    missing = [c for c in kind.required if c not in positions]
+    missing = kind.missing(set(positions))
     if not mapping:   # a file that fits another kind better was probably uploaded as the wrong kind
         mine = sum(1 for t in proposed.values() if t)
         for other in KINDS.values():
@@ -105,7 +132,7 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
                 continue
             theirs = propose_mapping(other, list(headers))
             hit = {t for t in theirs.values() if t}
-            if set(other.required) <= hit and len(hit) > mine + (0 if missing else 1):
+            if not other.missing(hit) and len(hit) > mine + (0 if missing else 1):
                 raise IngestError(f"this looks like a {other.name} file, not {kind.name} (its columns match "
                                   f"{other.name})", problem="wrong_kind", kind=kind.name, detected=other.name)
     if missing:
@@ -130,8 +157,15 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
               drop_extra: bool = False, encoding: str | None = None, sheet: str | None = None,
               day_first: bool | None = None, accept_rejects: bool = False, actor: Principal,
               file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None,
-              progress: Progress | None = None) -> IngestResult:
+              progress: Progress | None = None, known_customers_only: bool = False,
+              identical_rows: str = "purchases") -> IngestResult:
     """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates.
+
+    Transactions: customers the database does not know are created (id only, and country
+    when the file has one) unless ``known_customers_only``; rows without a customer (guest
+    checkouts) are set aside without stopping the load; identical rows without a
+    transaction id are separate purchases (``identical_rows="duplicates"``: errors). A load
+    that would add no row is not a success: status ``rejected``, reason ``no_rows_loaded``.
 
     ``actor`` must be allowed to upload (analyst or admin); the load is audited.
     ``progress(stage, rows)`` is called as each of :data:`STAGES` starts (``rows``: the file's
@@ -143,7 +177,12 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
     t0 = time.perf_counter()
     if kind not in KINDS:
         raise InvalidParameterError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})", name="kind", value=kind)
+    if identical_rows not in IDENTICAL_ROWS:
+        raise InvalidParameterError(f"identical_rows must be one of {', '.join(IDENTICAL_ROWS)}",
+                                    name="identical_rows", value=identical_rows)
     spec = KINDS[kind]
+    is_tx = kind == "transactions"
+    create = is_tx and not known_customers_only
     path = Path(path)
     name = file_name or path.name
     limit = max_upload_bytes() if max_bytes is None else max_bytes
@@ -164,7 +203,9 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         with open_source(path, encoding=encoding, sheet=sheet, cur=cur) as source:
             res.format, res.encoding = source.format, source.encoding
             headers = source.headers
-            proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra)
+            sample = (cur.sql(f"SELECT * FROM ({source.sql}) LIMIT 1000").fetchall()
+                      if generated_headers(headers) else None)
+            proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra, sample)
             res.mapping = proposed
             if source.numbered_sql:   # the file numbers its rows: column 1 is the number
                 positional = ", ".join(f"#{i + 1} AS c{i}" for i in range(1, len(headers) + 1))
@@ -182,7 +223,14 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols
                  and source_kind(types.get(cols[c.name])) != "date"}   # typed dates have no day/month question
         first = decide_day_first(cur, "_raw", dates, day_first)
-        typed, extra = typed_sql(spec, cols, "_raw", first, types)
+        cancel = False
+        if is_tx and "order_id" in cols:   # invoice numbers, some C + digits: those are cancellations
+            o = cols["order_id"]
+            numeric, prefixed = cur.execute(
+                f"SELECT count(*) FILTER (WHERE regexp_full_match(trim(CAST({o} AS VARCHAR)), '[0-9]+')), "
+                f"count(*) FILTER (WHERE regexp_full_match(trim(CAST({o} AS VARCHAR)), 'C[0-9]+')) FROM _raw").fetchone()
+            cancel = bool(numeric and prefixed)
+        typed, extra = typed_sql(spec, cols, "_raw", first, types, guests=is_tx, cancel_prefix=cancel)
         params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":
@@ -190,13 +238,20 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         mapped = {c for c in cols if not c.startswith("_extra:")}
         # Parse, the row's own problems and the checks against other rows and tables in one
         # statement (one pass, one materialised table; three were 2-3 s more on 10M rows).
-        code = f"SELECT t.* REPLACE ({checks_sql(spec, mapped)} AS problems) FROM ({typed}) AS t"
+        code = f"SELECT t.* REPLACE ({checks_sql(spec, mapped, create_customers=create)} AS problems) FROM ({typed}) AS t"
         cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {code}", {k: v for k, v in params.items() if f"${k}" in code})
         report("checking", res.rows_read)
         count_repeats, mark_repeats = in_file_duplicates_sql(spec, mapped, "_typed")
-        if cur.execute(count_repeats).fetchall()[0][0]:
+        repeats = int(cur.execute(count_repeats).fetchall()[0][0])
+        if repeats and is_tx and not has_key(spec, mapped) and identical_rows == "purchases":
+            res.identical_rows = repeats      # two equal purchases on one day are two purchases
+        elif repeats:
             cur.execute(mark_repeats)
         res.rows_rejected = int(cur.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchone()[0])
+        res.guest_rows = int(cur.execute(
+            "SELECT count(*) FROM _typed WHERE list_contains(problems, 'customer_id:guest')").fetchone()[0])
+        blocking = int(cur.execute("SELECT count(*) FROM _typed WHERE len(list_filter(problems, "
+                                   "lambda p: p <> 'customer_id:guest')) > 0").fetchone()[0])
         res.errors_total = int(cur.execute("SELECT coalesce(sum(len(problems)), 0) FROM _typed").fetchone()[0])
         res.errors = [{"row": int(r), "column": p.split(":")[0], "problem": p.split(":")[1]} for r, p in cur.execute(
             "SELECT _row, unnest(problems) FROM _typed WHERE len(problems) > 0 ORDER BY _row LIMIT ?",
@@ -205,7 +260,9 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         cur.execute(f"""CREATE OR REPLACE TEMP TABLE _rejected AS SELECT t._row, to_json(t.problems) AS problems,
                         to_json([{values}]) AS data FROM _typed t JOIN _raw r USING (_row) WHERE len(t.problems) > 0""")
         cur.execute("DROP TABLE _raw")
-        loading = res.rows_rejected == 0 or accept_rejects
+        loading = (blocking == 0 or accept_rejects) and res.rows_rejected < res.rows_read
+        if not loading and res.rows_rejected == res.rows_read and (blocking == 0 or accept_rejects):
+            res.reason = "no_rows_loaded"     # every row set aside: nothing would be added
         since = None
         if loading and kind == "transactions":
             since = cur.execute("SELECT min(CAST(date AS DATE)) FROM _typed WHERE len(problems) = 0").fetchone()[0]
@@ -215,7 +272,12 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             res.ingest_id = ingest_id
             cur.execute("INSERT INTO ingest_quarantine SELECT $id, _row, problems, data FROM _rejected", {"id": ingest_id})
             if loading:
-                cur.execute(insert_sql(spec, mapped), {"ingest_id": ingest_id})
+                if create:
+                    before = int(cur.execute("SELECT count(*) FROM customers").fetchone()[0])
+                    cur.execute(create_customers_sql(mapped), {"ingest_id": ingest_id})
+                    res.customers_created = int(cur.execute("SELECT count(*) FROM customers").fetchone()[0]) - before
+                statement = insert_sql(spec, mapped)
+                cur.execute(statement, {"ingest_id": ingest_id} if "$ingest_id" in statement else None)
                 res.rows_loaded = res.rows_read - res.rows_rejected
                 if extra and not drop_extra:
                     cur.execute(f"INSERT INTO ingest_extra SELECT $id, t._row, to_json([{', '.join(f'CAST(t.{c} AS VARCHAR)' for c in extra)}]) "
@@ -232,7 +294,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                                      "errors": res.errors[:20]}, ensure_ascii=False)])
             audit.record(cur, actor, "upload", at=now, subject=name, rows=res.rows_loaded,
                          detail={"kind": kind, "ingest_id": ingest_id, "status": res.status, "rows_read": res.rows_read,
-                                 "rows_rejected": res.rows_rejected})
+                                 "rows_rejected": res.rows_rejected, "customers_created": res.customers_created})
         for t in ("_typed", "_rejected"):   # (the cursor's temporary tables go with it anyway)
             cur.execute(f"DROP TABLE IF EXISTS {t}")
     res.seconds = time.perf_counter() - t0
@@ -269,8 +331,10 @@ def preview(path: str | Path, kind: str, *, encoding: str | None = None, sheet: 
             if source.format == "xlsx":
                 sheets = [str(n) for n in pd.ExcelFile(path, engine="openpyxl").sheet_names]
             frame = pd.DataFrame(got, columns=list(source.headers), dtype=object)
+            sample = (con.sql(f"SELECT * FROM ({source.sql}) LIMIT 1000").fetchall()
+                      if generated_headers(source.headers) else None)
             return Preview(source.format, source.encoding, source.sheet, sheets, list(source.headers),
-                           propose_mapping(KINDS[kind], list(source.headers)), frame)
+                           _propose(KINDS[kind], source.headers, sample), frame)
     finally:
         con.close()
 
@@ -322,6 +386,10 @@ def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) ->
             cond = "ingest_id = ?"
         removed = int(cur.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [ingest_id]).fetchone()[0])
         cur.execute(f"DELETE FROM {table} WHERE {cond}", [ingest_id])
+        if kind == "transactions":   # the customers it created, unless something else refers to them now
+            cur.execute("DELETE FROM customers WHERE ingest_id = ? AND customer_id NOT IN (SELECT customer_id FROM "
+                        "transactions UNION SELECT customer_id FROM loyalty_members UNION SELECT customer_id FROM "
+                        "churn_events UNION SELECT customer_id FROM service_interactions)", [ingest_id])
         cur.execute("UPDATE ingest_log SET status = 'rolled_back', message = ? WHERE ingest_id = ?",
                     [f"rolled back by {user}", ingest_id])
         audit.record(cur, actor, "rollback", at=at, subject=str(ingest_id), rows=removed, detail={"kind": kind})

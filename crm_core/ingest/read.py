@@ -15,6 +15,7 @@ import codecs
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -180,9 +181,89 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
             except duckdb.Error as exc:
                 raise InputFileError(f"not a readable delimited text file: {str(exc).splitlines()[0]}",
                                      problem="unreadable") from None
-            yield Source("csv", enc, None, sql, headers)
+            spaced = _whitespace_fields(sample) if len(headers) == 1 else None
+            if spaced:   # columns lined up with runs of spaces (fixed-width style exports)
+                yield _whitespace(target, enc, *spaced, cur)
+            elif _first_row_is_data(headers, _first_row(cur, sql)):   # no header row: the first row is data
+                plain = (f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, header = false, "
+                         f"auto_detect = true, sample_size = 20480, encoding = 'utf-8')")
+                named = _headers(cur, plain)
+                cols = ", ".join(f"#{i} AS f{i}" for i in range(1, len(named) + 1))
+                generated = tuple(f"column{i}" for i in range(1, len(named) + 1))
+                yield Source("csv", enc, None, f"SELECT {cols} FROM ({plain})", generated)
+            else:
+                yield Source("csv", enc, None, sql, headers)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_NUMBER_OR_DATE = re.compile(r"[-+]?[0-9][0-9.,:/ -]*")
+
+
+def _looks_like_value(text: str) -> bool:
+    """A cell that reads as a number or a date: a header row has none of these only."""
+    return bool(_NUMBER_OR_DATE.fullmatch(str(text).strip()))
+
+
+def _shape(text: str | None) -> str:
+    t = "" if text is None else str(text).strip()
+    if not t:
+        return "empty"
+    if _looks_like_value(t):
+        return "value"
+    return "id" if any(ch.isdigit() for ch in t) else "word"
+
+
+def _first_row_is_data(headers: tuple[str, ...], row: tuple[str | None, ...] | None) -> bool:
+    """Whether what the reader took for a header row is data: no column has a word above
+    a non-word (``amount`` above ``12.5``, ``customer`` above ``C17``), and some column holds a
+    number or a date both times."""
+    if row is None or len(row) != len(headers):
+        return all(_looks_like_value(h) for h in headers)
+    pairs = [(_shape(h), _shape(v)) for h, v in zip(headers, row)]
+    if any(a == "word" and b not in ("word", "empty") for a, b in pairs):
+        return False
+    if any(a == "word" for a, _ in pairs) and all(b == "word" for a, b in pairs if a == "word") and not any(
+            a == b == "value" for a, b in pairs):
+        return False
+    return any(a == b == "value" for a, b in pairs)
+
+
+def _first_row(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[str | None, ...] | None:
+    got = cur.sql(f"SELECT * FROM ({sql}) LIMIT 1").fetchall()
+    return tuple(got[0]) if got else None
+
+
+def _whitespace_fields(sample: bytes) -> tuple[tuple[str, ...], bool] | None:
+    """(header fields, whether the first line is a header) of a file whose columns are
+    separated by runs of spaces or tabs (every non-empty line of the sample splits into the
+    same number, at least 2); generated names ``column1..`` when its first line is data;
+    None for any other file."""
+    lines = [ln for ln in sample.decode("utf-8", errors="replace").splitlines()[:200] if ln.strip()]
+    if len(lines) > 1 and len(sample) >= _SAMPLE:
+        lines = lines[:-1]                       # the sample may cut the last line
+    if len(lines) < 2:
+        return None
+    split = [ln.split() for ln in lines]
+    n = len(split[0])
+    if n < 2 or any(len(f) != n for f in split):
+        return None
+    first = split[0]
+    if all(_looks_like_value(f) for f in first):
+        return tuple(f"column{i}" for i in range(1, n + 1)), False
+    return tuple(first), True
+
+
+def _whitespace(target: Path, enc: str, fields: tuple[str, ...], header: bool,
+                cur: duckdb.DuckDBPyConnection) -> Source:
+    """Read a space-aligned file line by line and split each line on runs of whitespace."""
+    lines = (f"SELECT line, row_number() OVER () AS _ln FROM read_csv({_quote(str(target))}, header = false, "
+             f"columns = {{'line': 'VARCHAR'}}, delim = '\x1f', quote = '', escape = '', auto_detect = false, "
+             f"encoding = 'utf-8')")
+    parts = f"SELECT string_split_regex(trim(line), '\\s+') AS p FROM ({lines}) WHERE trim(line) <> ''" + (
+        " AND _ln > 1" if header else "")
+    cols = ", ".join(f"p[{i}] AS f{i}" for i in range(1, len(fields) + 1))
+    return Source("text", enc, None, f"SELECT {cols} FROM ({parts})", fields)
 
 
 def _headers(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[str, ...]:

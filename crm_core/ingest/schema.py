@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Column", "Kind", "KINDS", "REASON_WORDS", "normalise_header", "propose_mapping"]
+__all__ = ["Column", "Kind", "KINDS", "REASON_WORDS", "normalise_header", "propose_mapping", "template_rows"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Kind:
     columns: tuple[Column, ...]
     key: tuple[str, ...]      # duplicate key (besides all columns when absent)
     references: tuple[tuple[str, str, str], ...] = ()   # (column, table, table column) that must exist
+    # A required column that others can stand in for: ("amount", ("unit_price",)) = without an
+    # amount, quantity x unit price is the amount.
+    stand_ins: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -37,6 +40,11 @@ class Kind:
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
+
+    def missing(self, mapped: set[str]) -> list[str]:
+        """Required columns neither mapped nor stood in for."""
+        alt = dict(self.stand_ins)
+        return [c for c in self.required if c not in mapped and not (c in alt and set(alt[c]) <= mapped)]
 
 
 _CUSTOMER_ID = Column("customer_id", "id", True, (
@@ -46,28 +54,45 @@ _CUSTOMER_ID = Column("customer_id", "id", True, (
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("transactions", "transactions", (
-        _CUSTOMER_ID,
+        Column("customer_id", "id", True, _CUSTOMER_ID.synonyms + (
+            "email", "customer email", "buyer", "buyer id", "shopper id", "구매자", "구매자id", "구매자 id", "주문자",
+            "주문자id", "회원아이디", "买家", "买家id", "买家账号", "会员id", "會員id", "買家", "買家帳號")),
         Column("date", "timestamp", True, (
             "tx date", "transaction date", "order date", "purchase date", "invoice date", "datetime", "timestamp",
-            "거래일자", "거래일", "주문일", "주문일자", "구매일", "구매일자", "결제일", "일자", "날짜", "交易日期",
-            "订单日期", "下单日期", "购买日期", "日期", "訂單日期", "購買日期", "交易時間", "交易时间")),
+            "created at", "created", "order created at", "paid at", "processed at", "order time",
+            "거래일자", "거래일", "주문일", "주문일자", "주문일시", "결제일", "결제일시", "구매일", "구매일자", "일자", "날짜",
+            "交易日期", "订单日期", "下单日期", "下单时间", "付款时间", "支付时间", "购买日期", "日期", "訂單日期", "訂購日期",
+            "購買日期", "交易時間", "交易时间", "付款時間")),
         Column("amount", "money", True, (
-            "sales", "revenue", "total", "net amount", "value", "price", "금액", "매출", "매출액", "결제금액",
-            "거래금액", "판매금액", "金额", "金額", "销售额", "銷售額", "交易金额", "交易金額", "实付金额", "實付金額")),
+            "sales", "revenue", "total", "total price", "line total", "net amount", "value", "dollar value",
+            "amount paid", "paid amount", "sales amount", "order total", "금액", "매출", "매출액", "결제금액",
+            "최종결제금액", "총결제금액", "실결제금액", "거래금액", "판매금액", "주문금액", "金额", "金額", "销售额", "銷售額",
+            "交易金额", "交易金額", "实付金额", "實付金額", "实付款", "實付款", "订单金额", "訂單金額", "支付金额", "支付金額")),
+        Column("order_id", "id", False, (
+            "order", "order id", "order no", "order number", "order name", "invoice", "invoice no", "invoice number",
+            "receipt no", "receipt number", "basket id", "주문번호", "주문 번호", "영수증번호", "订单号", "订单编号",
+            "訂單編號", "訂單號碼", "單號", "发票号", "發票號碼")),
         Column("transaction_id", "id", False, (
-            "order id", "order no", "order number", "invoice", "invoice no", "receipt no", "tx id", "거래번호",
-            "주문번호", "영수증번호", "交易编号", "订单编号", "订单号", "交易編號", "訂單編號", "單號")),
+            "transaction", "tx id", "line id", "order line id", "line item id", "상품주문번호", "거래번호",
+            "交易编号", "交易編號", "子订单号", "子訂單號")),
         Column("cost", "money", False, ("cogs", "cost of goods", "원가", "매입원가", "成本", "进货成本", "進貨成本")),
-        Column("quantity", "int", False, ("qty", "units", "수량", "数量", "數量")),
-        Column("product_id", "text", False, ("sku", "item id", "product code", "상품코드", "상품번호", "商品编号",
-                                             "商品編號", "产品编号", "產品編號")),
+        Column("quantity", "int", False, ("qty", "units", "items", "number of items", "item count", "number of cds",
+                                          "lineitem quantity", "수량", "주문수량", "数量", "數量", "购买数量", "購買數量")),
+        Column("unit_price", "money", False, ("price", "unit cost price", "item price", "lineitem price", "sale price",
+                                              "단가", "판매가", "판매단가", "상품가격", "单价", "商品单价", "單價",
+                                              "商品單價", "售价", "售價")),
+        Column("product_id", "text", False, ("sku", "item id", "product code", "stock code", "lineitem sku",
+                                             "item code", "상품코드", "상품번호", "商品编号", "商品編號", "产品编号",
+                                             "產品編號", "商品货号", "貨號")),
         Column("product_category", "text", False, ("category", "product type", "카테고리", "상품분류", "분류", "品类",
                                                    "类别", "類別", "商品类别", "商品類別")),
         Column("channel", "text", False, ("sales channel", "채널", "판매채널", "渠道", "销售渠道", "通路", "銷售通路")),
         Column("store_id", "text", False, ("store", "shop", "branch", "매장", "점포", "门店", "門市", "店铺", "店鋪")),
         Column("discount", "money", False, ("discount amount", "할인", "할인금액", "折扣", "优惠金额", "優惠金額")),
         Column("currency", "text", False, ("통화", "货币", "貨幣", "币种", "幣別")),
-    ), key=("transaction_id",), references=(("customer_id", "customers", "customer_id"),)),
+        Column("country", "text", False, ("국가", "国家", "國家", "billing country", "shipping country")),
+    ), key=("transaction_id",), references=(("customer_id", "customers", "customer_id"),),
+        stand_ins=(("amount", ("unit_price",)),)),
     Kind("customers", "customers", (
         _CUSTOMER_ID,
         Column("name", "text", False, ("customer name", "full name", "이름", "고객명", "성명", "姓名", "客户名称",
@@ -148,10 +173,11 @@ REASON_WORDS: dict[str, str] = {
 
 
 def normalise_header(text: str) -> str:
-    """Case-, width- and spacing-insensitive form of a header (full-width letters folded)."""
-    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    text = text.lstrip("\ufeff")
-    return re.sub(r"[\s_\-./()]+", " ", text).strip()
+    """Case-, width- and spacing-insensitive form of a header (full-width letters folded;
+    camelCase split: ``InvoiceNo`` -> ``invoice no``, ``CustomerID`` -> ``customer id``)."""
+    text = unicodedata.normalize("NFKC", str(text)).strip().lstrip("\ufeff")
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).lower()
+    return re.sub(r"[\s_\-./()#:]+", " ", text).strip()
 
 
 def propose_mapping(kind: Kind, headers: list[str]) -> dict[str, str | None]:
@@ -161,6 +187,8 @@ def propose_mapping(kind: Kind, headers: list[str]) -> dict[str, str | None]:
     for col in kind.columns:
         for word in (col.name, col.name.replace("_", " "), *col.synonyms):
             lookup.setdefault(normalise_header(word), col.name)
+    for key, target in list(lookup.items()):   # "invoiceno", "customerid": the words run together
+        lookup.setdefault(key.replace(" ", ""), target)
     out: dict[str, str | None] = {}
     taken: set[str] = set()
     for exact in (True, False):
@@ -177,3 +205,34 @@ def propose_mapping(kind: Kind, headers: list[str]) -> dict[str, str | None]:
             else:
                 out.setdefault(h, None)
     return out
+
+
+_EXAMPLES: dict[str, str] = {
+    "id": "C0001", "text": "", "date": "2024-03-05", "timestamp": "2024-03-05 14:30", "money": "129.90",
+    "int": "2", "reason": "price", "enum": "",
+}
+_EXAMPLE_BY_NAME: dict[str, str] = {
+    "customer_id": "C0001", "transaction_id": "T000001", "order_id": "100234", "program_id": "PTS",
+    "name": "Points Plus", "kind": "points", "cost_type": "rewards", "email": "kim@example.com",
+    "region": "Seoul", "country": "KR", "customer_type": "consumer", "satisfaction": "4", "type": "complaint",
+    "channel": "online", "product_id": "SKU-17", "product_category": "Books", "currency": "KRW",
+    "reason_detail": "found a cheaper offer", "tier": "Gold", "quantity": "2", "unit_price": "64.95",
+    "phone": "+82-10-1234-5678", "address": "1 Sejong-daero", "city": "Seoul", "industry": "retail",
+    "acquisition_channel": "search", "account_manager": "AM01", "store_id": "S01", "discount": "0",
+    "left_at": "2024-12-31", "end_date": "2026-12-31", "resolved_at": "2024-03-06 09:00", "annual_fee": "49",
+    "fee_paid": "49",
+}
+_EXAMPLE_BY_KIND: dict[tuple[str, str], str] = {
+    ("customers", "name"): "Kim Min-jun", ("transactions", "cost"): "80.00", ("service_interactions", "cost"): "12.50",
+    ("loyalty_costs", "amount"): "1500.00",
+}
+
+
+def template_rows(kind: str) -> tuple[list[str], list[str], list[str]]:
+    """A template for ``kind``: (every column, the required ones, one example row). The
+    example fills every column, so a template loads as it is."""
+    spec = KINDS[kind]
+    cols = [c.name for c in spec.columns]
+    example = [_EXAMPLE_BY_KIND.get((kind, c.name)) or _EXAMPLE_BY_NAME.get(c.name)
+               or (c.choices[0] if c.choices else _EXAMPLES[c.type]) or c.name for c in spec.columns]
+    return cols, list(spec.required), example

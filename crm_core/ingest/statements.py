@@ -19,8 +19,8 @@ from typing import Any
 from crm_core.errors import IngestError
 from crm_core.ingest.schema import Kind
 
-__all__ = ["typed_sql", "day_first", "checks_sql", "duplicate_key", "in_file_duplicates_sql", "insert_sql", "cell_text",
-           "source_kind"]
+__all__ = ["typed_sql", "day_first", "checks_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
+           "cell_text", "source_kind", "create_customers_sql"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
@@ -112,37 +112,49 @@ def _fast_or_slow(fast: str, slow: str) -> str:
 
 
 def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
-              types: dict[str, str] | None = None) -> tuple[str, list[str]]:
+              types: dict[str, str] | None = None, *, guests: bool = False,
+              cancel_prefix: bool = False) -> tuple[str, list[str]]:
     """One query in two layers: (A) one typed column per mapped canonical column plus a flag
     for empty cells, each value parsed once, the cheap exact parse first (a lazy CASE only
     evaluates the slow, forgiving parse for cells the fast one rejects); (B) over it, the
     row's problems from the typed values. ``types`` (source column -> DuckDB type) lets
     already-typed columns skip text: a Parquet DATE is cast, not printed and parsed back.
-    Returns the query and the extra columns kept."""
+    Returns the query and the extra columns kept.
+
+    Order lines (transactions): without an amount column, amount = unit price x quantity
+    (1 when no quantity); with ``cancel_prefix`` an order number ``C`` + digits is a
+    cancellation, so its lines are returns (negative). With ``guests`` a row without a
+    customer is a guest checkout (``customer_id:guest``), set aside apart from errors."""
     types = types or {}
     exprs, problems = [], []
+    stand_in = dict(kind.stand_ins)
+    computed = [n for n, alt in stand_in.items() if n not in cols and set(alt) <= set(cols)]
     for col in kind.columns:
         c = cols.get(col.name)
         n = col.name
         if c is None:
-            exprs.append(f"NULL AS {n}")
-            if col.required:
+            exprs.append(f"CAST(NULL AS DECIMAL(18, 2)) AS {n}" if n in computed else f"NULL AS {n}")
+            if col.required and n not in computed:
                 problems.append(f"'{n}:missing'")
             continue
         source = source_kind(types.get(c))
         plain = cell_text(c, source)
         empty = f"{plain} IS NULL"
-        if col.type in ("id", "text"):
+        if col.type == "id":   # an id a spreadsheet wrote as a number (17850.0) is the id 17850
+            e = f"CASE WHEN {plain} LIKE '%.0' THEN regexp_replace({plain}, '^([0-9]+)\\.0+$', '\\1') ELSE {plain} END"
+        elif col.type == "text":
             e = plain
         elif col.type in ("date", "timestamp") and source == "date":
             e, empty = f"CAST({c} AS TIMESTAMP)", f"{c} IS NULL"
-            problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
+            if n not in _MAY_BE_FUTURE:
+                problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
             problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
             if col.type == "date":
                 e = f"CAST({c} AS DATE)"
         elif col.type in ("date", "timestamp"):
             e = _fast_or_slow(f"TRY_CAST({plain} AS TIMESTAMP)", _date_expr(c, day_first))
-            problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
+            if n not in _MAY_BE_FUTURE:
+                problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
             problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
             if col.type == "date":
                 e = f"CAST({e} AS DATE)"
@@ -165,9 +177,19 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
         if col.type not in ("id", "text"):
             problems.append(f"CASE WHEN NOT {n}__none AND {n} IS NULL THEN '{n}:invalid' END")
         if col.required:
-            problems.append(f"CASE WHEN {n}__none THEN '{n}:missing' END")
+            what = "guest" if guests and n == "customer_id" else "missing"
+            problems.append(f"CASE WHEN {n}__none THEN '{n}:{what}' END")
     extra = [c for name, c in cols.items() if name.startswith("_extra:")]
     stage_a = f"SELECT _row, {', '.join(exprs)}" + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}"
+    replace = []
+    if "amount" in computed:   # order lines: quantity x unit price
+        replace.append("TRY_CAST(unit_price * coalesce(quantity, 1) AS DECIMAL(18, 2)) AS amount")
+        problems.append("CASE WHEN amount IS NULL AND unit_price__none THEN 'unit_price:missing' END")
+    if cancel_prefix and "order_id" in cols:
+        amount = replace.pop()[: -len(" AS amount")] if replace else "amount"
+        replace.append(f"CASE WHEN regexp_full_match(order_id, 'C[0-9]+') THEN -abs({amount}) ELSE {amount} END AS amount")
+    if replace:
+        stage_a = f"SELECT * REPLACE ({', '.join(replace)}) FROM ({stage_a}) AS a0"
     flags = [f"{c.name}__none" for c in kind.columns if c.name in cols]
     typed = (f"SELECT * EXCLUDE ({', '.join(flags)}), "
              f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems FROM ({stage_a}) AS a")
@@ -179,6 +201,12 @@ def duplicate_key(kind: Kind, mapped: set[str]) -> list[str]:
     it, else every mapped column."""
     key = [k for k in kind.key if k in mapped] if kind.key and all(k in mapped for k in kind.key) else []
     return key or [c.name for c in kind.columns if c.name in mapped]
+
+
+def has_key(kind: Kind, mapped: set[str]) -> bool:
+    """Whether the file carries the kind's own key (a transaction id, ...): then a repeat is
+    an error; without it, identical rows may be separate events (two equal purchases)."""
+    return bool(kind.key) and all(k in mapped for k in kind.key)
 
 
 def in_file_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> tuple[str, str]:
@@ -198,15 +226,18 @@ def in_file_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> tuple[st
     return count, update
 
 
-def checks_sql(kind: Kind, mapped: set[str]) -> str:
+def checks_sql(kind: Kind, mapped: set[str], *, create_customers: bool = False) -> str:
     """Problems that need other rows or tables: references, duplicates of stored rows
-    (duplicates within the file: :func:`in_file_duplicates_sql`)."""
+    (duplicates within the file: :func:`in_file_duplicates_sql`). With ``create_customers``
+    an unknown customer is no problem: the load creates it."""
     parts = []
     for column, table, target in kind.references:
+        if create_customers and table == "customers":
+            continue
         if column in mapped:
             parts.append(f"CASE WHEN t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {target} FROM {table}) "
                          f"THEN '{column}:unknown_reference' END")
-    cols = duplicate_key(kind, mapped)
+    cols = [c for c in duplicate_key(kind, mapped) if c not in _NOT_STORED.get(kind.name, ())]
     if kind.name not in ("customers", "loyalty_programs"):   # those two update stored rows instead
         cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
         stored = {"transactions": {"date": "tx_date"}, "loyalty_costs": {"date": "cost_date"}}.get(kind.name, {})
@@ -218,9 +249,16 @@ def checks_sql(kind: Kind, mapped: set[str]) -> str:
     return f"list_concat(t.problems, list_filter([{', '.join(parts) or 'CAST(NULL AS VARCHAR)'}], lambda p: p IS NOT NULL))"
 
 
+#: Columns a file may carry that are not stored as such (unit price becomes the amount; the
+#: country goes to the customers a transactions file creates).
+_NOT_STORED: dict[str, tuple[str, ...]] = {"transactions": ("unit_price", "country")}
+#: Dates that may lie ahead (a program's planned end): no "future date" check.
+_MAY_BE_FUTURE = ("end_date",)
+
 # Target columns per kind: canonical name -> (table column, SQL over the typed row t).
 _TARGETS: dict[str, list[tuple[str, str]]] = {
     "transactions": [("transaction_id", "coalesce(t.transaction_id, 'U' || CAST($ingest_id AS VARCHAR) || '-' || CAST(t._row AS VARCHAR))"),
+                     ("order_id", "t.order_id"),
                      ("customer_id", "t.customer_id"), ("tx_date", "CAST(t.date AS DATE)"),
                      ("tx_ts", "CASE WHEN t.date <> CAST(CAST(t.date AS DATE) AS TIMESTAMP) THEN t.date END"),
                      ("amount", "t.amount"), ("cost", "t.cost"), ("quantity", "t.quantity"), ("product_id", "t.product_id"),
@@ -252,3 +290,12 @@ def insert_sql(kind: Kind, mapped: set[str]) -> str:
     pairs = _TARGETS[kind.name]
     return (f"INSERT INTO {kind.table} ({', '.join(p[0] for p in pairs)}, ingest_id) "
             f"SELECT {', '.join(p[1] for p in pairs)}, $ingest_id FROM _typed t WHERE len(t.problems) = 0")
+
+
+def create_customers_sql(mapped: set[str]) -> str:
+    """Customers a transactions file names but the database does not know: created with their
+    id (and the country of their latest row, when the file has one), owned by this load."""
+    country = "arg_max(t.country, t.date)" if "country" in mapped else "NULL"
+    return (f"INSERT INTO customers (customer_id, country, ingest_id) SELECT t.customer_id, {country}, $ingest_id "
+            "FROM _typed t WHERE len(t.problems) = 0 AND t.customer_id NOT IN (SELECT customer_id FROM customers) "
+            "GROUP BY t.customer_id")

@@ -78,3 +78,40 @@ def test_hostile_file_name_headers_and_values_stay_text(page: Page, upload_serve
     assert page.locator("script", has_text="xss-script").count() == 0
     assert page.locator('a[href^="javascript:"]').count() == 0
     screenshot(page, "upload-hostile-en")
+
+
+def test_cdnow_transactions_alone_load_in_one_step(page: Page, upload_server: tuple[Server, Path],
+                                                    console_errors: list[str]) -> None:
+    """The public CDNOW sample (no header, columns aligned with spaces, no customers file):
+    one Load keeps all 6,919 rows and creates its 2,357 customers; choosing the next file
+    clears that result; the same file again says it was loaded before, not "done"."""
+    from tests.test_ingest_real_files import _cdnow
+
+    srv, db = upload_server
+    en = catalogue("en")
+    before = Store(db).table_counts()
+    page.goto(f"{srv.url}/upload")
+    wait_ready(page, en["upload.history"])
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(str(_cdnow("CDNOW_sample.txt")))
+    wait_ready(page, en["upload.mapping"])
+    page.get_by_role("button", name=en["upload.load"], exact=True).click()
+    wait_ready(page, en["upload.customers_created"])
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+    created = page.get_by_test_id("stMetric").filter(has_text=en["upload.customers_created"])
+    expect(created).to_contain_text("2,357")
+    expect(page.get_by_text(en["upload.identical_count"].format(n="21"), exact=False)).to_be_visible()
+    after = Store(db).table_counts()
+    assert after["transactions"] == before["transactions"] + 6919
+    assert after["customers"] == before["customers"] + 2357
+    screenshot(page, "upload-cdnow-en")
+    uploader.set_input_files(str(REPO / "tests" / "data" / "ingest" / "tx_ko_cp949.csv"))
+    wait_ready(page, en["upload.mapping"])
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(0)     # the last file's result is gone
+    uploader.set_input_files(str(_cdnow("CDNOW_sample.txt")))
+    wait_ready(page, en["upload.mapping"])
+    page.get_by_role("button", name=en["upload.load"], exact=True).click()
+    wait_ready(page, en["upload.duplicate"])
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(0)
+    assert Store(db).table_counts()["transactions"] == after["transactions"]

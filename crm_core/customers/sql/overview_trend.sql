@@ -24,7 +24,9 @@ agg AS (
            sum(net_amount) AS revenue,
            sum(gross_profit) AS gross_profit,
            count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS active_customers,
-           count(*) FILTER (WHERE NOT is_return) AS orders
+           count(*) FILTER (WHERE NOT is_return AND order_id IS NULL)
+             + count(DISTINCT row(customer_id, purchase_date, order_id)) FILTER (WHERE NOT is_return
+                                                                         AND order_id IS NOT NULL) AS orders
     FROM stg_transactions
     WHERE purchase_date >= greatest(date_trunc('month', CAST($as_of AS DATE)), date_trunc('month', CAST($since AS DATE)))
       AND purchase_date <= $as_of {customer_filter}
