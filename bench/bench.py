@@ -270,6 +270,34 @@ def measure(step: str, db: str) -> dict[str, Any]:
         out["close_s"] = round(time.perf_counter() - t0 - out["cold_s"], 2)   # the checkpoint when the file closes
         out["ratio"] = round(out["cold_s"] / out["duckdb_ctas_s"], 2)
         out["stages_s"] = {k: round(v, 1) for k, v in stages.items()}
+    elif step == "ingest_append":
+        # A month's new transactions (1% of the rows, existing customers, dated after the
+        # last one) appended to a copy of the benchmark database: the derived layers are
+        # maintained for the customers it touches only.
+        import shutil
+
+        from crm_core.ingest import load as ingest
+        target = Path(db).with_name("bench-append.duckdb")
+        for p in (target, Path(str(target) + ".wal")):
+            p.unlink(missing_ok=True)
+        shutil.copy(db, target)
+        src = Path(db).with_name("bench-append.csv")
+        n_rows = int(store.scalar("SELECT count(*) FROM transactions")) // 100
+        with store.cursor() as cur:
+            last = cur.execute("SELECT max(tx_date) FROM transactions").fetchone()[0]
+            cur.execute(f"""COPY (SELECT 'A' || CAST(i AS VARCHAR) AS transaction_id, customer_id,
+                                         DATE '{last}' + CAST(1 + i % 28 AS INTEGER) AS date,
+                                         round(10 + (i * 7919) % 500, 2) AS amount
+                                  FROM (SELECT row_number() OVER () AS i, customer_id
+                                        FROM (SELECT customer_id FROM customers USING SAMPLE {n_rows} ROWS (reservoir, 7)))
+                                  ) TO '{src}' (HEADER)""")
+        appended = Store(target)
+        with appended.session():
+            t0 = time.perf_counter()
+            res = ingest.load_file(appended, src, "transactions", now=datetime(2100, 1, 1),
+                                   actor=Principal.local_user("bench"))
+            out["cold_s"], out["rows"] = time.perf_counter() - t0, res.rows_loaded
+        assert res.status == "loaded", res.errors[:3]
     elif step == "demo_default":
         from crm_core.demo import generate as demo
         res = demo.generate(Path(db).with_name("bench-demo.duckdb"), force=True)
@@ -379,15 +407,17 @@ STEPS = [  # (step, target cold seconds, target cached seconds, target peak MB)
     ("value_500k", None, 0.1, 2048),   # quadrant A + B data: both of the above, as the page caches them
     ("churn", 1.5, 0.1, 2048),         # Churn page data: window, events, rates, reasons, complaints, groups
     ("loyalty", 3.0, 0.1, 2048),       # every program: panel, matched DiD, money (~100k members)
-    ("ingest_csv", None, None, 2048),  # a 10M-row transactions CSV: our load vs DuckDB's own CTAS (ratio <= 2)
-    ("ingest_parquet", None, None, 2048),  # the same rows as Parquet: our load vs DuckDB's CTAS (ratio <= 1.5)
+    ("ingest_csv", None, None, 2048),  # a 10M-row transactions CSV: our load vs DuckDB's own CTAS (ratio <= 5)
+    ("ingest_parquet", None, None, 2048),  # the same rows as Parquet: our load vs DuckDB's CTAS (ratio <= 5)
+    ("ingest_append", 1.5, None, 2048),    # a month (1% of the rows) appended to the 10M-row database
     ("demo_default", 10.0, None, None),
     ("demo_500k", None, None, None),
 ]
 
 
-#: Uploads: our load time / DuckDB's own CREATE TABLE AS on the same file (issue 3).
-RATIO_TARGETS: dict[str, float] = {"ingest_csv": 2.0, "ingest_parquet": 1.5}
+#: Uploads: our load time (validated, all or nothing, every derived layer refreshed) / DuckDB's
+#: own CREATE TABLE AS on the same file (issue 20: at most 5x).
+RATIO_TARGETS: dict[str, float] = {"ingest_csv": 5.0, "ingest_parquet": 5.0}
 
 
 def main() -> int:

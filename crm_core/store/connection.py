@@ -345,7 +345,12 @@ class Store:
         """
         since = since or date(1, 1, 1)
         cur.execute(load_sql("refresh_customer_keys"))
-        for statement in load_sql("refresh_customer_days").split(";"):
+        # Order numbers (order-line files) make the order count a distinct count, 2.8 s more
+        # on 10M rows: paid only when some transaction has one.
+        order_ids = bool(cur.execute("SELECT EXISTS (SELECT 1 FROM transactions WHERE order_id IS NOT NULL)")
+                         .fetchone()[0])
+        sql = load_sql("refresh_customer_days", options=frozenset({"order_ids"}) if order_ids else frozenset())
+        for statement in sql.split(";"):
             if statement.strip():
                 cur.execute(statement, {"since": since} if "$since" in statement else None)
 

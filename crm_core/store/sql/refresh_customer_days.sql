@@ -14,8 +14,9 @@ SELECT customer_id FROM customer_days WHERE day >= $since;
 CREATE OR REPLACE TEMP TABLE _daily AS
 SELECT c.customer_key, d.*
 FROM (SELECT customer_id, purchase_date AS day,
-             count(*) FILTER (WHERE NOT is_return AND order_id IS NULL)
-               + count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,   -- lines of an order: one
+             count(*) FILTER (WHERE NOT is_return {order_ids__lines})  -- with order numbers: lines of one order
+               {order_ids__orders}                                     -- count once (a distinct count, paid
+                                                                       AS orders,   -- only when some rows have one)
              count(*) FILTER (WHERE NOT is_return AND discount > 0) AS discounted,
              sum(net_amount)                                        AS revenue,
              sum(gross_profit)                                      AS gross_profit,

@@ -1,0 +1,1 @@
++ count(DISTINCT order_id) FILTER (WHERE NOT is_return)
