@@ -2,7 +2,9 @@
 
 * No ``[auth]`` section in ``.streamlit/secrets.toml``: **local mode**, one local user with
   every right, served on 127.0.0.1 only (any other address is refused unless
-  ``CRM_ALLOW_REMOTE_LOCAL=1``), and the sidebar says so.
+  ``CRM_ALLOW_REMOTE_LOCAL=1``) and answering to loopback host names only (``localhost``,
+  ``127.0.0.1``, ``[::1]``, plus ``CRM_ALLOWED_HOSTS``: a foreign name resolving here, as in
+  DNS rebinding, is refused), and the sidebar says so.
 * ``[auth]`` present: fails closed. The identity provider must answer, the roles file
   (``CRM_ROLES``, else ``.streamlit/roles.toml``) must be valid, the user must be signed in
   and listed (by e-mail, claim, domain or the default role); otherwise a clear message
@@ -32,7 +34,7 @@ from crm_core.errors import AccessDeniedError, CrmError, RolesFileError
 
 from .session import REPO, plain, resolve_db_path, tr
 
-__all__ = ["gate", "principal", "require", "account_box", "roles_path", "auth_config", "now"]
+__all__ = ["gate", "principal", "require", "account_box", "roles_path", "auth_config", "now", "allowed_hosts"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _KEY = "_principal"
@@ -81,10 +83,34 @@ def _stop_with(message: str, icon: str = ":material/lock:") -> None:
     st.stop()
 
 
+def _request_host() -> str:
+    """The host name the browser asked for (the Host header without its port), "" if unknown."""
+    try:
+        host = str(st.context.headers.get("Host") or "")
+    except Exception:  # noqa: BLE001 - no request context (tests, bare script runs)
+        return ""
+    host = host.strip().lower()
+    if host.startswith("["):                       # [::1]:8501
+        return host[1:host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def allowed_hosts() -> set[str]:
+    """Host names local mode answers to: loopback, plus ``CRM_ALLOWED_HOSTS`` (comma-separated)."""
+    extra = {h.strip().lower() for h in os.environ.get("CRM_ALLOWED_HOSTS", "").split(",") if h.strip()}
+    return _LOOPBACK | extra
+
+
 def _local() -> Principal:
     address = str(st.get_option(_ADDRESS_OPTION) or "")
-    if address not in _LOOPBACK and os.environ.get("CRM_ALLOW_REMOTE_LOCAL") != "1":
+    remote_ok = os.environ.get("CRM_ALLOW_REMOTE_LOCAL") == "1"
+    if address not in _LOOPBACK and not remote_ok:
         _stop_with(tr().t("auth.local_remote_refused", address=plain(address or "0.0.0.0")))
+    host = _request_host()
+    # A page served under a foreign name that resolves to this computer (DNS rebinding) must
+    # not get a session with every right: local mode answers to loopback names only.
+    if host and host not in allowed_hosts() and not remote_ok:
+        _stop_with(tr().t("auth.local_host_refused", host=plain(host[:80])))
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -3,8 +3,11 @@ and show what happened, every message translated."""
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import math
+import os
+import shutil
 import tempfile
 import threading
 import time
@@ -28,9 +31,21 @@ from .auth import principal
 from .context import PageContext, plain
 
 __all__ = ["run_load", "saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options",
-           "kind_help", "file_id"]
+           "kind_help", "file_id", "forget_file"]
 
-_DIR = Path(tempfile.gettempdir()) / "crm-uploads"
+_DIR_LOCK = threading.Lock()
+_DIR: Path | None = None
+
+
+def _upload_dir() -> Path:
+    """This app instance's own folder for uploads (mode 0700, removed when the process ends):
+    never a folder shared by other instances or readable by other users."""
+    global _DIR
+    with _DIR_LOCK:
+        if _DIR is None or not _DIR.is_dir():
+            _DIR = Path(tempfile.mkdtemp(prefix="crm-uploads-"))
+            atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
+        return _DIR
 KEEP, DROP = "keep", "drop"   # no canonical column has either name
 MAX_UPLOAD_OPTION = "server.maxUploadSize"
 
@@ -38,12 +53,18 @@ MAX_UPLOAD_OPTION = "server.maxUploadSize"
 def saved_file(uploaded: Any) -> Path:
     """The uploaded bytes on disk (named by content, so reruns reuse it)."""
     data = uploaded.getvalue()
-    _DIR.mkdir(parents=True, exist_ok=True)
     suffix = "".join(Path(uploaded.name).suffixes[-2:])[:12]
-    path = _DIR / (hashlib.sha256(data).hexdigest()[:32] + suffix)
+    path = _upload_dir() / (hashlib.sha256(data).hexdigest()[:32] + suffix)
     if not path.exists():
-        path.write_bytes(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
     return path
+
+
+def forget_file(path: Path) -> None:
+    """Delete an uploaded file once it is loaded (a rerun saves it again if it is still chosen)."""
+    path.unlink(missing_ok=True)
 
 
 def file_id(uploaded: Any) -> str:
@@ -92,6 +113,8 @@ def options(ctx: PageContext, preview: ingest.Preview | None, kind: str = "") ->
     order = c[2].selectbox(t.t("upload.date_order"), ["auto", "day", "month"], key="up_order",
                            format_func=lambda o: t.t(f"upload.date_order.{o}"))
     accept = c[3].toggle(t.t("upload.accept_rejects"), key="up_accept", help=t.t("upload.accept_rejects_help"))
+    decimal = st.selectbox(t.t("upload.decimal"), ["auto", "comma", "point"], key="up_decimal",
+                           format_func=lambda v: t.t(f"upload.decimal.{v}"))
     known, identical = False, "purchases"
     if kind == "transactions":
         d = st.columns([1.6, 2])
@@ -101,6 +124,7 @@ def options(ctx: PageContext, preview: ingest.Preview | None, kind: str = "") ->
                                    help=t.t("upload.identical_help"))
     return {"encoding": None if enc == "auto" else enc, "sheet": sheet, "accept_rejects": accept,
             "day_first": {"auto": None, "day": True, "month": False}[order], "known_only": known,
+            "decimal_comma": {"auto": None, "comma": True, "point": False}[decimal],
             "identical": identical}
 
 

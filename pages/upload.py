@@ -52,12 +52,14 @@ if uploaded is not None:
                             encoding=opts["encoding"], sheet=opts["sheet"], day_first=opts["day_first"],
                             accept_rejects=opts["accept_rejects"], actor=who, file_name=uploaded.name,
                             known_customers_only=opts["known_only"], identical_rows=opts["identical"],
+                            decimal_comma=opts["decimal_comma"],
                             progress=progress))
                         ok = res.status in ("loaded", "duplicate")
                         status.update(label=t.t("upload.done" if res.status == "loaded" else
                                                 "upload.done_duplicate" if res.status == "duplicate" else
                                                 "upload.failed"), state="complete" if ok else "error")
                         st.session_state["up_result"], st.session_state["up_result_for"] = res, file_key
+                        up.forget_file(path)
                     except CrmError as exc:
                         status.update(label=t.t("upload.failed"), state="error")
                         st.session_state.pop("up_result", None)

@@ -61,3 +61,31 @@ def test_ids_reach_sql_as_values(store_factory, evil: str) -> None:
     out = export.with_contacts(store, pd.DataFrame({"customer_id": [evil]}))
     assert out["name"].isna().all()
     assert store.scalar("SELECT count(*) FROM customers") == 1
+
+
+def test_a_line_break_inside_a_cell_cannot_start_a_formula_row() -> None:
+    """``Bob\\r=1+2``: a spreadsheet splitting the cell at the carriage return would start a
+    row with ``=1+2``; the cell is quoted and the formula character neutralised; a formula
+    in a column name (the rejected-rows CSV keeps the file's own headers) is too."""
+    import csv
+    import io
+
+    from crm_core.access.export import to_csv_bytes
+    df = pd.DataFrame({"name": ["Bob\r=1+2", "Ann\n@SUM(A1)", "Kim"], "=HYPERLINK(\"x\")": ["a", "b", "c"],
+                       "n": [1, 2, 3]})
+    text = to_csv_bytes(df).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == ["name", "'=HYPERLINK(\"x\")", "n"]
+    assert rows[1][0] == "Bob\r'=1+2" and rows[2][0] == "Ann\n'@SUM(A1)" and len(rows) == 4
+    for line in text.replace("\r", "\n").split("\n"):     # whatever splits the lines, none starts a formula
+        assert not line.startswith(("=", "+", "-", "@"))
+
+
+def test_grids_offer_no_download_of_their_own() -> None:
+    """Streamlit's table toolbar download (no formula escaping, no audit) is off: every
+    download goes through the app's export."""
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True

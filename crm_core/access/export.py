@@ -1,14 +1,17 @@
 """Customer lists out of the app: with contact fields, as CSV or Excel, safe to open.
 
 Spreadsheet programs run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return as a formula (CSV injection, OWASP). Every such text cell is prefixed
-with a single quote. Numbers stay numbers. CSV is UTF-8 with a BOM so Excel shows
+carriage return as a formula (CSV injection, OWASP). Every such text cell (and column name)
+is prefixed with a single quote, as is a formula character right after a line break inside
+a cell; every text cell is quoted in CSV. Numbers stay numbers. CSV is UTF-8 with a BOM so Excel shows
 Korean and Chinese names correctly.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
@@ -55,18 +58,30 @@ def with_contacts(store: Store, customers: pd.DataFrame, include_contacts: bool 
     return out
 
 
+def _safe_text(value: str) -> str:
+    """A text cell that cannot start a formula: a leading formula character gets a quote, and
+    so does one right after a line break inside the cell (a spreadsheet may start a new row
+    there: ``Bob\r=1+2``)."""
+    text = "'" + value if value.startswith(_DANGEROUS) else value
+    if "\r" in text or "\n" in text:
+        text = re.sub(r"([\r\n])([=+\-@\t])", r"\1'\2", text)
+    return text
+
+
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy where no text cell can run as a spreadsheet formula."""
+    """A copy where no text cell, and no column name, can run as a spreadsheet formula."""
     out = df.copy()
+    out.columns = [_safe_text(c) if isinstance(c, str) else c for c in out.columns]
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             continue
         values = s.astype(object).to_numpy()
-        text = np.array([isinstance(v, str) and v.startswith(_DANGEROUS) for v in values], dtype=bool)
+        text = np.array([isinstance(v, str) and (v.startswith(_DANGEROUS) or "\r" in v or "\n" in v)
+                         for v in values], dtype=bool)
         if text.any():
             values = values.copy()
-            values[text] = ["'" + v for v in values[text]]
+            values[text] = [_safe_text(v) for v in values[text]]
             out[col] = values
     return out
 
@@ -74,7 +89,8 @@ def neutralise(df: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(df: pd.DataFrame, columns: Sequence[str] | None = None) -> bytes:
     """CSV (UTF-8 with BOM), formula-safe; dates as ISO ``YYYY-MM-DD``."""
     frame = neutralise(df if columns is None else df[list(columns)])
-    return frame.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+    # Every text cell quoted: a line break inside one stays inside it, whatever the reader.
+    return frame.to_csv(index=False, date_format="%Y-%m-%d", quoting=csv.QUOTE_NONNUMERIC).encode("utf-8-sig")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "customers") -> bytes:

@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--month-first", dest="day_first", action="store_const", const=False, help="... are May 3")
     p.add_argument("--accept-rejects", action="store_true", help="load the good rows and set the rejected ones aside")
     p.add_argument("--drop-extra", action="store_true", help="drop columns the kind does not know (default: keep aside)")
+    dec = p.add_mutually_exclusive_group()
+    dec.add_argument("--decimal-comma", dest="decimal_comma", action="store_const", const=True,
+                     help="amounts use a decimal comma (10,50); default: decided per column from its values")
+    dec.add_argument("--decimal-point", dest="decimal_comma", action="store_const", const=False,
+                     help="amounts use a decimal point (10.50; a comma separates thousands)")
     p.add_argument("--known-customers-only", action="store_true",
                    help="transactions: refuse rows of customers not on file (default: create them, id only)")
     p.add_argument("--identical-rows", choices=list(ingest.IDENTICAL_ROWS), default="purchases",
@@ -353,6 +358,7 @@ def _ingest(args: argparse.Namespace) -> int:
                                encoding=args.encoding, sheet=args.sheet, day_first=args.day_first,
                                accept_rejects=args.accept_rejects,
                                known_customers_only=args.known_customers_only, identical_rows=args.identical_rows,
+                               decimal_comma=args.decimal_comma,
                                actor=auth.Principal.local_user(args.user))
     except (IngestError, InputFileError) as exc:
         if not args.json:

@@ -29,16 +29,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
 
+import duckdb
 import pandas as pd
 
 from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import IngestError, InputFileError, InvalidParameterError
 from crm_core.ingest.guess import generated_headers, guess_transactions
-from crm_core.ingest.read import fingerprint, open_source
+from crm_core.ingest.history import history, quarantine, rollback
+from crm_core.ingest.read import fingerprint, open_source, raw_error
 from crm_core.ingest.schema import KINDS, REASON_WORDS, Kind, propose_mapping
 from crm_core.ingest.statements import (
     checks_sql,
+    decimal_commas,
     create_customers_sql,
     has_key,
     in_file_duplicates_sql,
@@ -55,7 +58,8 @@ __all__ = ["STAGES", "Progress", "IngestResult", "Preview", "preview", "load_fil
 MAX_ERRORS = 200
 #: What can be wrong with a row (``column:problem`` in ``errors``; ``row`` for whole-row problems).
 ROW_PROBLEMS: tuple[str, ...] = ("missing", "invalid", "unknown_reference", "duplicate_in_file", "duplicate_stored",
-                                 "future_date", "before_1970", "out_of_range", "guest")
+                                 "future_date", "before_1970", "out_of_range", "guest", "too_big", "negative",
+                                 "before_start")
 #: How identical rows of a transactions file without a transaction id are read.
 IDENTICAL_ROWS: tuple[str, ...] = ("purchases", "duplicates")
 #: Stages of a load, in order, as reported to ``load_file(progress=...)``.
@@ -132,7 +136,11 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
                 continue
             theirs = propose_mapping(other, list(headers))
             hit = {t for t in theirs.values() if t}
-            if not other.missing(hit) and len(hit) > mine + (0 if missing else 1):
+            # A column the other kind requires that means nothing here (a churn file's reason
+            # under service contacts) says the file is the other kind, as more matches do.
+            telling = any(t in other.required and not proposed.get(h) for h, t in theirs.items() if t)
+            if not other.missing(hit) and (len(hit) > mine + (0 if missing else 1)
+                                           or (telling and not missing and len(hit) > mine)):
                 raise IngestError(f"this looks like a {other.name} file, not {kind.name} (its columns match "
                                   f"{other.name})", problem="wrong_kind", kind=kind.name, detected=other.name)
     if missing:
@@ -158,7 +166,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
               day_first: bool | None = None, accept_rejects: bool = False, actor: Principal,
               file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None,
               progress: Progress | None = None, known_customers_only: bool = False,
-              identical_rows: str = "purchases") -> IngestResult:
+              identical_rows: str = "purchases", decimal_comma: bool | None = None) -> IngestResult:
     """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates.
 
     Transactions: customers the database does not know are created (id only, and country
@@ -207,14 +215,17 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                       if generated_headers(headers) else None)
             proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra, sample)
             res.mapping = proposed
-            if source.numbered_sql:   # the file numbers its rows: column 1 is the number
-                positional = ", ".join(f"#{i + 1} AS c{i}" for i in range(1, len(headers) + 1))
-                cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT #1 AS _row, {positional} "
-                            f"FROM ({source.numbered_sql})")
-            else:
-                positional = ", ".join(f"#{i} AS c{i}" for i in range(1, len(headers) + 1))
-                cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT row_number() OVER () AS _row, {positional} "
-                            f"FROM ({source.sql})")
+            try:   # every line is read here: an error past the sniffer's sample becomes a message
+                if source.numbered_sql:   # the file numbers its rows: column 1 is the number
+                    positional = ", ".join(f"#{i + 1} AS c{i}" for i in range(1, len(headers) + 1))
+                    cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT #1 AS _row, {positional} "
+                                f"FROM ({source.numbered_sql})")
+                else:
+                    positional = ", ".join(f"#{i} AS c{i}" for i in range(1, len(headers) + 1))
+                    cur.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT row_number() OVER () AS _row, "
+                                f"{positional} FROM ({source.sql})")
+            except duckdb.Error as exc:
+                raise raw_error(exc) from None
         res.rows_read = int(cur.execute("SELECT count(*) FROM _raw").fetchone()[0])
         report("parsing", res.rows_read)
         if res.rows_read == 0:
@@ -230,7 +241,11 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                 f"SELECT count(*) FILTER (WHERE regexp_full_match(trim(CAST({o} AS VARCHAR)), '[0-9]+')), "
                 f"count(*) FILTER (WHERE regexp_full_match(trim(CAST({o} AS VARCHAR)), 'C[0-9]+')) FROM _raw").fetchone()
             cancel = bool(numeric and prefixed)
-        typed, extra = typed_sql(spec, cols, "_raw", first, types, guests=is_tx, cancel_prefix=cancel)
+        money = {c.name: cols[c.name] for c in spec.columns if c.type == "money" and c.name in cols
+                 and source_kind(types.get(cols[c.name])) in ("text", "other")}
+        commas = decimal_commas(cur, "_raw", money, decimal_comma)
+        typed, extra = typed_sql(spec, cols, "_raw", first, types, guests=is_tx, cancel_prefix=cancel,
+                                 decimal_comma=commas)
         params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":
@@ -337,62 +352,3 @@ def preview(path: str | Path, kind: str, *, encoding: str | None = None, sheet: 
                            _propose(KINDS[kind], source.headers, sample), frame)
     finally:
         con.close()
-
-
-def history(store: Store) -> pd.DataFrame:
-    """Every load, newest first."""
-    return store.df("""SELECT ingest_id, kind, file_name, content_hash, user_name, started_at, finished_at, status,
-                              rows_read, rows_loaded, rows_rejected FROM ingest_log ORDER BY ingest_id DESC""")
-
-
-def quarantine(store: Store, ingest_id: int) -> pd.DataFrame:
-    """The rejected rows of a load as read (the file's own headers), with their row number
-    and problems: ready to download, fix and upload again."""
-    msg = store.scalar("SELECT message FROM ingest_log WHERE ingest_id = ?", [ingest_id])
-    headers = json.loads(msg).get("headers", []) if msg else []
-    rows = store.rows("SELECT row_number, problems, data FROM ingest_quarantine WHERE ingest_id = ? ORDER BY row_number",
-                      [ingest_id])
-    out = pd.DataFrame([json.loads(d) for _, _, d in rows], columns=headers or None)
-    out.insert(0, "problems", ["; ".join(json.loads(p)) for _, p, _ in rows])
-    out.insert(0, "row", [r for r, _, _ in rows])
-    return out
-
-
-def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) -> int:
-    """Remove the rows a load added (customers only when nothing else refers to them);
-    the load is marked ``rolled_back``. Returns the rows removed. Analysts and admins only; audited."""
-    actor.require("manage_data")
-    user = actor.user
-    removed = 0
-    with store.writer() as cur, Store.atomic(cur):   # the status is read under the lock: one rollback per load
-        row = cur.execute("SELECT kind, status FROM ingest_log WHERE ingest_id = ?", [ingest_id]).fetchall()
-        if not row:
-            raise InvalidParameterError(f"no load {ingest_id}", name="ingest_id", value=ingest_id)
-        kind, status = row[0]
-        if status != "loaded" or kind not in KINDS:
-            raise InvalidParameterError(f"load {ingest_id} is {status}, not a loaded file", name="ingest_id",
-                                        value=ingest_id)
-        table = KINDS[kind].table
-        since = None
-        if kind == "transactions":
-            since = cur.execute("SELECT min(tx_date) FROM transactions WHERE ingest_id = ?", [ingest_id]).fetchone()[0]
-        if kind == "customers":
-            cond = ("ingest_id = ? AND customer_id NOT IN (SELECT customer_id FROM transactions UNION "
-                    "SELECT customer_id FROM loyalty_members UNION SELECT customer_id FROM churn_events)")
-        elif kind == "loyalty_programs":
-            raise InvalidParameterError("program loads cannot be rolled back (members may refer to them)",
-                                        name="ingest_id", value=ingest_id)
-        else:
-            cond = "ingest_id = ?"
-        removed = int(cur.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [ingest_id]).fetchone()[0])
-        cur.execute(f"DELETE FROM {table} WHERE {cond}", [ingest_id])
-        if kind == "transactions":   # the customers it created, unless something else refers to them now
-            cur.execute("DELETE FROM customers WHERE ingest_id = ? AND customer_id NOT IN (SELECT customer_id FROM "
-                        "transactions UNION SELECT customer_id FROM loyalty_members UNION SELECT customer_id FROM "
-                        "churn_events UNION SELECT customer_id FROM service_interactions)", [ingest_id])
-        cur.execute("UPDATE ingest_log SET status = 'rolled_back', message = ? WHERE ingest_id = ?",
-                    [f"rolled back by {user}", ingest_id])
-        audit.record(cur, actor, "rollback", at=at, subject=str(ingest_id), rows=removed, detail={"kind": kind})
-        Store.refresh_derived(cur, since or date(9999, 12, 31))
-        Store.bump_data_version(cur)
-    return removed

@@ -12,6 +12,7 @@ UTF-8 files are read in place: the fast path for big files.
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import hashlib
 import os
@@ -28,7 +29,7 @@ import duckdb
 
 from crm_core.errors import InputFileError
 
-__all__ = ["Source", "fingerprint", "open_source", "ENCODINGS"]
+__all__ = ["Source", "fingerprint", "open_source", "ENCODINGS", "raw_error", "max_unpacked_bytes"]
 
 ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "utf-16", "cp949", "euc-kr", "gb18030", "gbk", "big5")
 _SAMPLE = 1 << 20
@@ -59,6 +60,37 @@ def fingerprint(path: Path) -> tuple[str, int]:
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
+
+
+def max_unpacked_bytes() -> int:
+    """The most a compressed upload may unpack to: ``CRM_UNPACKED_MAX_MB`` (default 8192 MB)."""
+    try:
+        return int(float(os.environ.get("CRM_UNPACKED_MAX_MB", "8192")) * 1024 * 1024)
+    except ValueError:
+        return 8192 * 1024 * 1024
+
+
+def _unpack(src: Any, dst_path: Path, limit: int) -> None:
+    """Copy a decompressing stream to ``dst_path``, refusing past ``limit`` bytes (a small
+    archive can unpack to gigabytes) and saying so plainly when the disk is full."""
+    written = 0
+    try:
+        with open(dst_path, "wb") as dst:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise InputFileError(f"the compressed file unpacks to more than {limit / 2**20:,.0f} MB "
+                                         "(CRM_UNPACKED_MAX_MB)", problem="too_large_unpacked",
+                                         limit_mb=round(limit / 2**20))
+                dst.write(chunk)
+    except OSError as exc:
+        dst_path.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise InputFileError("no space left on the disk to unpack the file", problem="disk_full") from None
+        raise
+    except InputFileError:
+        dst_path.unlink(missing_ok=True)
+        raise
 
 
 def _kind_of(head: bytes) -> str:
@@ -123,14 +155,22 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
     tmp = Path(tempfile.mkdtemp(prefix="crm-ingest-"))
     try:
         target = path
+        if any(ch in str(path) for ch in "*?[]{}"):   # DuckDB reads a path as a pattern: never expand one
+            target = tmp / ("input" + "".join(path.suffixes[-2:])[:12].replace("*", "").replace("?", ""))
+            try:
+                os.symlink(path.resolve(), target)
+            except OSError:
+                shutil.copyfile(path, target)
         with open(path, "rb") as f:
             head = f.read(8)
         kind = _kind_of(head)
         if kind == "gzip":
             target = tmp / "unzipped"
             try:
-                with gzip.open(path, "rb") as src, open(target, "wb") as dst:
-                    shutil.copyfileobj(src, dst, _CHUNK)
+                with gzip.open(path, "rb") as src:
+                    _unpack(src, target, max_unpacked_bytes())
+            except InputFileError:
+                raise
             except (OSError, EOFError) as exc:
                 raise InputFileError(f"damaged gzip file: {exc}", problem="damaged") from None
         elif kind == "zip":
@@ -145,8 +185,8 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
                             raise InputFileError("a zip file must hold exactly one data file", problem="zip_members",
                                                  count=len(inner))
                         target = tmp / Path(inner[0]).name
-                        with z.open(inner[0]) as src, open(target, "wb") as dst:
-                            shutil.copyfileobj(src, dst, _CHUNK)
+                        with z.open(inner[0]) as src:
+                            _unpack(src, target, max_unpacked_bytes())
             except zipfile.BadZipFile:
                 raise InputFileError("damaged zip file", problem="damaged") from None
         if kind != "xlsx":
@@ -158,7 +198,7 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
         if kind == "xlsx":
             yield _excel(target, sheet, cur)
         elif kind == "parquet":
-            sql = f"SELECT * FROM read_parquet({_quote(str(target))})"
+            sql = f"SELECT * FROM read_parquet({_quote(str(target))})"   # (one file: the path is ours or linked)
             headers = _headers(cur, sql)
             if "file_row_number" in headers:   # a data column of that name: number the rows ourselves
                 yield Source("parquet", None, None, sql, headers)
@@ -174,13 +214,16 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
                 utf8 = tmp / "utf8.csv"
                 _to_utf8(target, "utf-8-sig" if enc == "utf-8-sig" else enc, utf8)
                 target = utf8
+            # Quotes are the standard double quote whatever the sniffer saw in its sample: a
+            # quoted cell after the sample is read as a quoted cell, not stored with its quotes.
             sql = (f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, header = true, "
-                   f"auto_detect = true, sample_size = 20480, encoding = 'utf-8')")
+                   f"auto_detect = true, sample_size = 20480, encoding = 'utf-8', quote = '\"', escape = '\"')")
             try:
                 headers = _headers(cur, sql)
             except duckdb.Error as exc:
                 raise InputFileError(f"not a readable delimited text file: {str(exc).splitlines()[0]}",
                                      problem="unreadable") from None
+            _refuse_repeated_headers(cur, target, headers)
             spaced = _whitespace_fields(sample) if len(headers) == 1 else None
             if spaced:   # columns lined up with runs of spaces (fixed-width style exports)
                 yield _whitespace(target, enc, *spaced, cur)
@@ -264,6 +307,33 @@ def _whitespace(target: Path, enc: str, fields: tuple[str, ...], header: bool,
         " AND _ln > 1" if header else "")
     cols = ", ".join(f"p[{i}] AS f{i}" for i in range(1, len(fields) + 1))
     return Source("text", enc, None, f"SELECT {cols} FROM ({parts})", fields)
+
+
+def _refuse_repeated_headers(cur: duckdb.DuckDBPyConnection, target: Path, headers: tuple[str, ...]) -> None:
+    """A header row naming one column twice (``amount`` twice) is refused: the reader would
+    rename the second (``amount_1``) and one of them would silently be the amount."""
+    if not any(re.fullmatch(r".+_[0-9]+", h) for h in headers):
+        return
+    first = cur.sql(f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, header = false, "
+                    f"auto_detect = true, sample_size = 20480, encoding = 'utf-8', quote = '\"', escape = '\"') "
+                    "LIMIT 1").fetchall()
+    names = [str(v).strip() for v in first[0]] if first else []
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputFileError(f"the header names column {name!r} twice", problem="repeated_header",
+                                 column=name[:60])
+        seen.add(name)
+
+
+def raw_error(exc: Exception) -> InputFileError:
+    """A reader error met past the sniffing sample, as a message naming the line."""
+    text = str(exc)
+    line = re.search(r"[Ll]ine:?\s*([0-9]+)", text)
+    where = f"line {line.group(1)}" if line else "a line past the first ones"
+    first = text.splitlines()[0][:200] if text else ""
+    return InputFileError(f"the file cannot be read at {where}: {first}", problem="unreadable_line",
+                          line=int(line.group(1)) if line else 0)
 
 
 def _headers(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from typing import Any
 from crm_core.errors import IngestError
 from crm_core.ingest.schema import Kind
 
-__all__ = ["typed_sql", "day_first", "checks_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
+__all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
            "cell_text", "source_kind", "create_customers_sql"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
@@ -68,11 +68,50 @@ def _date_expr(c: str, day_first: bool) -> str:
             f"try_strptime({s}, [{first if day_first else second}]))")
 
 
-def _money_expr(c: str) -> str:
+#: Currency signs and codes an amount may carry (removed before the number is read).
+_CURRENCY = ("(krw|usd|eur|cny|rmb|jpy|gbp|twd|hkd|sgd|chf|aud|cad|inr|thb|vnd|nt\\$|us\\$|r\\$|원|元|円|圆|"
+             "€|\\$|£|¥|₩|￦|＄|￥|￡|฿|₹|₽|₫)")
+
+
+def _money_expr(c: str, decimal_comma: bool = False) -> str:
+    """The forgiving parse of an amount: currency signs and codes, spaces and apostrophes
+    (1'234) removed, ``(12.50)`` negative, thousands separators removed (``.`` in a
+    decimal-comma column, whose ``,`` is the decimal point), scientific notation kept. What
+    is left must be a number, or the cell is invalid: ``12abc`` is not 12, ``1e308`` is
+    not 1308 (it is too large: invalid)."""
     s = _text(c)
-    clean = f"regexp_replace({s}, '[^0-9.\\-]', '', 'g')"
-    return (f"(TRY_CAST(CASE WHEN {clean} IN ('', '-', '.') THEN NULL ELSE {clean} END AS DECIMAL(18, 2)) "
-            f"* CASE WHEN {s} LIKE '(%)' THEN -1 ELSE 1 END)")
+    body = f"regexp_replace(lower({s}), '{_CURRENCY}|[\\s'']', '', 'g')"
+    body = f"regexp_replace({body}, '^\\((.*)\\)$', '-\\1')"
+    body = (f"replace(replace({body}, '.', ''), ',', '.')" if decimal_comma else f"replace({body}, ',', '')")
+    number = "[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([e][-+]?[0-9]+)?"
+    return f"TRY_CAST(CASE WHEN regexp_full_match({body}, '{number}') THEN {body} END AS DECIMAL(18, 2))"
+
+
+def decimal_commas(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> set[str]:
+    """The money columns whose decimal point is a comma (``10,50``, ``1.234,56``), decided
+    per column from all its values, as day/month order is: a comma followed by one or two
+    digits at the end is a decimal comma; a point followed by one or two digits a decimal
+    point. A column with only the first reads commas as decimals; with both, the file must
+    say (``given``) or is refused. ``12,000`` alone is a thousands separator."""
+    if given is not None:
+        return set(cols) if given else set()
+    out: set[str] = set()
+    for name, c in cols.items():
+        v = f"trim(CAST({c} AS VARCHAR))"
+        comma, example = cur.execute(
+            f"SELECT count(*), min(v) FROM (SELECT {v} AS v FROM {src} WHERE {v} LIKE '%,%') "
+            "WHERE regexp_matches(v, '[0-9],[0-9]{1,2}([^0-9]|$)') AND NOT regexp_matches(v, '[0-9],[0-9]{3}')").fetchone()
+        if not comma:
+            continue
+        dot, other = cur.execute(
+            f"SELECT count(*), min(v) FROM (SELECT {v} AS v FROM {src} WHERE {v} LIKE '%.%') "
+            "WHERE regexp_matches(v, '[0-9][.][0-9]{1,2}([^0-9]|$)') AND NOT regexp_matches(v, ',')").fetchone()
+        if dot:
+            raise IngestError(f"column {name} has decimal commas ({example}) and decimal points ({other}): say which "
+                              "(--decimal-comma or --decimal-point)", problem="mixed_decimals", column=name,
+                              example=str(example), other=str(other))
+        out.add(name)
+    return out
 
 
 def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> bool:
@@ -113,7 +152,8 @@ def _fast_or_slow(fast: str, slow: str) -> str:
 
 def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
               types: dict[str, str] | None = None, *, guests: bool = False,
-              cancel_prefix: bool = False) -> tuple[str, list[str]]:
+              cancel_prefix: bool = False, decimal_comma: set[str] | frozenset[str] = frozenset()
+              ) -> tuple[str, list[str]]:
     """One query in two layers: (A) one typed column per mapped canonical column plus a flag
     for empty cells, each value parsed once, the cheap exact parse first (a lazy CASE only
     evaluates the slow, forgiving parse for cells the fast one rejects); (B) over it, the
@@ -140,6 +180,8 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
         source = source_kind(types.get(c))
         plain = cell_text(c, source)
         empty = f"{plain} IS NULL"
+        if col.type in ("id", "text"):   # a NUL byte is no text anyone typed: invalid, never stored
+            problems.append(f"CASE WHEN strpos({n}, chr(0)) > 0 THEN '{n}:invalid' END")
         if col.type == "id":   # an id a spreadsheet wrote as a number (17850.0) is the id 17850
             e = f"CASE WHEN {plain} LIKE '%.0' THEN regexp_replace({plain}, '^([0-9]+)\\.0+$', '\\1') ELSE {plain} END"
         elif col.type == "text":
@@ -160,19 +202,26 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
                 e = f"CAST({e} AS DATE)"
         elif col.type == "money" and source in ("integer", "number"):
             e, empty = f"TRY_CAST({c} AS DECIMAL(18, 2))", f"{c} IS NULL"   # NaN or too large: invalid
+        elif col.type == "money" and n in decimal_comma:   # 1.234 is a thousand here: no fast path
+            e = _money_expr(c, decimal_comma=True)
         elif col.type == "money":
             e = _fast_or_slow(f"TRY_CAST({plain} AS DECIMAL(18, 2))", _money_expr(c))
         elif col.type == "int" and source == "integer":
             e, empty = f"TRY_CAST({c} AS INTEGER)", f"{c} IS NULL"
-        elif col.type == "int":
-            e = _fast_or_slow(f"TRY_CAST({plain} AS INTEGER)",
-                              f"TRY_CAST(regexp_replace({_text(c)}, '[,\\s]', '', 'g') AS INTEGER)")
+        elif col.type == "int":   # whole numbers only: 3.5 is not 4 (a cast would round it)
+            whole = f"regexp_replace({_text(c)}, '[,\\s]', '', 'g')"
+            e = (f"CASE WHEN TRY_CAST({whole} AS DOUBLE) = TRY_CAST({whole} AS INTEGER) "
+                 f"THEN TRY_CAST({whole} AS INTEGER) END")
             if n == "satisfaction":
                 problems.append(f"CASE WHEN {n} NOT BETWEEN 1 AND 5 THEN '{n}:out_of_range' END")
         elif col.type == "reason":
             e = f"list_extract($reason_values, list_position($reason_keys, lower({_text(c)})))"
         else:  # enum
             e = f"CASE WHEN list_contains($choices_{n}, lower({plain})) THEN lower({plain}) END"
+        if col.type == "money":   # beyond a trillion: a typo or a unit error, and past what sums keep exact
+            problems.append(f"CASE WHEN abs({n}) >= 1000000000000 THEN '{n}:too_big' END")
+            if n in _NOT_NEGATIVE.get(kind.name, ()):
+                problems.append(f"CASE WHEN {n} < 0 THEN '{n}:negative' END")
         exprs.append(f"{e} AS {n}, {empty} AS {n}__none")
         if col.type not in ("id", "text"):
             problems.append(f"CASE WHEN NOT {n}__none AND {n} IS NULL THEN '{n}:invalid' END")
@@ -190,6 +239,9 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
         replace.append(f"CASE WHEN regexp_full_match(order_id, 'C[0-9]+') THEN -abs({amount}) ELSE {amount} END AS amount")
     if replace:
         stage_a = f"SELECT * REPLACE ({', '.join(replace)}) FROM ({stage_a}) AS a0"
+    for start, end in _ORDERED.get(kind.name, ()):
+        if start in cols and end in cols:
+            problems.append(f"CASE WHEN {end} < {start} THEN '{end}:before_start' END")
     flags = [f"{c.name}__none" for c in kind.columns if c.name in cols]
     typed = (f"SELECT * EXCLUDE ({', '.join(flags)}), "
              f"list_filter([{', '.join(problems) or 'NULL'}], lambda p: p IS NOT NULL) AS problems FROM ({stage_a}) AS a")
@@ -254,6 +306,14 @@ def checks_sql(kind: Kind, mapped: set[str], *, create_customers: bool = False) 
 _NOT_STORED: dict[str, tuple[str, ...]] = {"transactions": ("unit_price", "country")}
 #: Dates that may lie ahead (a program's planned end): no "future date" check.
 _MAY_BE_FUTURE = ("end_date",)
+#: (start, end) columns whose end cannot come first.
+_ORDERED: dict[str, tuple[tuple[str, str], ...]] = {
+    "service_interactions": (("opened_at", "resolved_at"),), "loyalty_members": (("enrolled_at", "left_at"),),
+    "loyalty_programs": (("start_date", "end_date"),)}
+#: Amounts that cannot be negative (a negative return or refund line is a transaction's, not these).
+_NOT_NEGATIVE: dict[str, tuple[str, ...]] = {
+    "loyalty_costs": ("amount",), "loyalty_programs": ("annual_fee",), "loyalty_members": ("fee_paid",),
+    "service_interactions": ("cost",)}
 
 # Target columns per kind: canonical name -> (table column, SQL over the typed row t).
 _TARGETS: dict[str, list[tuple[str, str]]] = {

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -110,3 +111,26 @@ def test_as_of_typed_and_enter_applies(page: Page, server: Server, e2e_db: Path,
     expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{expected:,}", timeout=20_000)
     expect(field.get_by_role("spinbutton")).to_have_text([f"{earlier:%Y}", f"{earlier:%m}", f"{earlier:%d}"])
     wait_ready(page)
+
+
+def test_local_mode_refuses_a_foreign_host_name(browser_type: Any, server: Server) -> None:
+    """DNS rebinding's end state: a foreign name resolving to 127.0.0.1. Local mode answers
+    with the refusal only (no page, no upload, no admin); localhost still works."""
+    import os
+
+    port = server.url.rsplit(":", 1)[1]
+    browser = browser_type.launch(executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                                  args=["--host-resolver-rules=MAP evil.example 127.0.0.1"])
+    try:
+        page = browser.new_page()
+        en = catalogue("en")
+        for path in ("/", "/upload", "/admin"):
+            page.goto(f"http://evil.example:{port}{path}")
+            expect(page.get_by_text(en["auth.local_host_refused"].split("{")[0].strip()[:40], exact=False)
+                   ).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(en["upload.history"], exact=True)).to_have_count(0)
+            expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+        page.goto(f"http://localhost:{port}/")
+        wait_ready(page, en["kpi.lapse_rate"])
+    finally:
+        browser.close()
