@@ -55,7 +55,7 @@ def lazy_tabs(ctx: PageContext, label_keys: Sequence[str], key: str) -> Sequence
 def _fmt(ctx: PageContext, name: str, value: float | None) -> str:
     t = ctx.tr
     if name in ("revenue", "gross_profit", "average_order_value"):
-        return ctx.money(value, compact=name != "average_order_value")
+        return ctx.money(value, compact=True)   # cards: compact, three significant digits
     if name.endswith("_rate"):
         return t.percent(value)
     return t.number(value)

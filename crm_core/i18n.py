@@ -8,6 +8,8 @@ Numbers, dates, percentages and money go through Babel with the language's local
 
 from __future__ import annotations
 
+import re
+
 import json
 import math
 from dataclasses import dataclass
@@ -130,14 +132,24 @@ class Translator:
     def money(self, value: float | None, currency: str, compact: bool = False) -> str:
         if _missing(value):
             return MISSING
-        if compact and abs(value) >= 10_000:
-            # three significant digits in every language ($1.40M, US$140만, US$140万, $873K):
-            # a fixed two decimals gave "US$140.44만", too long for a KPI card
+        # Korean and Chinese count in 10,000s (만/万): below that a whole amount reads best.
+        unit = 10_000 if str(self.locale).split("_")[0] in ("ko", "zh") else 1_000
+        if compact and unit > abs(value) >= 1_000:
+            text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0", currency_digits=False)
+        elif compact and abs(value) >= unit:
+            # Exactly three significant digits in every language and at every size, so figures
+            # side by side read alike ($2.00M next to $4.64M, $3.28K next to $734K; US$140만):
+            # a fixed two decimals gave "US$140.44만", too long for a KPI card.
             fine = format_compact_currency(value, currency, locale=self.locale, fraction_digits=2)
             point = get_decimal_symbol(self.locale)
             whole = "".join(ch for ch in fine if ch.isdigit() or ch == point).split(point)[0]
             digits = max(0, 3 - len(whole))   # decimals after 1-3 whole digits
-            text = format_compact_currency(value, currency, locale=self.locale, fraction_digits=digits)
+            text = _pad_decimals(format_compact_currency(value, currency, locale=self.locale,
+                                                         fraction_digits=digits), point, digits)
+        elif compact and currency not in _NO_DECIMALS and get_currency_precision(currency) > 0:
+            digits = 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0   # $7.35, $73.5, $735
+            text = format_currency(round(value, digits), currency, locale=self.locale,
+                                   format="¤#,##0" + ("." + "0" * digits if digits else ""), currency_digits=False)
         elif currency in _NO_DECIMALS or get_currency_precision(currency) == 0:
             text = format_currency(round(value), currency, locale=self.locale, format="¤#,##0",
                                    currency_digits=False)
@@ -158,6 +170,20 @@ class Translator:
 
     def month(self, value: date) -> str:
         return format_skeleton("yMMM", value, locale=self.locale)
+
+
+def _pad_decimals(text: str, point: str, digits: int) -> str:
+    """``$2M`` -> ``$2.00M``: the compact formatter drops trailing zeros; three significant
+    digits keep them, so every compact figure has the same precision."""
+    if digits <= 0:
+        return text
+    m = re.search(r"\d[\d" + re.escape(point) + r"]*", text)
+    if m is None:
+        return text
+    number = m.group(0)
+    whole, _, frac = number.partition(point)
+    frac = (frac + "0" * digits)[:digits]
+    return text[:m.start()] + whole + point + frac + text[m.end():]
 
 
 @lru_cache(maxsize=None)

@@ -71,7 +71,7 @@ points = st.slider(t.t("churn.reduction"), 0.5, 10.0, 1.0, 0.5, format="%.1f", k
 be = churn.break_even(d.active, points / 100, d.lost_per_customer)
 r = st.columns(4)
 r[0].metric(t.t("churn.kept"), t.number(be["customers_kept"]), border=True)
-r[1].metric(t.t("churn.value_per_customer"), ctx.money(d.lost_per_customer), border=True)
+r[1].metric(t.t("churn.value_per_customer"), ctx.money(d.lost_per_customer, compact=True), border=True)
 r[2].metric(t.t("churn.break_even"), ctx.money(be["break_even_budget"], compact=True), border=True,
             help=t.t("churn.break_even_help"))
 r[3].metric(t.t("churn.spent"), ctx.money(d.retention_spend, compact=True), border=True, help=t.t("churn.spent_help"))

@@ -41,7 +41,7 @@ k[0].metric(t.t("clv.kpi.alive"), t.percent(float((scores["p_alive"] >= 0.5).mea
 k[1].metric(t.t("clv.kpi.expected", months=s.horizon_months), t.number(float(scores["expected_purchases"].sum())),
             border=True)
 k[2].metric(t.t("clv.kpi.total"), ctx.money(float(scores["clv"].sum()), compact=True), border=True)
-k[3].metric(t.t("clv.kpi.average"), ctx.money(float(scores["clv"].mean())), border=True)
+k[3].metric(t.t("clv.kpi.average"), ctx.money(float(scores["clv"].mean()), compact=True), border=True)
 basis = value.margin_basis(ctx.store.path, ctx.version, as_of)
 if not model.margin_from_data:
     source = t.t("clv.margin_set")

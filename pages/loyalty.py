@@ -71,10 +71,10 @@ else:
                 help=t.t("loyalty.analysed_help", excluded=t.number(e.members_excluded),
                          unmatched=t.number(e.members_unmatched), controls=t.number(e.controls_used)))
     shown = v.effect or e.effect()      # the trusted design's figures; the matched ones otherwise
-    k[1].metric(t.t("loyalty.att"), ctx.money(shown.att_revenue),
+    k[1].metric(t.t("loyalty.att"), ctx.money(shown.att_revenue, compact=True),
                 help=t.t("loyalty.att_help", profit=ctx.money(shown.att_profit),
                          design=t.t(f"loyalty.design.{shown.design}")))
-    k[2].metric(t.t("loyalty.counterfactual"), ctx.money(shown.cf_revenue))
+    k[2].metric(t.t("loyalty.counterfactual"), ctx.money(shown.cf_revenue, compact=True))
     k[3].metric(t.t("loyalty.break_even"), "—" if m.break_even_lift is None else t.percent(m.break_even_lift),
                 help=t.t("loyalty.break_even_help"))
     table = pd.DataFrame({

@@ -106,17 +106,30 @@ def test_money_is_formatted_for_the_locale(lang: str, value: float, currency: st
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("en", ["$12.3K", "$873K", "$1.4M", "$988M", "-$2.35M", "$790K"]),
-    ("ko", ["US$1.23만", "US$87.3만", "US$140만", "US$9.88억", "-US$235만", "US$79만"]),
-    ("zh_Hans", ["US$1.23万", "US$87.3万", "US$140万", "US$9.88亿", "-US$235万", "US$79万"]),
-    ("zh_Hant", ["US$1.23萬", "US$87.3萬", "US$140萬", "US$9.88億", "-US$235萬", "US$79萬"]),
+    ("en", ["$12.3K", "$873K", "$1.40M", "$988M", "-$2.35M", "$790K"]),
+    ("ko", ["US$1.23만", "US$87.3만", "US$140만", "US$9.88억", "-US$235만", "US$79.0만"]),
+    ("zh_Hans", ["US$1.23万", "US$87.3万", "US$140万", "US$9.88亿", "-US$235万", "US$79.0万"]),
+    ("zh_Hant", ["US$1.23萬", "US$87.3萬", "US$140萬", "US$9.88億", "-US$235萬", "US$79.0萬"]),
 ])
 def test_compact_money_keeps_three_significant_digits(lang: str, expected: list[str]) -> None:
-    """At most three significant digits (fewer when the rest are zeros), short enough for a
-    KPI card in every language (two fixed decimals gave "US$140.44만", "US$79.01萬")."""
+    """Exactly three significant digits, zeros kept ($1.40M beside $2.35M, never $1.4M),
+    short enough for a KPI card in every language (two fixed decimals gave "US$140.44만")."""
     tr = Translator(lang)
     values = (12_345, 873_490, 1_404_400, 987_654_321, -2_345_678, 790_100)
     assert [tr.money(v, "USD", compact=True) for v in values] == expected
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["$2.00M", "$4.64M", "$3.28K", "$734K", "$73.5", "$7.35"]),
+    ("ko", ["US$200만", "US$464만", "US$3,282", "US$73.4만", "US$73.5", "US$7.35"]),
+    ("zh_Hant", ["US$200萬", "US$464萬", "US$3,282", "US$73.4萬", "US$73.5", "US$7.35"]),
+])
+def test_one_compact_rule_at_every_size(lang: str, expected: list[str]) -> None:
+    """Cards side by side read alike: $2.00M next to $4.64M (not $2M), $3.28K next to $734K
+    (not $3,281.68); below 만/万 Korean and Chinese show the whole amount."""
+    tr = Translator(lang)
+    assert [tr.money(v, "USD", compact=True) for v in (2_000_000, 4_640_000, 3281.68, 734_000, 73.456, 7.3456)] \
+        == expected
 
 
 def test_numbers_dates_and_missing_values() -> None:

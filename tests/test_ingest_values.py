@@ -186,3 +186,31 @@ def test_uploads_are_kept_privately_and_deleted_after_the_load(tmp_path: Path) -
     assert path.parent.name.startswith("crm-uploads-") and path.parent != Path("/tmp/crm-uploads")
     up.forget_file(path)
     assert not path.exists()
+
+
+def test_western_european_text_loads(store: Store, tmp_path: Path) -> None:
+    """A CP1252 (Windows Western European) export is detected and read, or named with
+    --encoding latin-1 / cp1252; accents arrive intact."""
+    f = tmp_path / "eu.csv"
+    f.write_bytes("customer_id,name,city\nC1,José Müller,Zürich\nC2,François Lefèvre,Besançon\n".encode("cp1252"))
+    res = ingest.load_file(store, f, "customers", now=NOW, actor=ANALYST)
+    assert res.status == "loaded" and res.encoding == "cp1252"
+    assert store.rows("SELECT name, city FROM customers WHERE customer_id = 'C2'") == [("François Lefèvre", "Besançon")]
+    g = tmp_path / "l1.csv"
+    g.write_bytes("customer_id,name\nC3,Ångström\n".encode("latin-1"))
+    assert ingest.load_file(store, g, "customers", now=NOW, actor=ANALYST, encoding="latin-1").status == "loaded"
+    assert store.rows("SELECT name FROM customers WHERE customer_id = 'C3'") == [("Ångström",)]
+
+
+def test_clear_messages_for_odd_files(store: Store, tmp_path: Path) -> None:
+    """31/31/2020 is an invalid date (not "mixes day-first and month-first"); a huge header
+    is not echoed back whole."""
+    f = tmp_path / "d.csv"
+    f.write_text("customer_id,date,amount\nC1,31/31/2020,5\nC2,25/03/2020,5\n", encoding="utf-8")
+    res = ingest.load_file(store, f, "transactions", now=NOW, actor=ANALYST)
+    assert [(e["row"], e["column"], e["problem"]) for e in res.errors] == [(1, "date", "invalid")]
+    big = tmp_path / "h.csv"
+    big.write_text("x" * 100_000 + ",y\n1,2\n", encoding="utf-8")
+    with pytest.raises(IngestError) as err:
+        ingest.load_file(store, big, "transactions", now=NOW, actor=ANALYST)
+    assert len(str(err.value)) < 600

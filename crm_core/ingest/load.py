@@ -144,7 +144,8 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
                 raise IngestError(f"this looks like a {other.name} file, not {kind.name} (its columns match "
                                   f"{other.name})", problem="wrong_kind", kind=kind.name, detected=other.name)
     if missing:
-        found = ", ".join(headers[:8])
+        found = ", ".join(h if len(h) <= 40 else h[:39] + "…" for h in headers[:8])   # never echo a huge header
+        found += ", …" if len(headers) > 8 else ""
         raise IngestError(f"required column(s) {', '.join(missing)} not found for {kind.name} (the file has: {found}); "
                           "map them with --map SOURCE=column", problem="missing_columns", columns=", ".join(missing),
                           kind=kind.name)

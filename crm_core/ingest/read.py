@@ -31,7 +31,8 @@ from crm_core.errors import InputFileError
 
 __all__ = ["Source", "fingerprint", "open_source", "ENCODINGS", "raw_error", "max_unpacked_bytes"]
 
-ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "utf-16", "cp949", "euc-kr", "gb18030", "gbk", "big5")
+ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "utf-16", "cp949", "euc-kr", "gb18030", "gbk", "big5", "cp1252",
+                               "latin-1")
 _SAMPLE = 1 << 20
 _CHUNK = 8 << 20
 
@@ -118,10 +119,11 @@ def _detect_encoding(sample: bytes) -> str:
         raise InputFileError("binary content, not a text, Excel or Parquet file", problem="binary")
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample, cp_isolation=["cp949", "gb18030", "big5"]).best()
+    best = from_bytes(sample, cp_isolation=["cp949", "gb18030", "big5", "cp1252"]).best()
     if best is None:
         raise InputFileError("cannot tell the text encoding; choose one", problem="encoding")
-    return {"cp949": "cp949", "gb18030": "gb18030", "big5": "big5"}.get(best.encoding, best.encoding)
+    return {"cp949": "cp949", "gb18030": "gb18030", "big5": "big5", "cp1252": "cp1252",
+            "windows-1252": "cp1252"}.get(best.encoding, best.encoding)
 
 
 def _to_utf8(path: Path, encoding: str, out: Path) -> None:

@@ -122,8 +122,12 @@ def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> b
         n, day_ev, month_ev, example = cur.execute(f"""
             WITH odd AS (SELECT {c} FROM {src} WHERE TRY_CAST({cell_text(c)} AS TIMESTAMP) IS NULL),
             v AS (SELECT {s} AS s FROM odd WHERE regexp_full_match({s}, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}.*'))
-            SELECT count(*), count(*) FILTER (WHERE CAST(split_part(s, '-', 1) AS INTEGER) > 12),
-                   count(*) FILTER (WHERE CAST(split_part(s, '-', 2) AS INTEGER) > 12), min(s) FROM v""").fetchone()
+            SELECT count(*),
+                   count(*) FILTER (WHERE CAST(split_part(s, '-', 1) AS INTEGER) BETWEEN 13 AND 31
+                                      AND CAST(split_part(s, '-', 2) AS INTEGER) BETWEEN 1 AND 12),
+                   count(*) FILTER (WHERE CAST(split_part(s, '-', 2) AS INTEGER) BETWEEN 13 AND 31
+                                      AND CAST(split_part(s, '-', 1) AS INTEGER) BETWEEN 1 AND 12),
+                   min(s) FROM v""").fetchone()   # 31/31/2020 is evidence of nothing: an invalid date
         if not n or given is not None:
             continue
         if day_ev and month_ev:
