@@ -8,10 +8,9 @@ Numbers, dates, percentages and money go through Babel with the language's local
 
 from __future__ import annotations
 
-import re
-
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache

@@ -41,8 +41,8 @@ from crm_core.ingest.read import fingerprint, open_source, raw_error
 from crm_core.ingest.schema import KINDS, REASON_WORDS, Kind, propose_mapping
 from crm_core.ingest.statements import (
     checks_sql,
-    decimal_commas,
     create_customers_sql,
+    decimal_commas,
     has_key,
     in_file_duplicates_sql,
     insert_sql,
