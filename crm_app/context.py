@@ -161,7 +161,8 @@ def render_sidebar(ctx: PageContext) -> None:
         options = data.call(data.filter_options, ctx.store.path, ctx.version)
         for key in ("regions", "channels", "customer_types"):
             st.multiselect(t.t(f"filter.{key}"), options[key], default=[v for v in ss[key] if v in options[key]],
-                           key=f"w_{key}", on_change=persist, args=(key,), placeholder=t.t("filter.all"))
+                           key=f"w_{key}", on_change=persist, args=(key,), placeholder=t.t("filter.all"),
+                           format_func=lambda v, dim=key: t.value(dim, v))
         st.caption(t.t("sidebar.db_caption", name=Path(ctx.store.path).name, schema=info["schema_version"],
                        version=ctx.version))
         _ENTER_APPLIES_DATES(key="crm_enter_applies_dates")

@@ -47,6 +47,7 @@ def _upload_dir() -> Path:
             atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
         return _DIR
 KEEP, DROP = "keep", "drop"   # no canonical column has either name
+DEMO_USER = "demo generator"  # who the demo database's load history names (crm_core.demo.generate)
 MAX_UPLOAD_OPTION = "server.maxUploadSize"
 
 
@@ -212,7 +213,8 @@ def history_section(ctx: PageContext, who: Principal) -> None:
     st.dataframe(pd.DataFrame({
         t.t("upload.h.id"): hist["ingest_id"], t.t("upload.h.kind"): [t.t(f"upload.kind.{k}") if k in KINDS else k
                                                                      for k in hist["kind"]],
-        t.t("upload.h.file"): hist["file_name"].astype(str), t.t("upload.h.user"): hist["user_name"].astype(str),
+        t.t("upload.h.file"): hist["file_name"].astype(str),
+        t.t("upload.h.user"): [t.t("upload.demo_user") if u == DEMO_USER else str(u) for u in hist["user_name"]],
         t.t("upload.h.when"): [t.date(v.date()) if pd.notna(v) else "" for v in hist["started_at"]],
         t.t("upload.h.status"): [t.t(f"upload.status.{s}") for s in hist["status"]],
         t.t("upload.h.read"): [t.number(v) for v in hist["rows_read"].fillna(0)],

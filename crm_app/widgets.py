@@ -20,10 +20,14 @@ from .context import PageContext
 __all__ = ["kpi_row", "definitions", "customer_list", "chart", "lazy_tabs", "PREVIEW_ROWS"]
 
 PREVIEW_ROWS = 200
-_PREVIEW_COLUMNS = ("customer_id", "name", "email", "phone", "segment", "tier", "next_tier", "region", "channel", "customer_type",
-                    "recency_days", "frequency", "revenue", "period_revenue", "gross_profit", "gap", "quadrant",
-                    "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "clv", "churn_date", "reason",
-                    "annual_revenue", "value_at_risk", "days_overdue", "frequency_ratio", "complaints", "open_cases")
+# The columns a page is about come first (what the list is for: its segment, tier, quadrant,
+# reason, value), then the figures, then contacts and attributes; the ID and name stay pinned
+# on the left while the rest scrolls, so nothing that matters hides off to the right.
+_PREVIEW_COLUMNS = ("customer_id", "name", "segment", "tier", "next_tier", "gap", "quadrant", "reason", "churn_date",
+                    "clv", "p_alive", "value_at_risk", "days_overdue", "annual_revenue", "revenue", "period_revenue",
+                    "gross_profit", "cost_to_serve", "net_profit", "expected_purchases", "recency_days", "frequency",
+                    "frequency_ratio", "complaints", "open_cases", "email", "phone", "region", "channel",
+                    "customer_type")
 
 _LOWER_IS_BETTER = {"lapse_rate"}
 
@@ -121,6 +125,8 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
         preview["quadrant"] = [t.t(f"quad.{v}") if isinstance(v, str) else "" for v in preview["quadrant"]]
     money = {"revenue", "period_revenue", "gross_profit", "gap", "cost_to_serve", "net_profit", "clv", "annual_revenue",
              "value_at_risk"}
+    for col in {"region", "channel", "customer_type"} & set(cols):
+        preview[col] = [t.value(col, v) if isinstance(v, str) else "" for v in preview[col].astype(object)]
     for col in money & set(cols):
         preview[col] = [ctx.money(v) for v in preview[col]]
     for col in {"p_alive"} & set(cols):
@@ -129,10 +135,11 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
         preview[col] = [t.number(v) for v in preview[col]]
     for col in {"expected_purchases", "frequency_ratio"} & set(cols):
         preview[col] = [t.number(v, 2) for v in preview[col]]
-    config = {c: st.column_config.Column(t.t(f"col.{c}")) for c in cols}
+    config = {c: st.column_config.Column(t.t(f"col.{c}"), pinned=c in ("customer_id", "name")) for c in cols}
     st.dataframe(preview, hide_index=True, column_config=config, height=280, key=f"{key}_preview")
     store = ctx.store
-    left, right = st.columns(2)
+    buttons = st.container(horizontal=True)   # CSV and Excel side by side, not half a page apart
+    left = right = buttons
     left.download_button(t.t("list.download_csv"), icon=":material/download:", mime="text/csv",
                          data=lambda: export.customer_file(store, customers, who, "csv", subject=name, at=now()),
                          file_name=f"{name}.csv", on_click="ignore", key=f"{key}_csv")

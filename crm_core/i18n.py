@@ -29,7 +29,7 @@ from babel.numbers import (
     get_decimal_symbol,
 )
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "Translator", "catalogue", "translator"]
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "DIMENSION_VALUES", "Translator", "catalogue", "translator"]
 
 #: Language code -> (Babel locale, native name).
 LANGUAGES: dict[str, tuple[str, str]] = {
@@ -92,6 +92,18 @@ class Translator:
         return text.format_map(_Params(params)) if params else text
 
     __call__ = t
+
+    def value(self, dimension: str, raw: Any) -> str:
+        """A dimension value for display: the app's own values (the demo's regions, channels,
+        customer types, industries, the ``(none)`` tier) in the user's language; a
+        customer's own value (anything else) exactly as stored."""
+        text = "" if raw is None else str(raw)
+        code = _value_code(text)
+        if code == "none":            # the "(none)" placeholder the app puts in for a missing value
+            return self.t("value.tier.none")
+        if code in DIMENSION_VALUES.get(DIMENSION_ALIASES.get(dimension, dimension), ()):
+            return self.t(f"value.{DIMENSION_ALIASES.get(dimension, dimension)}.{code}")
+        return text
 
     # -- formatting -----------------------------------------------------------------
     def number(self, value: float | int | None, digits: int = 0) -> str:
@@ -169,6 +181,25 @@ class Translator:
 
     def month(self, value: date) -> str:
         return format_skeleton("yMMM", value, locale=self.locale)
+
+
+#: Dimension values the app itself defines (the demo generator's, the tier placeholder),
+#: translated by :meth:`Translator.value`; customers' own values are shown as stored.
+DIMENSION_VALUES: dict[str, tuple[str, ...]] = {
+    "region": ("korea", "mainland_china", "taiwan", "japan", "hong_kong", "singapore", "united_states"),
+    "channel": ("online", "store", "mobile_app", "partner", "referral", "direct_sales"),
+    "customer_type": ("consumer", "small_business", "enterprise", "public_sector", "education"),
+    "industry": ("retail", "manufacturing", "finance", "healthcare", "information_technology", "logistics",
+                 "hospitality"),
+    "tier": ("none",),
+}
+#: The same dimension under the names pages and tables use for it.
+DIMENSION_ALIASES: dict[str, str] = {"regions": "region", "channels": "channel", "customer_types": "customer_type",
+                                     "acquisition_channel": "channel"}
+
+
+def _value_code(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
 def _pad_decimals(text: str, point: str, digits: int) -> str:

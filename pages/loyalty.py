@@ -104,7 +104,7 @@ else:
 
 if len(p.tiers):
     st.dataframe(pd.DataFrame({
-        t.t("loyalty.col.tier"): p.tiers["tier"].astype(str),
+        t.t("loyalty.col.tier"): [t.value("tier", v) for v in p.tiers["tier"].astype(str)],
         t.t("loyalty.col.members"): [t.number(v) for v in p.tiers["members"]],
         t.t("loyalty.col.share"): [t.percent(v) for v in p.tiers["share"]],
         t.t("loyalty.col.monthly_spend"): [ctx.money(v) for v in p.tiers["monthly_spend"]],
@@ -114,8 +114,8 @@ if len(p.tiers):
     if len(moves):
         st.markdown(f"**{t.t('loyalty.tier_changes')}**")
         st.dataframe(pd.DataFrame({
-            t.t("loyalty.col.from_tier"): moves["from_tier"].astype(str),
-            t.t("loyalty.col.to_tier"): moves["to_tier"].astype(str),
+            t.t("loyalty.col.from_tier"): [t.value("tier", v) for v in moves["from_tier"].astype(str)],
+            t.t("loyalty.col.to_tier"): [t.value("tier", v) for v in moves["to_tier"].astype(str)],
             t.t("loyalty.col.changes"): [t.number(v) for v in moves["changes"]],
         }), hide_index=True, width="stretch")
         st.caption(t.t("loyalty.tier_changes_definition"))

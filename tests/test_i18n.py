@@ -206,3 +206,23 @@ def test_bold_markup_renders_in_every_language(lang: str) -> None:
                 broken.append(f"{key}: {value}")
                 break
     assert broken == []
+
+
+def test_the_apps_own_values_are_translated_customers_values_are_not() -> None:
+    """The demo's regions, channels, customer types and the "(none)" placeholder appear in the
+    user's language; a value a customer file brought stays exactly as stored."""
+    from crm_core.demo import people
+    from crm_core.i18n import DIMENSION_VALUES
+
+    for lang in ("ko", "zh_Hans", "zh_Hant"):
+        tr = Translator(lang)
+        for region in people.REGIONS:
+            assert tr.value("region", region) != region, (lang, region)
+        for ctype in people.CUSTOMER_TYPES:
+            assert tr.value("customer_types", ctype) != ctype
+        for channel in people.CHANNELS:
+            assert tr.value("channel", channel) != channel
+        assert tr.value("tier", "(none)") != "(none)"
+        assert tr.value("region", "Gyeonggi-do") == "Gyeonggi-do"       # a customer's own value
+    assert Translator("ko").value("region", "Korea") == "한국"
+    assert set(DIMENSION_VALUES["region"]) == {v.lower().replace(" ", "_") for v in people.REGIONS}

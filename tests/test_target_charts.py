@@ -83,16 +83,20 @@ def test_treemap_coloured_by_recency_has_a_legend_with_the_range(base: dict[str,
 def test_heatmap_cells_are_the_rf_grid(base: dict[str, Any]) -> None:
     grid = base["grid"]
     chart = rf_heatmap(grid, KO, "KRW")
-    cells = chart.option["series"][0]["data"]
+    items = chart.option["series"][0]["data"]
+    cells = [item["value"] for item in items]
     assert len(cells) == len(grid)
     assert sum(c[2] for c in cells) == int(base["summary"]["customers"].sum())
+    top = max(c[2] for c in cells)      # the darkest cell gets white text, the lightest dark text
+    colours = {c[2]: item["label"]["color"] for c, item in zip(cells, items)}
+    assert colours[top] == "#ffffff" and colours[min(c[2] for c in cells)] == "#1b2733"
     by_cell = {(c[1], c[0]): c for c in cells}
     for row in grid.itertuples():
         cell = by_cell[(str(int(row.r_score)), str(int(row.f_score)))]
         assert cell[2] == row.customers and cell[4] == KO.t(f"segment.{row.segment}")
     assert chart.option["yAxis"]["data"] == ["1", "2", "3", "4", "5"]   # category axes run upwards: 5 on top
     revenue = rf_heatmap(grid, KO, "KRW", value="revenue")
-    assert sum(c[2] for c in revenue.option["series"][0]["data"]) == pytest.approx(grid["revenue"].sum())
+    assert sum(c["value"][2] for c in revenue.option["series"][0]["data"]) == pytest.approx(grid["revenue"].sum())
 
 
 def test_pyramid_bars_are_centred_and_sized_by_sqrt_customers(base: dict[str, Any]) -> None:
@@ -189,3 +193,19 @@ def test_pareto_profit_over_100_percent_is_drawn_not_clipped() -> None:
     chart = pareto_figure(res, KO)
     assert max(d[1] for d in chart.option["series"][0]["data"]) == pytest.approx(300.0)
     assert "max" not in chart.option["yAxis"]
+
+
+def test_treemap_tiles_show_whole_labels_or_none(base: dict[str, Any]) -> None:
+    """A tile shows its name, customers and revenue when they fit, its name alone when only
+    that fits, else nothing (the tooltip tells): never text cut to "Ne" or "Promi…"."""
+    from crm_core.charts.targets import _text_px, _tile_label
+
+    assert _tile_label(0.5, ["Champions", "1,234 · 12.0%", "$1.20M"])["formatter"].count("\n") == 2
+    assert _tile_label(0.004, ["Need attention", "352 · 1.0%", "$31.8K"]) == {"show": True, "formatter": "{b}"} \
+        or _tile_label(0.004, ["Need attention", "352 · 1.0%", "$31.8K"]) == {"show": False}
+    assert _tile_label(0.0001, ["New", "35 · 0.1%", "$3.10K"]) == {"show": False}
+    assert _text_px("가나다") == 36 and _text_px("abc") == pytest.approx(21.6)
+    chart = segment_treemap(base["summary"], KO, "KRW")
+    for item in chart.option["series"][0]["data"]:
+        assert "label" in item and item["label"]["show"] in (True, False)
+    assert chart.option["series"][0]["label"]["overflow"] == "none"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe
+from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe, wrap_label
 from crm_core.charts.palette import CHURN_REASON_COLORS, SERIES
 from crm_core.i18n import Translator
 
@@ -72,8 +72,9 @@ def reason_bars(reasons: pd.DataFrame, tr: Translator, value: str, currency: str
     option = base_option(tr.t(f"churn.reasons_title.{value}"), subtitle=subtitle, top=110 if apart else 70,
                          title_width=520 if apart else None)   # the subtitle wraps inside a 3/5-width column
     # every reason labelled: long names wrap under their bar instead of being dropped
+    names = [wrap_label(n, 72) for n in names]    # lines break between words, never inside one
     option["xAxis"] = {"type": "category", "data": names,
-                       "axisLabel": {"interval": 0, "width": 64, "overflow": "break", "lineHeight": 14}}
+                       "axisLabel": {"interval": 0, "lineHeight": 14, "overflow": "none"}}
     option["yAxis"] = _value_axis(tr.t(f"churn.axis.{value}", currency=currency))
     option["series"] = [{
         "type": "bar",
@@ -129,7 +130,7 @@ def dimension_bars(table: pd.DataFrame, tr: Translator, dimension: str, rates: p
     def label(g: object) -> str:
         if dimension in ("segment", "tier"):   # "—": not yet a customer at the period's start
             return tr.t(f"{dimension}.{g}") if g != "—" else tr.t("churn.new_in_period")
-        return str(g)
+        return tr.value(dimension, g)
 
     groups = [label(g) for g in table.index]
     title = {"region": "filter.regions", "channel": "filter.channels", "customer_type": "filter.customer_types",

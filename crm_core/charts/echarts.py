@@ -13,6 +13,8 @@ placeholders, whose values Streamlit inserts escaped; no template contains data.
 
 from __future__ import annotations
 
+import re
+
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -22,7 +24,7 @@ import numpy as np
 from crm_core.charts.palette import FONT_STACK
 
 __all__ = ["BLUES", "ORANGES", "RED_YELLOW_GREEN", "EChart", "base_option", "interpolate", "number", "numbers",
-           "tooltip_safe"]
+           "tooltip_safe", "text_px", "wrap_label"]
 
 #: Sequential scales (light -> dark) and a diverging one (low -> high), as hex stops.
 BLUES = ["#deebf7", "#9ecae1", "#4292c6", "#08519c"]
@@ -96,3 +98,22 @@ def interpolate(values: Iterable[Any], stops: list[str], lo: float | None = None
         c = rgb[i] + (rgb[i + 1] - rgb[i]) * (x - i)
         out.append("#" + "".join(f"{int(round(ch)):02x}" for ch in c))
     return out
+
+
+def text_px(text: str, size: float = 12.0) -> float:
+    """Rough width of ``text`` in pixels: CJK characters are square, Latin ones about 0.6 em."""
+    return sum(size if ord(ch) >= 0x2E80 else 0.6 * size for ch in text)
+
+
+def wrap_label(text: str, width_px: float, size: float = 12.0) -> str:
+    """``text`` in lines of at most ``width_px`` where it can break between words: at spaces,
+    after ``·`` and ``/``, before ``(``. A word wider than the line stays whole (ECharts'
+    own breaking cuts Korean and Chinese anywhere: "사회·정치 / 적", "알 수 없음( / 비활동)")."""
+    tokens = [t for t in re.split(r"(?<=[ ·/])|(?=[(（])", text) if t]
+    lines: list[str] = []
+    for token in tokens:
+        if lines and text_px(lines[-1] + token, size) <= width_px:
+            lines[-1] += token
+        else:
+            lines.append(token)
+    return "\n".join(line.strip() for line in lines)

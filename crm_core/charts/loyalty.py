@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe
+from crm_core.charts.echarts import EChart, base_option, number, tooltip_safe, wrap_label
 from crm_core.charts.palette import SERIES
 from crm_core.i18n import Translator
 from crm_core.loyalty.roi import COST_TYPES, Money
@@ -32,7 +32,7 @@ def waterfall_figure(m: Money, tr: Translator, currency: str, rate: float = 1.0)
     steps += [(f"loyalty.cost.{c}", -m.costs.get(c, 0.0)) for c in COST_TYPES if m.costs.get(c, 0.0)]
     values = [v * rate for _, v in steps]
     net = sum(values)
-    labels = [tr.t(k) for k, _ in steps] + [tr.t("loyalty.wf.net")]
+    labels = [wrap_label(tr.t(k), 80) for k, _ in steps] + [wrap_label(tr.t("loyalty.wf.net"), 80)]
     base, bars, running = [], [], 0.0
     for label, v in zip(labels, values):
         low, high = sorted((running, running + v))
@@ -46,7 +46,7 @@ def waterfall_figure(m: Money, tr: Translator, currency: str, rate: float = 1.0)
                  "itemStyle": {"color": SERIES["primary"]}})
     option = base_option(tr.t("loyalty.wf.title"), top=70)
     option["xAxis"] = {"type": "category", "data": labels,
-                       "axisLabel": {"interval": 0, "width": 80, "overflow": "break", "lineHeight": 14}}
+                       "axisLabel": {"interval": 0, "overflow": "none", "lineHeight": 14}}   # wrapped between words
     option["yAxis"] = _money_axis(tr, currency)
     option["series"] = [
         {"type": "bar", "stack": "waterfall", "stackStrategy": "all", "data": base, "silent": True,

@@ -54,17 +54,39 @@ def segment_treemap(summary: pd.DataFrame, tr: Translator, currency: str, rate: 
                                "formatter": tr.t(f"segments.color.{color_by}")}
         option["title"]["subtext"] = tr.t(f"segments.color.{color_by}")
     option["tooltip"]["formatter"] = "{@[1]}<br/>{@[2]}<br/>{@[3]}"
-    data = [{"name": name, "value": [number(v), name, sh, m], "itemStyle": {"color": c}}
+    total = float(sizes.sum()) or 1.0
+    data = [{"name": name, "value": [number(v), name, sh, m], "itemStyle": {"color": c},
+             "label": _tile_label(float(v) / total, [name, sh, m])}
             for name, v, sh, m, c in zip(labels, sizes, shares, money, colors)]
     option["series"] = [{   # a click selects a tile (the page lists that segment's customers)
         "type": "treemap", "data": data, "roam": False, "nodeClick": False, "breadcrumb": {"show": False},
         "selectedMode": "single", "select": {"itemStyle": {"borderColor": "#31333f", "borderWidth": 3}},
         "left": 0, "right": 0, "top": 60, "bottom": 0, "sort": False, "squareRatio": 1.0,
         "itemStyle": {"borderColor": "#ffffff", "borderWidth": 2, "gapWidth": 2},
-        "label": {"show": True, "formatter": "{b}\n{@[2]}\n{@[3]}", "fontSize": 12, "overflow": "truncate"},
+        "label": {"show": True, "formatter": "{b}\n{@[2]}\n{@[3]}", "fontSize": 12, "overflow": "none"},
         "upperLabel": {"show": False},
     }]
     return EChart(option, 460)
+
+
+#: The treemap's smallest likely drawing area (px): half of a 1280-wide page, 400 high.
+_TREEMAP_W, _TREEMAP_H = 560.0, 400.0
+
+
+def _text_px(text: str, size: float = 12.0) -> float:
+    """Rough width of ``text`` in pixels: CJK characters are square, Latin ones about 0.6 em."""
+    return sum(size if ord(ch) >= 0x2E80 else 0.6 * size for ch in text)
+
+
+def _tile_label(share: float, lines: list[str]) -> dict[str, Any]:
+    """A tile shows every line when they fit, the name alone when only it fits, and nothing
+    (its tooltip still tells) when not even the name fits: never a name cut to "Ne"."""
+    side = (share * _TREEMAP_W * _TREEMAP_H) ** 0.5      # tiles are near-square (squareRatio 1)
+    if side >= max(_text_px(t) for t in lines) + 10 and side >= 16 * len(lines) + 10:
+        return {"show": True, "formatter": "{b}\n{@[2]}\n{@[3]}"}
+    if side >= _text_px(lines[0]) + 10 and side >= 26:
+        return {"show": True, "formatter": "{b}"}
+    return {"show": False}
 
 
 def rf_heatmap(grid: pd.DataFrame, tr: Translator, currency: str, rate: float = 1.0,
@@ -80,18 +102,22 @@ def rf_heatmap(grid: pd.DataFrame, tr: Translator, currency: str, rate: float = 
         shown = tr.number(row.customers) if value == "customers" else tr.money(amount, currency, compact=True)
         data.append([str(int(row.f_score)), str(int(row.r_score)), number(z), shown, tr.t(f"segment.{row.segment}")])
     values = [d[2] for d in data if d[2] is not None]
+    lo_v, hi_v = min(values, default=0.0), max(values, default=1.0)
+    # White text on the darker half of the blues, dark text on the light half: readable everywhere.
+    data = [{"value": d, "label": {"color": "#ffffff" if d[2] is not None and hi_v > lo_v
+                                   and (d[2] - lo_v) / (hi_v - lo_v) > 0.45 else "#1b2733"}} for d in data]
     option = base_option(tr.t("chart.grid.title"), top=70)
     option["grid"].update(left=30, right=10, bottom=60)
     option["xAxis"] = {"type": "category", "data": axis, "name": tr.t("chart.axis.f_score"), "nameLocation": "middle",
                        "nameGap": 28, "splitArea": {"show": True}}
     option["yAxis"] = {"type": "category", "data": axis, "name": tr.t("chart.axis.r_score"), "nameLocation": "middle",
                        "nameGap": 22, "nameRotate": 90, "splitArea": {"show": True}}
-    option["visualMap"] = {"min": min(values, default=0.0), "max": max(values, default=1.0), "calculable": False,
+    option["visualMap"] = {"min": lo_v, "max": hi_v, "calculable": False,
                            "orient": "horizontal", "left": "center", "bottom": 0, "itemHeight": 160,
                            "inRange": {"color": BLUES}, "dimension": 2, "text": [tr.t(f"segments.grid.{value}"), ""]}
     option["tooltip"]["formatter"] = "R={@[1]} F={@[0]}<br/>{@[3]}<br/>{@[4]}"
     option["series"] = [{"type": "heatmap", "data": data,
-                         "label": {"show": True, "formatter": "{@[3]}\n{@[4]}", "fontSize": 10},
+                         "label": {"show": True, "formatter": "{@[3]}\n{@[4]}", "fontSize": 11},
                          "itemStyle": {"borderColor": "#ffffff", "borderWidth": 1}}]
     return EChart(option, 460)
 
@@ -211,4 +237,4 @@ def _label(tr: Translator, dim: str, value: object) -> str:
         return tr.t(f"tier.{value}")
     if dim == "segment":
         return tr.t(f"segment.{value}")
-    return str(value)
+    return tr.value(dim, value)   # the demo's regions, channels, types in the user's language
