@@ -102,7 +102,12 @@ def program_card(ctx: PageContext, p: ProgramReport) -> None:
         a, b = st.columns(2)
         a.metric(t.t("loyalty.members"), t.number(m.members))
         roi, roi_help = _roi_value(ctx, p)
-        b.metric(t.t("loyalty.roi"), roi, help=roi_help)
+        if roi in (t.t("loyalty.not_credible"), t.t("loyalty.not_shown_to_pay")):
+            # a sentence, not a figure: under the card title in full, where a card value would cut it
+            b.metric(t.t("loyalty.roi"), "—", help=roi_help)
+            b.markdown(f"**{_plain(roi)}**")
+        else:
+            b.metric(t.t("loyalty.roi"), roi, help=roi_help)
         if eff is None:
             st.caption(t.t(f"loyalty.reason.{v.reason}"))
         else:

@@ -89,7 +89,7 @@ else:
     st.caption(t.t("loyalty.method"))
 
     st.subheader(t.t("loyalty.quality"))
-    q = st.columns(5)
+    q = st.columns(3) + st.columns(3)[:2]    # two rows: five cards in a row cut their labels
     q[0].metric(t.t("loyalty.member_churn"), t.percent(e.member_churn),
                 delta=t.t("loyalty.vs_control", value=t.percent(e.control_churn)), delta_color="off", delta_arrow="off")
     q[1].metric(t.t("loyalty.repeat"), t.percent(e.member_repeat),
@@ -140,5 +140,10 @@ r[0].metric(t.t("loyalty.wf.incremental"), "—" if res.incremental_profit is No
             else ctx.money(res.incremental_profit, compact=True))
 r[1].metric(t.t("loyalty.wf.fees"), ctx.money(res.fees, compact=True))
 r[2].metric(t.t("loyalty.costs"), ctx.money(res.costs, compact=True))
-r[3].metric(t.t("loyalty.roi"), *app.what_if_roi(ctx, p, res), delta_color="off", delta_arrow="off")
+roi_text, roi_delta = app.what_if_roi(ctx, p, res)
+if roi_text in (t.t("loyalty.not_credible"), t.t("loyalty.not_shown_to_pay")):   # a sentence: in full, not cut
+    r[3].metric(t.t("loyalty.roi"), "—")
+    r[3].markdown(f"**{roi_text}**")
+else:
+    r[3].metric(t.t("loyalty.roi"), roi_text, delta=roi_delta, delta_color="off", delta_arrow="off")
 st.caption(t.t("loyalty.what_if_definition"))

@@ -272,11 +272,12 @@ def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, 
     lifts = [m.value for m in at.metric if m.label == cat["loyalty.lift"]]
     assert lifts == [tr.signed_percent(p.verdict.effect.lift) for p in rep.programs if p.verdict.effect]
     rois = [m.value for m in at.metric if m.label == cat["loyalty.roi"]]
+    said = [m.value for m in at.markdown]
     for p, shown in zip(rep.programs, rois):      # a point ROI only when the interval is on one side of 0
         if p.verdict.trusted is None:
-            assert shown == cat["loyalty.not_credible"]
+            assert shown == "—" and f"**{cat['loyalty.not_credible']}**" in said
         elif p.money.pays is None:
-            assert shown == cat["loyalty.not_shown_to_pay"]
+            assert shown == "—" and f"**{cat['loyalty.not_shown_to_pay']}**" in said
         else:
             assert shown == tr.signed_percent(p.money.roi)
     assert any(p.verdict.trusted is None for p in rep.programs) and any(p.verdict.trusted for p in rep.programs)
@@ -289,11 +290,12 @@ def test_loyalty_page_cards_charts_and_what_if(monkeypatch: pytest.MonkeyPatch, 
     at.slider(key=f"loy_share_{trusted.program_id}").set_value(200).run()
     roi = [m.value for m in at.metric if m.label == cat["loyalty.roi"]][-1]
     res = what_if(trusted.money, participation=2.0)
-    assert roi == (tr.signed_percent(res.roi) if res.pays is not None else cat["loyalty.not_shown_to_pay"])
+    assert roi == (tr.signed_percent(res.roi) if res.pays is not None else "—")
     untrusted = next(p for p in rep.programs if p.verdict.trusted is None)
     at.session_state["loy_program"] = untrusted.program_id
     at.run()
-    assert [m.value for m in at.metric if m.label == cat["loyalty.roi"]][-1] == cat["loyalty.not_credible"]
+    assert [m.value for m in at.metric if m.label == cat["loyalty.roi"]][-1] == "—"
+    assert f"**{cat['loyalty.not_credible']}**" in [m.value for m in at.markdown]
     assert not at.exception
 
 

@@ -1,5 +1,6 @@
 """Every key label readable in every language, at 1440x900 and at 1280x720: no card label,
-card value, tab, button or sidebar label is cut with an ellipsis (its text wider than its box),
+card value, tab, button or sidebar label is cut (its text wider than a box that hides the rest,
+with an ellipsis or without),
 and the sidebar's date, period and filters are on screen without scrolling."""
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ _CUT = """(selectors) => {
       const boxes = [el, ...el.querySelectorAll('*')];
       for (const b of boxes) {
         const style = getComputedStyle(b);
-        if (style.textOverflow === 'ellipsis' && b.scrollWidth > b.clientWidth + 1 && b.textContent.trim()) {
+        const hides = style.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(style.overflowX);
+        if (hides && b.scrollWidth > b.clientWidth + 1 && b.textContent.trim()) {
           out.push(b.textContent.trim().slice(0, 80));
           break;
         }
