@@ -49,7 +49,7 @@ with tiers_tab:
                 profit_share=[t.percent(x) for x in pyr["profit_share"]],
                 min_revenue=[ctx.money(x) for x in pyr["min_revenue"]])
             cols = ["tier", "customers", "customer_share", "revenue", "revenue_share", "profit_share", "min_revenue"]
-            st.dataframe(table[cols], hide_index=True, width="stretch", key="pyr_table",
+            st.dataframe(table[cols], hide_index=True, width="stretch", height="content", key="pyr_table",
                          column_config={c: st.column_config.Column(t.t(PERIOD_LABELS.get(c, f"col.{c}")))
                                         for c in cols})
             st.caption(t.t("pyramid.definition"))

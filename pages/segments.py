@@ -59,10 +59,12 @@ table = summary.assign(
     recency_days=[t.number(x) for x in summary["recency_days"]],
     customers=[t.number(x) for x in summary["customers"]],
 )
-cols = ["segment", "customers", "customer_share", "revenue", "revenue_share", "gross_profit", "average_order_value",
-        "recency_days", "action"]
-st.dataframe(table[cols], hide_index=True, width="stretch", key="seg_table",
-             column_config={c: st.column_config.Column(t.t(f"col.{c}")) for c in cols})
+# The suggested action right after the segment (not off to the right), every segment shown
+# (no fixed height hiding the last rows).
+cols = ["segment", "action", "customers", "customer_share", "revenue", "revenue_share", "gross_profit",
+        "average_order_value", "recency_days"]
+st.dataframe(table[cols], hide_index=True, width="stretch", height="content", key="seg_table",
+             column_config={c: st.column_config.Column(t.t(f"col.{c}"), pinned=c == "segment") for c in cols})
 st.caption(t.t("segments.table_note", buyers=t.number(res["buyers"]),
                prospects=t.number(res["customers"] - res["buyers"])))
 
