@@ -58,7 +58,7 @@ from crm_core.loyalty.anchors import (
     category_codes,
 )
 from crm_core.loyalty.matching import fit_logit, nearest, standardized_difference
-from crm_core.loyalty.panel import Panel
+from crm_core.loyalty.panel import Panel, months_of
 from crm_core.loyalty.staggered import Z95, Effect
 
 __all__ = ["Design", "COVARIATES", "LEVELS", "MIN_MEMBERS", "Estimate", "Anchors", "anchors", "category_codes", "estimate"]
@@ -240,8 +240,7 @@ def estimate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     :data:`MIN_MEMBERS` members can be analysed or matched."""
     design.check()
     code = members["code"].to_numpy(np.int64)
-    when = pd.to_datetime(members["enrolled_at"])
-    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64) - shift
+    e = months_of(panel, members["enrolled_at"]) - shift
     ok = (e - design.pre_months >= 0) & (e + design.post_months <= panel.last_m) & (panel.first_m[code] < e)
     if len(blocks):   # as for controls: members who joined or left another program just before are left out
         ok &= ~blocks.hit(code, e - design.pre_months, e)

@@ -19,7 +19,7 @@ import pandas as pd
 from crm_core.filters import Filters
 from crm_core.store.connection import Store
 
-__all__ = ["COLUMNS", "Panel", "month_index", "month_start", "load_panel"]
+__all__ = ["COLUMNS", "Panel", "month_index", "months_of", "month_start", "load_panel"]
 
 COLUMNS: tuple[str, ...] = ("revenue", "profit", "purchase_days", "orders", "discounted")
 NEVER = np.iinfo(np.int32).max
@@ -29,6 +29,12 @@ _POW2 = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
 def month_index(start: date, day: date) -> int:
     """Months from the month of ``start`` to the month of ``day``."""
     return (day.year - start.year) * 12 + day.month - start.month
+
+
+def months_of(panel: "Panel", dates: pd.Series) -> np.ndarray:
+    """The month index (see :func:`month_index`) of each date, counted from the panel's start."""
+    ts = pd.to_datetime(dates)
+    return ((ts.dt.year - panel.start.year) * 12 + ts.dt.month - panel.start.month).to_numpy(np.int64)
 
 
 def month_start(start: date, m: int) -> date:

@@ -19,7 +19,7 @@ from crm_core.errors import NoDataError
 from crm_core.filters import Filters
 from crm_core.loyalty.anchors import Blocks
 from crm_core.loyalty.estimate import LEVELS, MIN_MEMBERS, Design, Estimate, category_codes
-from crm_core.loyalty.panel import Panel, load_panel, month_start
+from crm_core.loyalty.panel import Panel, load_panel, month_start, months_of
 from crm_core.loyalty.roi import Money, money
 from crm_core.loyalty.verdict import DESIGNS, Checked, Verdict, evaluate
 from crm_core.store.connection import Store
@@ -119,9 +119,9 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
             levels, members, costs = pending.result()
     cats = category_codes(levels, n_keys)
 
-    spell_lo = _months(panel, members["enrolled_at"])
+    spell_lo = months_of(panel, members["enrolled_at"])
     spell_hi = np.where(members["left_at"].notna().to_numpy(),
-                        _months(panel, members["left_at"].fillna(pd.Timestamp(panel.start))), np.iinfo(np.int32).max)
+                        months_of(panel, members["left_at"].fillna(pd.Timestamp(panel.start))), np.iinfo(np.int32).max)
     spell_code = members["code"].to_numpy(np.int64)
 
     def one(row: Any) -> ProgramReport:
@@ -152,11 +152,6 @@ def analyse(store: Store, as_of: date, design: Design = Design(), filters: Filte
         done = dict(zip([r.program_id for r in rows], pool.map(one, rows)))
     out = [done[r.program_id] for r in programs.itertuples(index=False)]
     return LoyaltyReport(as_of, design, month_start(start, panel.last_m), out)
-
-
-def _months(panel: Panel, dates: pd.Series) -> np.ndarray:
-    ts = pd.to_datetime(dates)
-    return ((ts.dt.year - panel.start.year) * 12 + ts.dt.month - panel.start.month).to_numpy(np.int64)
 
 
 def evaluate_none() -> Verdict:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from crm_core.errors import InvalidParameterError
-from crm_core.loyalty.panel import Panel, month_index, month_start
+from crm_core.loyalty.panel import Panel, month_index, month_start, months_of
 
 __all__ = ["COST_TYPES", "Money", "money", "what_if", "WhatIf"]
 
@@ -64,11 +64,6 @@ class Money:
     yearly: pd.DataFrame = field(repr=False)    # year, incremental_profit, fees, costs, net, roi
 
 
-def _months(panel: Panel, dates: pd.Series) -> np.ndarray:
-    ts = pd.to_datetime(dates)
-    return ((ts.dt.year - panel.start.year) * 12 + ts.dt.month - panel.start.month).to_numpy(np.int64)
-
-
 def _payback(net: np.ndarray) -> int | None:
     """Months until the running total of ``net`` turns non-negative for good."""
     if not len(net):
@@ -88,9 +83,9 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
     the months after enrolment over which the effect was measured (None: all)."""
     last = panel.last_m
     n_m = max(last + 1, 1)
-    e = _months(panel, members["enrolled_at"]) if len(members) else np.zeros(0, np.int64)
+    e = months_of(panel, members["enrolled_at"]) if len(members) else np.zeros(0, np.int64)
     left = members["left_at"]
-    end = np.where(left.notna().to_numpy(), _months(panel, left.fillna(pd.Timestamp(panel.start))), last) \
+    end = np.where(left.notna().to_numpy(), months_of(panel, left.fillna(pd.Timestamp(panel.start))), last) \
         if len(members) else np.zeros(0, np.int64)
     end = np.minimum(end, last)
     months_in = np.maximum(end - e, 0)
@@ -118,7 +113,7 @@ def money(panel: Panel, members: pd.DataFrame, annual_fee: float | None, costs: 
     cost_m = np.zeros(n_m)
     by_type = {t: 0.0 for t in COST_TYPES}
     if len(costs):
-        cm = _months(panel, costs["month"])
+        cm = months_of(panel, costs["month"])
         ok = (cm >= 0) & (cm <= last)
         cost_m = np.bincount(cm[ok], weights=costs["amount"].to_numpy(np.float64)[ok], minlength=n_m)[:n_m]
         for t, amount in costs[ok].groupby("cost_type")["amount"].sum().items():

@@ -25,7 +25,7 @@ import pandas as pd
 
 from crm_core.loyalty.anchors import NO_BLOCKS, Blocks, Design
 from crm_core.loyalty.estimate import MIN_MEMBERS, Estimate, estimate
-from crm_core.loyalty.panel import NEVER, Panel
+from crm_core.loyalty.panel import NEVER, Panel, months_of
 from crm_core.loyalty.staggered import Effect, not_yet_enrolled
 
 __all__ = ["DESIGNS", "MAX_MARGIN", "PLACEBO_TOLERANCE", "Checked", "Verdict", "evaluate", "placebo_holds"]
@@ -110,8 +110,7 @@ def evaluate(panel: Panel, cats: list[np.ndarray], members: pd.DataFrame, design
     matched_placebo = (estimate(panel, cats, members, design, blocks, shift=shift, diagnostics=False)
                        if matched is not None else None)
     code = members["code"].to_numpy(np.int64)
-    when = pd.to_datetime(members["enrolled_at"])
-    e = ((when.dt.year - panel.start.year) * 12 + when.dt.month - panel.start.month).to_numpy(np.int64)
+    e = months_of(panel, members["enrolled_at"])
     enrol_m = np.full(panel.n, NEVER, dtype=np.int64)
     np.minimum.at(enrol_m, code, e)
     nye = nye_placebo = None
