@@ -41,6 +41,7 @@ from crm_core.ingest.read import fingerprint, open_source, raw_error
 from crm_core.ingest.schema import KINDS, REASON_WORDS, Kind, propose_mapping
 from crm_core.ingest.statements import (
     checks_sql,
+    stored_duplicates_sql,
     create_customers_sql,
     decimal_commas,
     has_key,
@@ -256,9 +257,12 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         # statement (one pass, one materialised table; three were 2-3 s more on 10M rows).
         code = f"SELECT t.* REPLACE ({checks_sql(spec, mapped, create_customers=create)} AS problems) FROM ({typed}) AS t"
         cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {code}", {k: v for k, v in params.items() if f"${k}" in code})
+        stored = stored_duplicates_sql(spec, mapped, "_typed")
+        if stored:
+            cur.execute(stored)
         report("checking", res.rows_read)
-        count_repeats, mark_repeats = in_file_duplicates_sql(spec, mapped, "_typed")
-        repeats = int(cur.execute(count_repeats).fetchall()[0][0])
+        quick_repeats, count_repeats, mark_repeats = in_file_duplicates_sql(spec, mapped, "_typed")
+        repeats = int(cur.execute(quick_repeats).fetchall()[0][0]) and int(cur.execute(count_repeats).fetchall()[0][0])
         if repeats and is_tx and not has_key(spec, mapped) and identical_rows == "purchases":
             res.identical_rows = repeats      # two equal purchases on one day are two purchases
         elif repeats:

@@ -14,12 +14,14 @@ SQL) or a canonical column of :mod:`crm_core.ingest.schema`; values are bound pa
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from crm_core.errors import IngestError
 from crm_core.ingest.schema import Kind
 
-__all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
+__all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "stored_duplicates_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
            "cell_text", "source_kind", "create_customers_sql"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
@@ -177,7 +179,8 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
         c = cols.get(col.name)
         n = col.name
         if c is None:
-            exprs.append(f"CAST(NULL AS DECIMAL(18, 2)) AS {n}" if n in computed else f"NULL AS {n}")
+            if n in computed:   # (an unmapped column is no column: NULL columns cost 0.6 s on 10M rows)
+                exprs.append(f"CAST(NULL AS DECIMAL(18, 2)) AS {n}")
             if col.required and n not in computed:
                 problems.append(f"'{n}:missing'")
             continue
@@ -265,8 +268,11 @@ def has_key(kind: Kind, mapped: set[str]) -> bool:
     return bool(kind.key) and all(k in mapped for k in kind.key)
 
 
-def in_file_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> tuple[str, str]:
-    """(count of rows that repeat an earlier row of ``table``, UPDATE adding their problem).
+def in_file_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> tuple[str, str, str]:
+    """(a quick count that is 0 only when no row repeats another, the exact count of rows
+    that repeat an earlier row of ``table``, UPDATE adding their problem). The quick one
+    counts distinct 64-bit hashes of the key (0.2-0.8 s less than distinct strings on 10M
+    rows): distinct hashes mean distinct keys, so only a non-zero answer needs the exact one.
 
     Checked apart from :func:`checks_sql` because the per-row answer needs a window over
     every key (2.2 s of 3.8 for 10M rows) while "are there any?" is one count of distinct
@@ -274,12 +280,13 @@ def in_file_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> tuple[st
     GROUP BY (NULL equals NULL). The problem goes before ``row:duplicate_stored``, where
     :func:`checks_sql` would have put it."""
     key = ", ".join(duplicate_key(kind, mapped))
+    quick = f"SELECT count(*) - count(DISTINCT hash(row({key}))) FROM {table}"
     count = f"SELECT count(*) - count(DISTINCT row({key})) FROM {table}"
     update = (f"UPDATE {table} SET problems = list_concat(list_filter(problems, lambda p: p <> 'row:duplicate_stored'), "
               f"['row:duplicate_in_file'], list_filter(problems, lambda p: p = 'row:duplicate_stored')) "
               f"WHERE _row IN (SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY {key} ORDER BY _row) AS n "
               f"FROM {table}) WHERE n > 1)")
-    return count, update
+    return quick, count, update
 
 
 def checks_sql(kind: Kind, mapped: set[str], *, create_customers: bool = False) -> str:
@@ -294,7 +301,7 @@ def checks_sql(kind: Kind, mapped: set[str], *, create_customers: bool = False) 
             parts.append(f"CASE WHEN t.{column} IS NOT NULL AND t.{column} NOT IN (SELECT {target} FROM {table}) "
                          f"THEN '{column}:unknown_reference' END")
     cols = [c for c in duplicate_key(kind, mapped) if c not in _NOT_STORED.get(kind.name, ())]
-    if kind.name not in ("customers", "loyalty_programs"):   # those two update stored rows instead
+    if kind.name not in ("customers", "loyalty_programs") and not stored_duplicates_sql(kind, mapped, "_typed"):
         cond = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
         stored = {"transactions": {"date": "tx_date"}, "loyalty_costs": {"date": "cost_date"}}.get(kind.name, {})
         for a, b in stored.items():
@@ -303,6 +310,18 @@ def checks_sql(kind: Kind, mapped: set[str], *, create_customers: bool = False) 
             cond = cond.replace("s.tx_date IS NOT DISTINCT FROM t.date", "s.tx_date = CAST(t.date AS DATE)")
         parts.append(f"CASE WHEN EXISTS (SELECT 1 FROM {kind.table} s WHERE {cond}) THEN 'row:duplicate_stored' END")
     return f"list_concat(t.problems, list_filter([{', '.join(parts) or 'CAST(NULL AS VARCHAR)'}], lambda p: p IS NOT NULL))"
+
+
+def stored_duplicates_sql(kind: Kind, mapped: set[str], table: str) -> str | None:
+    """An UPDATE marking the rows of ``table`` whose own key (a transaction id) is stored
+    already, or None when the file has no such key (:func:`checks_sql` compares whole rows).
+    Apart from :func:`checks_sql` so the stored table is probed with the file's keys (a
+    semi-join built on the file): 0.004 s instead of 0.4 s for 100K ids against 10M."""
+    if kind.name in ("customers", "loyalty_programs") or not has_key(kind, mapped) or len(kind.key) != 1:
+        return None
+    key = kind.key[0]
+    return (f"UPDATE {table} SET problems = list_append(problems, 'row:duplicate_stored') "
+            f"WHERE {key} IN (SELECT s.{key} FROM {kind.table} AS s WHERE s.{key} IN (SELECT {key} FROM {table}))")
 
 
 #: Columns a file may carry that are not stored as such (unit price becomes the amount; the
@@ -342,18 +361,26 @@ _UPSERT = {"customers": "customer_id", "loyalty_programs": "program_id"}
 
 
 def insert_sql(kind: Kind, mapped: set[str]) -> str:
+    """INSERT of the rows of ``_typed`` without problems into the kind's table (customers and
+    programs: upserts that keep stored values where the file has none). ``_typed`` has the
+    mapped and computed columns only: the others are written as NULL."""
+    present = set(mapped) | {n for n, alt in kind.stand_ins if set(alt) <= set(mapped)} | {"_row"}
+
+    def value(expr: str) -> str:
+        return re.sub(r"\bt\.(\w+)", lambda m: m.group(0) if m.group(1) in present else "NULL", expr)
+
     if kind.name in _UPSERT:
         cols = [c.name for c in kind.columns]
         key = _UPSERT[kind.name]
         sets = ", ".join(f"{c} = coalesce(EXCLUDED.{c}, {kind.table}.{c})" for c in cols if c != key and c in mapped)
         ingest = ", ingest_id" if kind.name == "customers" else ""
         conflict = f"DO UPDATE SET {sets}" if sets else "DO NOTHING"
-        return (f"INSERT INTO {kind.table} ({', '.join(cols)}{ingest}) SELECT {', '.join('t.' + c for c in cols)}"
+        return (f"INSERT INTO {kind.table} ({', '.join(cols)}{ingest}) SELECT {', '.join(value('t.' + c) for c in cols)}"
                 f"{', $ingest_id' if ingest else ''} FROM _typed t WHERE len(t.problems) = 0 "
                 f"ON CONFLICT ({key}) {conflict}")
     pairs = _TARGETS[kind.name]
     return (f"INSERT INTO {kind.table} ({', '.join(p[0] for p in pairs)}, ingest_id) "
-            f"SELECT {', '.join(p[1] for p in pairs)}, $ingest_id FROM _typed t WHERE len(t.problems) = 0")
+            f"SELECT {', '.join(value(p[1]) for p in pairs)}, $ingest_id FROM _typed t WHERE len(t.problems) = 0")
 
 
 def create_customers_sql(mapped: set[str]) -> str:

@@ -335,15 +335,16 @@ class Store:
 
     @staticmethod
     def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
-        """Recompute the derived data after a write: customers' keys, and for every customer
-        with a transaction (or a ``customer_days`` row) on or after ``since``, their
-        ``customer_days`` running totals, ``customer_months`` from the month of ``since`` on
-        and first purchase (sql/refresh_customer_keys.sql, sql/refresh_customer_days.sql).
+        """Maintain the derived data after a write: customers' keys, and for every customer
+        with a transaction (or a ``customer_days`` row) from the month of ``since`` on, their
+        ``customer_days`` running totals and ``customer_months`` from that month on (going
+        on from their totals before it) and first purchase (sql/refresh_customer_keys.sql,
+        sql/refresh_customer_days.sql).
 
         Call inside the writing transaction, with ``since`` = the earliest transaction
         date written or removed (None: everything).
         """
-        since = since or date(1, 1, 1)
+        start = (since or date(1, 1, 1)).replace(day=1)   # a month is the smallest unit rewritten
         cur.execute(load_sql("refresh_customer_keys"))
         # Order numbers (order-line files) make the order count a distinct count, 2.8 s more
         # on 10M rows: paid only when some transaction has one.
@@ -352,7 +353,7 @@ class Store:
         sql = load_sql("refresh_customer_days", options=frozenset({"order_ids"}) if order_ids else frozenset())
         for statement in sql.split(";"):
             if statement.strip():
-                cur.execute(statement, {"since": since} if "$since" in statement else None)
+                cur.execute(statement, {"start": start} if "$start" in statement else None)
 
     def fingerprint(self) -> tuple[int, ...]:
         """Stat of the file and its WAL: changes whenever any process writes."""
