@@ -50,13 +50,13 @@ def roles_section(ctx: PageContext, who: Principal) -> None:
             "role": st.column_config.SelectboxColumn(t.t("admin.role"), options=list(auth.ROLES), required=True,
                                                      format_func=lambda r: t.t(f"role.{r}")),
             "manager": st.column_config.TextColumn(t.t("admin.manager"), help=t.t("admin.manager_help"), max_chars=64)})
-    c = st.columns(4)
+    c = st.columns(2)   # the two toggles stack in the second column: their labels are long in every language
     default = c[0].selectbox(t.t("admin.default_role"), ["", *auth.ROLES], key="adm_default",
                              index=["", *auth.ROLES].index(rules.default_role or ""),
                              format_func=lambda r: t.t(f"role.{r}") if r else t.t("admin.refuse"))
-    claim = c[1].text_input(t.t("admin.claim"), value=rules.claim or "", key="adm_claim", max_chars=64)
-    see = c[2].toggle(t.t("admin.viewers_see_contacts"), value=rules.viewers_see_contacts, key="adm_see")
-    exp = c[3].toggle(t.t("admin.viewers_export_contacts"), value=rules.viewers_export_contacts, key="adm_exp")
+    claim = c[0].text_input(t.t("admin.claim"), value=rules.claim or "", key="adm_claim", max_chars=64)
+    see = c[1].toggle(t.t("admin.viewers_see_contacts"), value=rules.viewers_see_contacts, key="adm_see")
+    exp = c[1].toggle(t.t("admin.viewers_export_contacts"), value=rules.viewers_export_contacts, key="adm_exp")
     if st.button(t.t("admin.save"), type="primary", key="adm_save", icon=":material/save:"):
         try:
             new = Rules(users=rules.with_users(edited.to_dict("records")).users, claim=claim.strip() or None,

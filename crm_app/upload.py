@@ -31,10 +31,33 @@ from .auth import principal
 from .context import PageContext, plain
 
 __all__ = ["run_load", "saved_file", "file_error", "mapping_editor", "show_result", "history_section", "options",
-           "kind_help", "file_id", "forget_file"]
+           "kind_help", "file_id", "forget_file", "uploader_in_language"]
 
 _DIR_LOCK = threading.Lock()
 _DIR: Path | None = None
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (catalogue text only: quotes, backslashes, line
+    breaks and ``<`` escaped, so it cannot end the string or the style element)."""
+    out = "".join(f"\\{ord(ch):X} " if ch in '"\\<>\n\r' else ch for ch in text)
+    return f'"{out}"'
+
+
+def uploader_in_language(ctx: PageContext) -> None:
+    """Streamlit's uploader writes its own button and hint in English ("Upload", "200MB per
+    file"): shown in the user's language instead (the limit and the formats are in the
+    widget's label). The style carries catalogue text only."""
+    t = ctx.tr
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} button [data-testid="stMarkdownContainer"] p {{ font-size: 0 !important; }}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: {_css_string(t.t("upload.browse"))};
+  font-size: 0.875rem; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: {_css_string(t.t("upload.drop_here"))}; font-size: 0.875rem; }}
+</style>""")
 
 
 def _upload_dir() -> Path:

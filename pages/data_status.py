@@ -33,7 +33,7 @@ counts = pd.DataFrame({
     t.t("data.col.table"): [t.t(f"table.{name}") for name in info["tables"]],
     t.t("data.col.rows"): [t.number(rows) for rows in info["tables"].values()],
 })
-st.dataframe(counts, hide_index=True, width="content")
+st.dataframe(counts, hide_index=True, width="content", height="content")   # every table, none hidden below a fold
 if info["tables"]["transactions"] == 0:
     st.info(t.t("empty.no_transactions", db=Path(ctx.store.path).name), icon=":material/upload_file:")
 

@@ -73,7 +73,7 @@ with cut_tab:
             for d in dims:
                 table[d] = [label(d, v) for v in table[d]]
             table[t.t("col.customers")] = [t.number(v) for v in shown["customers"]]
-            table[t.t("micro.m.revenue")] = [ctx.money(v, compact=True) for v in shown["revenue"]]   # lifetime
+            table[t.t("micro.m.revenue")] = [ctx.money(v) for v in shown["revenue"]]   # lifetime
             table[t.t("col.revenue_share")] = [t.percent(v) for v in shown["revenue_share"]]
             table[t.t("micro.col.margin")] = [t.percent(v) for v in shown["margin"]]
             table[t.t("micro.col.revenue_per_customer")] = [ctx.money(v) for v in shown["revenue_per_customer"]]

@@ -37,22 +37,22 @@ tiers_tab, upgrade_tab, whatif_tab = lazy_tabs(ctx, ["pyramid.tab_tiers", "pyram
 
 with tiers_tab:
     if tiers_tab.open:
-        left, right = st.columns([1, 1])
+        left, right = st.columns([3, 2], vertical_alignment="center")
         with left:
             chart(pyramid_figure(pyr, t, ctx.currency, ctx.rate), "pyr_chart")
-        with right:
-            table = pyr.assign(
-                tier=[t.t(f"tier.{x}") for x in pyr["tier"]], customers=[t.number(x) for x in pyr["customers"]],
-                customer_share=[t.percent(x) for x in pyr["customer_share"]],
-                revenue=[ctx.money(x, compact=True) for x in pyr["revenue"]],
-                revenue_share=[t.percent(x) for x in pyr["revenue_share"]],
-                profit_share=[t.percent(x) for x in pyr["profit_share"]],
-                min_revenue=[ctx.money(x) for x in pyr["min_revenue"]])
-            cols = ["tier", "customers", "customer_share", "revenue", "revenue_share", "profit_share", "min_revenue"]
-            st.dataframe(table[cols], hide_index=True, width="stretch", height="content", key="pyr_table",
-                         column_config={c: st.column_config.Column(t.t(PERIOD_LABELS.get(c, f"col.{c}")))
-                                        for c in cols})
-            st.caption(t.t("pyramid.definition"))
+        right.caption(t.t("pyramid.definition"))
+        # full width below the chart: every tier column on screen in every language
+        table = pyr.assign(
+            tier=[t.t(f"tier.{x}") for x in pyr["tier"]], customers=[t.number(x) for x in pyr["customers"]],
+            customer_share=[t.percent(x) for x in pyr["customer_share"]],
+            revenue=[ctx.money(x) for x in pyr["revenue"]],
+            revenue_share=[t.percent(x) for x in pyr["revenue_share"]],
+            profit_share=[t.percent(x) for x in pyr["profit_share"]],
+            min_revenue=[ctx.money(x) for x in pyr["min_revenue"]])
+        cols = ["tier", "customers", "customer_share", "revenue", "revenue_share", "profit_share", "min_revenue"]
+        st.dataframe(table[cols], hide_index=True, width="stretch", height="content", key="pyr_table",
+                     column_config={c: st.column_config.Column(t.t(PERIOD_LABELS.get(c, f"col.{c}")))
+                                    for c in cols})
         st.subheader(t.t("pyramid.pareto"))
         p1, p2 = st.columns(2)
         for col, metric in ((p1, "revenue"), (p2, "gross_profit")):

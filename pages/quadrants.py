@@ -64,7 +64,7 @@ table = summary.assign(quadrant=[t.t(f"quad.{q}") for q in summary["quadrant"]],
                        customers=[t.number(v) for v in summary["customers"]],
                        customer_share=[t.percent(v) for v in summary["customer_share"]],
                        profit_share=[t.percent(v) for v in summary["profit_share"]],
-                       **{c: [ctx.money(v, compact=True) for v in summary[c]] for c in money_cols})
+                       **{c: [ctx.money(v) for v in summary[c]] for c in money_cols})
 shown_cols = ["quadrant", "customers", "customer_share", *money_cols, "profit_share"]
 st.dataframe(table[shown_cols], hide_index=True, width="stretch", key="quad_table",
              column_config={c: st.column_config.Column(t.t({"revenue": "col.period_revenue",

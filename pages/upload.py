@@ -20,6 +20,7 @@ st.caption(t.t("upload.caption"))
 kind = st.selectbox(t.t("upload.kind"), list(KINDS), key="up_kind", format_func=lambda k: t.t(f"upload.kind.{k}"))
 up.kind_help(ctx, kind)
 limit_mb = min(ingest.max_upload_bytes() // 2**20, int(st.get_option(up.MAX_UPLOAD_OPTION)))
+up.uploader_in_language(ctx)
 uploaded = st.file_uploader(t.t("upload.file", mb=t.number(limit_mb)), key="up_file",
                             type=["csv", "tsv", "txt", "xlsx", "parquet", "gz", "zip"])
 if uploaded is not None:

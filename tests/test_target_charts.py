@@ -209,3 +209,24 @@ def test_treemap_tiles_show_whole_labels_or_none(base: dict[str, Any]) -> None:
     for item in chart.option["series"][0]["data"]:
         assert "label" in item and item["label"]["show"] in (True, False)
     assert chart.option["series"][0]["label"]["overflow"] == "none"
+
+
+@pytest.mark.parametrize("lang", ["en", "ko", "zh_Hans"])
+def test_mix_legend_shows_every_segment_on_wrapped_lines(lang: str) -> None:
+    """Issue 21 item 8: no "Hiberna… 1/2" paging: a plain legend with room below the bars for
+    as many lines as the names need in that language."""
+    tr = Translator(lang)
+    shares = {"A": {s: 1 / 11 for s in rfm.SEGMENTS}}
+    chart = mix_figure(shares, tr)
+    legend = chart.option["legend"]
+    assert legend["type"] == "plain"
+    width = sum(25 + 10 + sum(12 if ord(c) >= 0x2E80 else 7.2 for c in tr.t(f"segment.{s}")) for s in rfm.SEGMENTS)
+    lines = math.ceil(width / 640)
+    assert chart.option["grid"]["bottom"] >= 46 + 24 * lines - 24   # room for (almost) every wrapped line
+
+
+def test_micro_bar_leaves_room_for_the_last_axis_label(base: dict[str, Any]) -> None:
+    """Issue 21 item 8: the value axis' last label ("1,400,000") is not cut at the right edge."""
+    cells = micro.cut(base["frame"], ["region"])
+    chart = micro_bar_figure(cells, ["region"], Translator("en"), "USD")
+    assert chart.option["grid"]["right"] >= 40

@@ -24,7 +24,7 @@ import numpy as np
 from crm_core.charts.palette import FONT_STACK
 
 __all__ = ["BLUES", "ORANGES", "RED_YELLOW_GREEN", "EChart", "base_option", "interpolate", "number", "numbers",
-           "tooltip_safe", "text_px", "wrap_label"]
+           "tooltip_safe", "text_px", "wrap_label", "wrapped_legend"]
 
 #: Sequential scales (light -> dark) and a diverging one (low -> high), as hex stops.
 BLUES = ["#deebf7", "#9ecae1", "#4292c6", "#08519c"]
@@ -117,3 +117,16 @@ def wrap_label(text: str, width_px: float, size: float = 12.0) -> str:
         else:
             lines.append(token)
     return "\n".join(line.strip() for line in lines)
+
+
+def wrapped_legend(names: Iterable[str], width_px: float = 640.0, size: float = 12.0) -> tuple[dict[str, Any], int]:
+    """A legend at the bottom that shows every name, wrapping onto as many lines as it needs
+    (a scrolling legend hides names behind "1/2"), and the height in px those lines take
+    (``width_px``: a conservative guess at the chart's width; ECharts wraps at the real one)."""
+    lines, used = 1, 0.0
+    for name in names:
+        w = 25 + text_px(name, size) + 10     # symbol, text, gap
+        if used and used + w > width_px:
+            lines, used = lines + 1, 0.0
+        used += w
+    return {"bottom": 0, "left": 0, "type": "plain", "itemGap": 10}, 24 * lines

@@ -19,6 +19,7 @@ from crm_core.charts.echarts import (
     interpolate,
     number,
     tooltip_safe,
+    wrapped_legend,
 )
 from crm_core.charts.palette import SEGMENT_COLORS, SERIES, TIER_COLORS
 from crm_core.i18n import Translator
@@ -189,7 +190,7 @@ def micro_bar_figure(cells: pd.DataFrame, dims: list[str], tr: Translator, curre
         lo, hi = lo - 0.01, hi + 0.01
     digits = next((d for d in (1, 2, 3) if tr.percent(lo, d) != tr.percent(hi, d)), 3)   # a legend of two values
     option = base_option(tr.t("chart.micro.title", n=tr.number(len(df))), top=70)
-    option["grid"].update(bottom=40)
+    option["grid"].update(bottom=40, right=48)   # room for the last axis label ("1,400,000" whole)
     option["xAxis"] = {"type": "value", "name": tr.t("chart.axis.revenue", currency=currency), "nameLocation": "middle",
                        "nameGap": 26}
     option["yAxis"] = {"type": "category", "data": names, "inverse": True,
@@ -210,8 +211,8 @@ def mix_figure(shares: dict[str, dict[str, float]], tr: Translator) -> EChart:
     groups = list(shares)
     segments = list(next(iter(shares.values()), {}))
     option = base_option(tr.t("chart.mix.title"))
-    option["legend"] = {"bottom": 0, "left": 0, "type": "scroll"}
-    option["grid"].update(bottom=70)
+    option["legend"], legend_px = wrapped_legend([tr.t(f"segment.{seg}") for seg in segments])
+    option["grid"].update(bottom=46 + legend_px)
     option["xAxis"] = {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"},
                        "name": tr.t("chart.axis.buyer_share"), "nameLocation": "middle", "nameGap": 26}
     option["yAxis"] = {"type": "category", "data": groups, "inverse": True,
@@ -224,7 +225,7 @@ def mix_figure(shares: dict[str, dict[str, float]], tr: Translator) -> EChart:
             "encode": {"x": 0, "y": 1},
             "data": [[number(100 * (shares[g].get(seg) or 0)), g, tr.percent(shares[g].get(seg) or 0)] for g in groups],
             "tooltip": {"formatter": "{@[1]}<br/>" + tooltip_safe(name) + ": {@[2]}"}})
-    return EChart(option, max(300, 40 * len(groups) + 220))
+    return EChart(option, max(300, 40 * len(groups) + 180 + legend_px))
 
 
 def cell_label(tr: Translator, dims: list[str], row: Any) -> str:

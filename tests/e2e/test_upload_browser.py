@@ -115,3 +115,23 @@ def test_cdnow_transactions_alone_load_in_one_step(page: Page, upload_server: tu
     wait_ready(page, en["upload.duplicate"])
     expect(page.get_by_test_id("stAlertContentSuccess")).to_have_count(0)
     assert Store(db).table_counts()["transactions"] == after["transactions"]
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh_Hant"])
+def test_uploader_speaks_the_language(page: Page, upload_server: tuple[Server, Path], lang: str) -> None:
+    """Issue 21 item 10: Streamlit's own "Upload" and "200MB per file" give way to the
+    catalogue's words (the English ones are hidden, the translated ones drawn in their place)."""
+    srv, _db = upload_server
+    cat = catalogue(lang)
+    page.goto(f"{srv.url}/upload?lang={lang}")
+    wait_ready(page, cat["upload.history"])
+    zone = page.get_by_test_id("stFileUploaderDropzone")
+    shown = zone.evaluate("""z => {
+      const p = z.querySelector('button [data-testid="stMarkdownContainer"] p');
+      const s = z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+      const after = (e) => getComputedStyle(e, '::after').content;
+      return {button: after(p), hint: after(s), english: [getComputedStyle(p).fontSize, getComputedStyle(s).fontSize]};
+    }""")
+    assert shown["button"] == f'"{cat["upload.browse"]}"'
+    assert shown["hint"] == f'"{cat["upload.drop_here"]}"'
+    assert shown["english"] == ["0px", "0px"]
