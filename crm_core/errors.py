@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "CrmError",
+    "RollbackRefusedError",
     "DatabaseError",
     "DatabaseNotFoundError",
     "DatabaseBusyError",
@@ -135,3 +136,10 @@ class RolesFileError(CrmError, ValueError):
     With sign-in configured the app then refuses everyone (fails closed)."""
 
     message_key = "error.roles_file"
+
+
+class RollbackRefusedError(CrmError, ValueError):
+    """A load cannot be undone exactly (``problem``: why; ``id``: the load; ``n``: how many
+    customers are in the way): the database stays as it is."""
+
+    message_key = "error.rollback_refused"

@@ -1,7 +1,9 @@
 """The load history: every load, the rows one set aside, and rollback of a load.
 
-A rollback removes the rows a load added (and the customers a transactions load created,
-unless something else refers to them now); the load is marked ``rolled_back``.
+A rollback leaves the data as if the load had never happened, later loads kept: the rows it
+added go, and the customers it inserted, updated or created are replayed from what the other
+loads did (:mod:`crm_core.ingest.changes`); when that state would drop a customer that later
+data still refers to, the rollback is refused. The load is marked ``rolled_back``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import InvalidParameterError
+from crm_core.ingest import changes
 from crm_core.ingest.schema import KINDS
 from crm_core.store.connection import Store
 
@@ -40,8 +43,10 @@ def quarantine(store: Store, ingest_id: int) -> pd.DataFrame:
 
 
 def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) -> int:
-    """Remove the rows a load added (customers only when nothing else refers to them);
-    the load is marked ``rolled_back``. Returns the rows removed. Analysts and admins only; audited."""
+    """Undo a load: its rows removed, the customers it touched as the other loads alone leave
+    them (or :class:`RollbackRefusedError`, nothing changed); the load is marked
+    ``rolled_back``. Returns the rows removed (customers: the customers it loaded). Analysts
+    and admins only; audited."""
     actor.require("manage_data")
     user = actor.user
     removed = 0
@@ -55,22 +60,21 @@ def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) ->
                                         value=ingest_id)
         table = KINDS[kind].table
         since = None
-        if kind == "transactions":
-            since = cur.execute("SELECT min(tx_date) FROM transactions WHERE ingest_id = ?", [ingest_id]).fetchone()[0]
-        if kind == "customers":
-            cond = ("ingest_id = ? AND customer_id NOT IN (SELECT customer_id FROM transactions UNION "
-                    "SELECT customer_id FROM loyalty_members UNION SELECT customer_id FROM churn_events)")
-        elif kind == "loyalty_programs":
+        if kind == "loyalty_programs":
             raise InvalidParameterError("program loads cannot be rolled back (members may refer to them)",
                                         name="ingest_id", value=ingest_id)
+        if kind == "customers":   # an upsert: undone customer by customer from what each load did
+            removed = int(cur.execute("SELECT count(*) FROM customer_changes WHERE ingest_id = ?",
+                                      [ingest_id]).fetchone()[0])
         else:
-            cond = "ingest_id = ?"
-        removed = int(cur.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [ingest_id]).fetchone()[0])
-        cur.execute(f"DELETE FROM {table} WHERE {cond}", [ingest_id])
-        if kind == "transactions":   # the customers it created, unless something else refers to them now
-            cur.execute("DELETE FROM customers WHERE ingest_id = ? AND customer_id NOT IN (SELECT customer_id FROM "
-                        "transactions UNION SELECT customer_id FROM loyalty_members UNION SELECT customer_id FROM "
-                        "churn_events UNION SELECT customer_id FROM service_interactions)", [ingest_id])
+            if kind == "transactions":
+                since = cur.execute("SELECT min(tx_date) FROM transactions WHERE ingest_id = ?",
+                                    [ingest_id]).fetchone()[0]
+            removed = int(cur.execute(f"SELECT count(*) FROM {table} WHERE ingest_id = ?", [ingest_id]).fetchone()[0])
+            cur.execute(f"DELETE FROM {table} WHERE ingest_id = ?", [ingest_id])
+        # customers the load inserted or updated (a transactions load: those it created) as
+        # if it had never happened, later loads kept; refused when that cannot be
+        changes.undo(cur, ingest_id)
         cur.execute("UPDATE ingest_log SET status = 'rolled_back', message = ? WHERE ingest_id = ?",
                     [f"rolled back by {user}", ingest_id])
         audit.record(cur, actor, "rollback", at=at, subject=str(ingest_id), rows=removed, detail={"kind": kind})

@@ -35,6 +35,7 @@ import pandas as pd
 from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import IngestError, InputFileError, InvalidParameterError
+from crm_core.ingest import changes
 from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.history import history, quarantine, rollback
 from crm_core.ingest.read import fingerprint, open_source, raw_error
@@ -296,6 +297,10 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                     before = int(cur.execute("SELECT count(*) FROM customers").fetchone()[0])
                     cur.execute(create_customers_sql(mapped), {"ingest_id": ingest_id})
                     res.customers_created = int(cur.execute("SELECT count(*) FROM customers").fetchone()[0]) - before
+                    if res.customers_created:   # what a rollback of this load undoes
+                        cur.execute(changes.record_created_sql(), {"ingest_id": ingest_id})
+                if kind == "customers":
+                    cur.execute(changes.record_customers_sql(mapped), {"ingest_id": ingest_id})
                 statement = insert_sql(spec, mapped)
                 cur.execute(statement, {"ingest_id": ingest_id} if "$ingest_id" in statement else None)
                 res.rows_loaded = res.rows_read - res.rows_rejected
