@@ -25,7 +25,7 @@ from crm_core.store.connection import Store
 
 from .warm_cache import warmable
 
-__all__ = ["call", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
+__all__ = ["call", "retry_run", "run_done", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
            "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "micro_compare", "what_if", "base_currency",
            "target_summaries", "attributes"]
 
@@ -70,6 +70,26 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
                 notice.empty()
             show_error(err)
             st.stop()
+
+
+def retry_run(err: DatabaseBusyError) -> None:
+    """The page run met the database lock outside :func:`call` (a page's own cached call):
+    say so, wait and run the page again, for up to :data:`BUSY_RETRY_SECONDS` in all; then
+    the translated error. Never a traceback."""
+    since = st.session_state.setdefault("_busy_since", time.monotonic())
+    if time.monotonic() - since > BUSY_RETRY_SECONDS:
+        st.session_state.pop("_busy_since", None)
+        show_error(err)
+        return
+    st.warning(translator(st.session_state.get("lang", "en")).t("status.db_busy_retrying"),
+               icon=":material/hourglass_top:")
+    time.sleep(0.3)
+    st.rerun()
+
+
+def run_done() -> None:
+    """A page run finished: the next busy spell starts its own wait."""
+    st.session_state.pop("_busy_since", None)
 
 
 def data_version(path: str) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crm_core.errors import CrmError
+from crm_core.errors import CrmError, DatabaseBusyError
 from crm_core.filters import Filters
 from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.estimate import Design
@@ -30,6 +30,8 @@ def report(path: str, version: int, as_of: date, filters: Filters, design: Desig
     Shared, never copied: callers must not modify it."""
     try:
         return loyalty_report.analyse(Store(path), as_of, design, filters)
+    except DatabaseBusyError:   # a passing state, never cached: the page run waits and retries
+        raise
     except CrmError as exc:
         return exc.message_key, {k: v for k, v in exc.params.items() if isinstance(v, (str, int, float))}
 

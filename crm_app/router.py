@@ -14,10 +14,12 @@ from pathlib import Path
 import streamlit as st
 
 from crm_core.access.auth import Principal
+from crm_core.errors import CrmError, DatabaseBusyError
 from crm_core.i18n import DEFAULT_LANGUAGE
 
 from .auth import account_box, gate, require
 from .context import page_context, render_sidebar, tr
+from .data import retry_run, run_done, show_error
 
 __all__ = ["main", "ensure_router"]
 
@@ -107,17 +109,25 @@ def main() -> None:
     ctx = page_context()
     # One database connection for the whole page run: every cached function the page calls
     # reuses it (and DuckDB's buffer cache) instead of reopening the file per query.
-    with ctx.store.session():
-        # The settings every page reads (language, as-of date, period, filters) come first, so
-        # they are on screen at 1440x900 without scrolling; the menu and the account follow.
-        render_sidebar(ctx)
-        _menu(sections, who)
-        account_box(who)
-        _STATE.active = True
-        try:
-            nav.run()
-        finally:
-            _STATE.active = False
+    try:
+        with ctx.store.session():
+            # The settings every page reads (language, as-of date, period, filters) come first, so
+            # they are on screen at 1440x900 without scrolling; the menu and the account follow.
+            render_sidebar(ctx)
+            _menu(sections, who)
+            account_box(who)
+            _STATE.active = True
+            try:
+                nav.run()
+            finally:
+                _STATE.active = False
+    except DatabaseBusyError as err:   # a call outside data.call met the lock: the whole run waits
+        retry_run(err)
+    except CrmError as err:            # any other of ours: the message in the user's language
+        run_done()
+        show_error(err)
+    else:
+        run_done()
 
 
 def ensure_router(right: str = "view") -> Principal:

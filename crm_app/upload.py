@@ -204,6 +204,8 @@ def show_result(ctx: PageContext, res: ingest.IngestResult) -> None:
         notes.append(t.t("upload.identical_count", n=t.number(res.identical_rows)))
     if res.guest_rows:
         notes.append(t.t("upload.guest_count", n=t.number(res.guest_rows)))
+    if res.zoned_values:
+        notes.append(t.t("upload.zoned_count", n=t.number(res.zoned_values), zone=res.time_zone or "UTC"))
     if notes:
         st.info(" ".join(notes), icon=":material/info:")
     if res.errors:

@@ -39,6 +39,7 @@ if uploaded is not None:
         file_key = f"{kind}:{up.file_id(uploaded)}"
         if st.session_state.get("up_result_for") != file_key:   # a new file (or kind): the old result goes
             st.session_state.pop("up_result", None)
+            st.session_state.pop("up_refused", None)
         if prev is not None:
             st.caption(t.t("upload.detected", format=prev.format, encoding=prev.encoding or "—",
                            rows=t.number(len(prev.rows))))
@@ -61,10 +62,14 @@ if uploaded is not None:
                                                 "upload.failed"), state="complete" if ok else "error")
                         st.session_state["up_result"], st.session_state["up_result_for"] = res, file_key
                         up.forget_file(path)
-                    except CrmError as exc:
-                        status.update(label=t.t("upload.failed"), state="error")
+                    except CrmError as exc:   # the reason goes under the box, in full, and stays
+                        status.update(label=t.t("upload.failed"), state="error", expanded=False)
                         st.session_state.pop("up_result", None)
-                        up.file_error(ctx, exc)
+                        st.session_state["up_refused"], st.session_state["up_result_for"] = exc, file_key
+                    else:
+                        st.session_state.pop("up_refused", None)
+            if st.session_state.get("up_refused") is not None:
+                up.file_error(ctx, st.session_state["up_refused"])
             if st.session_state.get("up_result") is not None:
                 up.show_result(ctx, st.session_state["up_result"])
 

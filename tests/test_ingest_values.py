@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crm_core.access.auth import Principal
-from crm_core.errors import IngestError, InputFileError
+from crm_core.errors import IngestError, InputFileError, InvalidParameterError
 from crm_core.ingest import load as ingest
 from crm_core.store.connection import Store
 
@@ -126,7 +126,7 @@ def test_quotes_and_broken_lines_past_the_sample(store: Store, tmp_path: Path) -
                    encoding="utf-8")
     with pytest.raises(InputFileError) as err:
         ingest.load_file(store, bad, "customers", now=NOW, actor=ANALYST)
-    assert err.value.params["problem"] == "unreadable_line" and err.value.params["line"] >= 30_000
+    assert err.value.params["problem"] in ("open_quote", "ragged") and err.value.params["line"] >= 30_000
 
 
 def test_a_path_with_pattern_characters_is_one_file(store: Store, tmp_path: Path) -> None:
@@ -211,6 +211,81 @@ def test_clear_messages_for_odd_files(store: Store, tmp_path: Path) -> None:
     assert [(e["row"], e["column"], e["problem"]) for e in res.errors] == [(1, "date", "invalid")]
     big = tmp_path / "h.csv"
     big.write_text("x" * 100_000 + ",y\n1,2\n", encoding="utf-8")
-    with pytest.raises(IngestError) as err:
+    with pytest.raises(InputFileError) as err:
         ingest.load_file(store, big, "transactions", now=NOW, actor=ANALYST)
-    assert len(str(err.value)) < 600
+    assert len(str(err.value)) < 600 and err.value.params["problem"] == "long_header"
+
+
+@pytest.mark.parametrize(("content", "problem", "params"), [
+    (b"   \n \t \n\n", "empty", {}),                                               # blank space only
+    (b"\xef\xbb\xbf  \r\n", "empty", {}),                                          # a BOM and blank space
+    (b"customer_id,name,region\nC1,Kim\nC2,Lee,Seoul,x\n" + b"".join(b"C%d,Park,Busan\n" % i for i in range(3, 30)),
+     "ragged", {"line": 2, "found": 2, "expected": 3}),                                # ragged early rows
+    (b"customer_id,name\nC1," + b"x" * (3 << 20) + b"\n", "line_too_long", {}),       # a 3 MiB cell
+    (b"PK\x05\x06" + b"\x00" * 18, "zip_members", {"count": 0}),                      # an empty zip archive
+])
+def test_odd_files_get_a_message_that_names_the_problem(store: Store, tmp_path: Path, content: bytes, problem: str,
+                                                        params: dict) -> None:
+    f = tmp_path / "odd.csv"
+    f.write_bytes(content)
+    before = store.table_counts()
+    with pytest.raises(InputFileError) as err:
+        ingest.load_file(store, f, "customers", now=NOW, actor=ANALYST)
+    assert err.value.params["problem"] == problem and params.items() <= err.value.params.items()
+    assert "Error" not in str(err.value) and len(str(err.value)) < 300 and store.table_counts() == before
+
+
+@pytest.mark.parametrize(("text", "encoding"), [
+    ("customer_id,name,region\nC1,王芳,广州\n", "gb18030"),         # statistics say CP949 for these
+    ("customer_id,name\nC1,刘洋\nC2,陈静\nC3,杨帆\n", "gb18030"),
+    ("customer_id,name,city\nC1,黄磊,成都\nC2,周杰,重庆\n", "gb18030"),
+    ("customer_id,name,city\nC1,陳淑芬,臺北\n", "big5"),             # and CP1252 for this one
+    ("customer_id,name,region\nC1,김민수,서울\n", "cp949"),
+    ("customer_id,name,region\nC1,José Müller,Zürich\n", "cp1252"),
+])
+def test_short_files_are_read_in_their_encoding(store: Store, tmp_path: Path, text: str, encoding: str) -> None:
+    f = tmp_path / "short.csv"
+    f.write_bytes(text.encode(encoding))
+    res = ingest.load_file(store, f, "customers", now=NOW, actor=ANALYST)
+    assert res.status == "loaded" and res.encoding == encoding
+    name = text.splitlines()[1].split(",")[1]
+    assert store.rows("SELECT name FROM customers WHERE customer_id = 'C1'") == [(name,)]
+
+
+def test_a_time_zone_or_offset_is_never_dropped(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """01:00+09:00 is 16:00 the day before in UTC, the business zone by default; with
+    CRM_TIME_ZONE=Asia/Seoul it is 01:00 that day; ``Z``, ``+0900`` after a space, and a
+    Parquet column typed with a zone all convert; a zone DuckDB cannot place (KST) is an
+    invalid cell, not the clock time with its zone cut off; times without a zone stay."""
+    import pandas as pd
+
+    f = tmp_path / "zoned.csv"
+    f.write_text("customer_id,date,amount\nC1,2026-03-01 01:00:00+09:00,10\nC2,2026-03-01T02:00Z,5\n"
+                 "C3,2026-03-01 03:00,7\nC4,2026/03/01 04:00 +0900,7\n", encoding="utf-8")
+    res = ingest.load_file(store, f, "transactions", now=NOW, actor=ANALYST)
+    assert res.status == "loaded" and res.zoned_values == 3 and res.time_zone == "UTC"
+    got = dict(store.rows("SELECT customer_id, strftime(coalesce(tx_ts, tx_date::TIMESTAMP), '%Y-%m-%d %H:%M') "
+                          "FROM transactions"))
+    assert got == {"C1": "2026-02-28 16:00", "C2": "2026-03-01 02:00", "C3": "2026-03-01 03:00",
+                   "C4": "2026-02-28 19:00"}
+    ingest.rollback(store, res.ingest_id, actor=ANALYST, at=NOW)
+    monkeypatch.setenv("CRM_TIME_ZONE", "Asia/Seoul")
+    res = ingest.load_file(store, f, "transactions", now=NOW, actor=ANALYST)
+    got = dict(store.rows("SELECT customer_id, strftime(coalesce(tx_ts, tx_date::TIMESTAMP), '%Y-%m-%d %H:%M') "
+                          "FROM transactions"))
+    assert res.time_zone == "Asia/Seoul" and got["C1"] == "2026-03-01 01:00" and got["C2"] == "2026-03-01 11:00"
+    ingest.rollback(store, res.ingest_id, actor=ANALYST, at=NOW)
+    pq = tmp_path / "zoned.parquet"
+    pd.DataFrame({"customer_id": ["C5"], "amount": [3.0],
+                  "date": pd.to_datetime(["2026-03-01 01:00"]).tz_localize("Asia/Tokyo")}).to_parquet(pq)
+    assert ingest.load_file(store, pq, "transactions", now=NOW, actor=ANALYST, time_zone="UTC").status == "loaded"
+    assert store.rows("SELECT strftime(tx_ts, '%Y-%m-%d %H:%M') FROM transactions WHERE customer_id = 'C5'") == [
+        ("2026-02-28 16:00",)]
+    kst = tmp_path / "kst.csv"
+    kst.write_text("customer_id,date,amount\nC6,2026-03-01 01:00 KST,10\n", encoding="utf-8")
+    before = store.rows("SELECT count(*) FROM transactions")
+    res = ingest.load_file(store, kst, "transactions", now=NOW, actor=ANALYST)
+    assert res.status == "rejected" and res.errors[0]["problem"] == "invalid"
+    assert store.rows("SELECT count(*) FROM transactions") == before
+    with pytest.raises(InvalidParameterError):
+        ingest.load_file(store, kst, "transactions", now=NOW, actor=ANALYST, time_zone="Mars/Base")

@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="amounts use a decimal comma (10,50); default: decided per column from its values")
     dec.add_argument("--decimal-point", dest="decimal_comma", action="store_const", const=False,
                      help="amounts use a decimal point (10.50; a comma separates thousands)")
+    p.add_argument("--time-zone", default=None,
+                   help="times with a zone or offset (+09:00, Z) are converted to this zone (IANA name); "
+                        "default: CRM_TIME_ZONE, else UTC")
     p.add_argument("--known-customers-only", action="store_true",
                    help="transactions: refuse rows of customers not on file (default: create them, id only)")
     p.add_argument("--identical-rows", choices=list(ingest.IDENTICAL_ROWS), default="purchases",
@@ -358,7 +361,7 @@ def _ingest(args: argparse.Namespace) -> int:
                                encoding=args.encoding, sheet=args.sheet, day_first=args.day_first,
                                accept_rejects=args.accept_rejects,
                                known_customers_only=args.known_customers_only, identical_rows=args.identical_rows,
-                               decimal_comma=args.decimal_comma,
+                               decimal_comma=args.decimal_comma, time_zone=args.time_zone,
                                actor=auth.Principal.local_user(args.user))
     except (IngestError, InputFileError) as exc:
         if not args.json:

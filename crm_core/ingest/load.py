@@ -41,6 +41,7 @@ from crm_core.ingest.history import history, quarantine, rollback
 from crm_core.ingest.read import fingerprint, open_source, raw_error
 from crm_core.ingest.schema import KINDS, REASON_WORDS, Kind, propose_mapping
 from crm_core.ingest.statements import (
+    ZONE_SUFFIX,
     checks_sql,
     stored_duplicates_sql,
     create_customers_sql,
@@ -55,7 +56,7 @@ from crm_core.ingest.statements import day_first as decide_day_first
 from crm_core.store.connection import Store
 
 __all__ = ["STAGES", "Progress", "IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history",
-           "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS", "IDENTICAL_ROWS"]
+           "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS", "IDENTICAL_ROWS", "business_time_zone"]
 
 MAX_ERRORS = 200
 #: What can be wrong with a row (``column:problem`` in ``errors``; ``row`` for whole-row problems).
@@ -82,6 +83,8 @@ class IngestResult:
     customers_created: int = 0       # customers a transactions file named and the database did not know
     identical_rows: int = 0          # rows repeating an earlier row (no transaction id): separate purchases
     guest_rows: int = 0              # rows without a customer (guest checkouts), set aside
+    zoned_values: int = 0            # times that named a zone or offset, converted to ``time_zone``
+    time_zone: str | None = None
     reason: str | None = None        # why nothing was loaded (``no_rows_loaded``), when so
     errors: list[dict[str, Any]] = field(default_factory=list)
     errors_total: int = 0
@@ -95,7 +98,8 @@ class IngestResult:
         return {"status": self.status, "kind": self.kind, "file": self.file, "rows_read": self.rows_read,
                 "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
                 "customers_created": self.customers_created, "identical_rows": self.identical_rows,
-                "guest_rows": self.guest_rows, "reason": self.reason, "errors": self.errors,
+                "guest_rows": self.guest_rows, "zoned_values": self.zoned_values, "time_zone": self.time_zone,
+                "reason": self.reason, "errors": self.errors,
                 "errors_truncated": max(self.errors_total - len(self.errors), 0), "ingest_id": self.ingest_id,
                 "format": self.format, "encoding": self.encoding,
                 "mapping": {k: v for k, v in self.mapping.items()}}
@@ -164,12 +168,28 @@ def max_upload_bytes() -> int:
         return 2048 * 1024 * 1024
 
 
+def business_time_zone(given: str | None = None) -> str:
+    """The zone stored times are in: ``given``, else ``CRM_TIME_ZONE``, else UTC. A value in a
+    file that names its zone or offset (``+09:00``, ``Z``) is converted to it."""
+    import os
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    zone = (given or os.environ.get("CRM_TIME_ZONE") or "UTC").strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidParameterError(f"unknown time zone {zone!r} (an IANA name such as Asia/Seoul or UTC)",
+                                    name="time_zone", value=zone) from None
+    return zone
+
+
 def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mapping: dict[str, str] | None = None,
               drop_extra: bool = False, encoding: str | None = None, sheet: str | None = None,
               day_first: bool | None = None, accept_rejects: bool = False, actor: Principal,
               file_name: str | None = None, max_errors: int = MAX_ERRORS, max_bytes: int | None = None,
               progress: Progress | None = None, known_customers_only: bool = False,
-              identical_rows: str = "purchases", decimal_comma: bool | None = None) -> IngestResult:
+              identical_rows: str = "purchases", decimal_comma: bool | None = None,
+              time_zone: str | None = None) -> IngestResult:
     """Load ``path`` as ``kind``; see the module docstring. ``now`` bounds "future" dates.
 
     Transactions: customers the database does not know are created (id only, and country
@@ -177,6 +197,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
     checkouts) are set aside without stopping the load; identical rows without a
     transaction id are separate purchases (``identical_rows="duplicates"``: errors). A load
     that would add no row is not a success: status ``rejected``, reason ``no_rows_loaded``.
+    Times that carry a zone or offset are converted to :func:`business_time_zone`.
 
     ``actor`` must be allowed to upload (analyst or admin); the load is audited.
     ``progress(stage, rows)`` is called as each of :data:`STAGES` starts (``rows``: the file's
@@ -191,6 +212,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
     if identical_rows not in IDENTICAL_ROWS:
         raise InvalidParameterError(f"identical_rows must be one of {', '.join(IDENTICAL_ROWS)}",
                                     name="identical_rows", value=identical_rows)
+    zone = business_time_zone(time_zone)
     spec = KINDS[kind]
     is_tx = kind == "transactions"
     create = is_tx and not known_customers_only
@@ -237,6 +259,11 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols
                  and source_kind(types.get(cols[c.name])) != "date"}   # typed dates have no day/month question
         first = decide_day_first(cur, "_raw", dates, day_first)
+        res.time_zone = zone
+        if dates:   # told on the result: which times were moved to business time
+            res.zoned_values = int(cur.execute("SELECT " + " + ".join(
+                f"count(*) FILTER (WHERE regexp_matches(trim(CAST({c} AS VARCHAR)), '{ZONE_SUFFIX}'))"
+                for c in dates.values()) + " FROM _raw").fetchall()[0][0])
         cancel = False
         if is_tx and "order_id" in cols:   # invoice numbers, some C + digits: those are cancellations
             o = cols["order_id"]
@@ -249,7 +276,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         commas = decimal_commas(cur, "_raw", money, decimal_comma)
         typed, extra = typed_sql(spec, cols, "_raw", first, types, guests=is_tx, cancel_prefix=cancel,
                                  decimal_comma=commas)
-        params: dict[str, Any] = {"now": now, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
+        params: dict[str, Any] = {"now": now, "tz": zone, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
         for col in spec.columns:
             if col.type == "enum":
                 params[f"choices_{col.name}"] = list(col.choices)

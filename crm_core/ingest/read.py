@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +29,11 @@ from typing import Any, Iterator
 import duckdb
 
 from crm_core.errors import InputFileError
+from crm_core.ingest.encodings import CHUNK, ENCODINGS, SAMPLE, detect_encoding, to_utf8
+from crm_core.ingest.shape import first_row_is_data, raw_error, refuse_long_headers, refuse_ragged, whitespace_fields
 
 __all__ = ["Source", "fingerprint", "open_source", "ENCODINGS", "raw_error", "max_unpacked_bytes"]
 
-ENCODINGS: tuple[str, ...] = ("utf-8", "utf-8-sig", "utf-16", "cp949", "euc-kr", "gb18030", "gbk", "big5", "cp1252",
-                               "latin-1")
-_SAMPLE = 1 << 20
-_CHUNK = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def fingerprint(path: Path) -> tuple[str, int]:
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
+        while chunk := f.read(CHUNK):
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
@@ -77,7 +76,7 @@ def _unpack(src: Any, dst_path: Path, limit: int) -> None:
     written = 0
     try:
         with open(dst_path, "wb") as dst:
-            while chunk := src.read(_CHUNK):
+            while chunk := src.read(CHUNK):
                 written += len(chunk)
                 if written > limit:
                     raise InputFileError(f"the compressed file unpacks to more than {limit / 2**20:,.0f} MB "
@@ -97,45 +96,11 @@ def _unpack(src: Any, dst_path: Path, limit: int) -> None:
 def _kind_of(head: bytes) -> str:
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):   # an archive, or an empty one
         return "zip"
     if head.startswith(b"PAR1"):
         return "parquet"
     return "text"
-
-
-def _detect_encoding(sample: bytes) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3 and len(sample) >= _SAMPLE:   # a character cut by the sample's end
-            return "utf-8"
-    if b"\x00" in sample[:4096]:
-        raise InputFileError("binary content, not a text, Excel or Parquet file", problem="binary")
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample, cp_isolation=["cp949", "gb18030", "big5", "cp1252"]).best()
-    if best is None:
-        raise InputFileError("cannot tell the text encoding; choose one", problem="encoding")
-    return {"cp949": "cp949", "gb18030": "gb18030", "big5": "big5", "cp1252": "cp1252",
-            "windows-1252": "cp1252"}.get(best.encoding, best.encoding)
-
-
-def _to_utf8(path: Path, encoding: str, out: Path) -> None:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-            while chunk := src.read(_CHUNK):
-                dst.write(decoder.decode(chunk))
-            dst.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError as exc:
-        raise InputFileError(f"the file is not valid {encoding} text (byte {exc.start} of a chunk)",
-                             problem="encoding", encoding=encoding) from None
 
 
 def _quote(text: str) -> str:
@@ -173,7 +138,7 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
                     _unpack(src, target, max_unpacked_bytes())
             except InputFileError:
                 raise
-            except (OSError, EOFError) as exc:
+            except (OSError, EOFError, zlib.error) as exc:
                 raise InputFileError(f"damaged gzip file: {exc}", problem="damaged") from None
         elif kind == "zip":
             try:
@@ -201,7 +166,11 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
             yield _excel(target, sheet, cur)
         elif kind == "parquet":
             sql = f"SELECT * FROM read_parquet({_quote(str(target))})"   # (one file: the path is ours or linked)
-            headers = _headers(cur, sql)
+            try:
+                headers = _headers(cur, sql)
+            except duckdb.Error as exc:
+                raise InputFileError(f"not a readable Parquet file: {str(exc).splitlines()[0][:160]}",
+                                     problem="unreadable") from None
             if "file_row_number" in headers:   # a data column of that name: number the rows ourselves
                 yield Source("parquet", None, None, sql, headers)
             else:
@@ -210,26 +179,32 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
                 yield Source("parquet", None, None, sql, headers, numbered)
         else:
             with open(target, "rb") as f:
-                sample = f.read(_SAMPLE)
-            enc = (encoding or _detect_encoding(sample)).lower()
+                sample = f.read(SAMPLE)
+            enc = (encoding or detect_encoding(sample)).lower()
             if enc not in ("utf-8", "utf8"):
                 utf8 = tmp / "utf8.csv"
-                _to_utf8(target, "utf-8-sig" if enc == "utf-8-sig" else enc, utf8)
+                to_utf8(target, "utf-8-sig" if enc == "utf-8-sig" else enc, utf8)
                 target = utf8
             # Quotes are the standard double quote whatever the sniffer saw in its sample: a
             # quoted cell after the sample is read as a quoted cell, not stored with its quotes.
+            with open(target, "rb") as f:
+                text_head = f.read(SAMPLE)
+            if not text_head.removeprefix(codecs.BOM_UTF8).strip() and len(text_head) < SAMPLE:
+                raise InputFileError("the file holds only blank space", problem="empty")
             sql = (f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, header = true, "
                    f"auto_detect = true, sample_size = 20480, encoding = 'utf-8', quote = '\"', escape = '\"')")
             try:
                 headers = _headers(cur, sql)
             except duckdb.Error as exc:
-                raise InputFileError(f"not a readable delimited text file: {str(exc).splitlines()[0]}",
-                                     problem="unreadable") from None
+                raise raw_error(exc) if re.search(r"[Ll]ine:?\s*[0-9]", str(exc)) else InputFileError(
+                    f"not a readable delimited text file: {str(exc).splitlines()[0][:200]}", problem="unreadable") from None
+            refuse_long_headers(headers)
+            refuse_ragged(text_head, headers)
             _refuse_repeated_headers(cur, target, headers)
-            spaced = _whitespace_fields(sample) if len(headers) == 1 else None
+            spaced = whitespace_fields(sample) if len(headers) == 1 else None
             if spaced:   # columns lined up with runs of spaces (fixed-width style exports)
                 yield _whitespace(target, enc, *spaced, cur)
-            elif _first_row_is_data(headers, _first_row(cur, sql)):   # no header row: the first row is data
+            elif first_row_is_data(headers, _first_row(cur, sql)):   # no header row: the first row is data
                 plain = (f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, header = false, "
                          f"auto_detect = true, sample_size = 20480, encoding = 'utf-8')")
                 named = _headers(cur, plain)
@@ -242,61 +217,9 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-_NUMBER_OR_DATE = re.compile(r"[-+]?[0-9][0-9.,:/ -]*")
-
-
-def _looks_like_value(text: str) -> bool:
-    """A cell that reads as a number or a date: a header row has none of these only."""
-    return bool(_NUMBER_OR_DATE.fullmatch(str(text).strip()))
-
-
-def _shape(text: str | None) -> str:
-    t = "" if text is None else str(text).strip()
-    if not t:
-        return "empty"
-    if _looks_like_value(t):
-        return "value"
-    return "id" if any(ch.isdigit() for ch in t) else "word"
-
-
-def _first_row_is_data(headers: tuple[str, ...], row: tuple[str | None, ...] | None) -> bool:
-    """Whether what the reader took for a header row is data: no column has a word above
-    a non-word (``amount`` above ``12.5``, ``customer`` above ``C17``), and some column holds a
-    number or a date both times."""
-    if row is None or len(row) != len(headers):
-        return all(_looks_like_value(h) for h in headers)
-    pairs = [(_shape(h), _shape(v)) for h, v in zip(headers, row)]
-    if any(a == "word" and b not in ("word", "empty") for a, b in pairs):
-        return False
-    if any(a == "word" for a, _ in pairs) and all(b == "word" for a, b in pairs if a == "word") and not any(
-            a == b == "value" for a, b in pairs):
-        return False
-    return any(a == b == "value" for a, b in pairs)
-
-
 def _first_row(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[str | None, ...] | None:
     got = cur.sql(f"SELECT * FROM ({sql}) LIMIT 1").fetchall()
     return tuple(got[0]) if got else None
-
-
-def _whitespace_fields(sample: bytes) -> tuple[tuple[str, ...], bool] | None:
-    """(header fields, whether the first line is a header) of a file whose columns are
-    separated by runs of spaces or tabs (every non-empty line of the sample splits into the
-    same number, at least 2); generated names ``column1..`` when its first line is data;
-    None for any other file."""
-    lines = [ln for ln in sample.decode("utf-8", errors="replace").splitlines()[:200] if ln.strip()]
-    if len(lines) > 1 and len(sample) >= _SAMPLE:
-        lines = lines[:-1]                       # the sample may cut the last line
-    if len(lines) < 2:
-        return None
-    split = [ln.split() for ln in lines]
-    n = len(split[0])
-    if n < 2 or any(len(f) != n for f in split):
-        return None
-    first = split[0]
-    if all(_looks_like_value(f) for f in first):
-        return tuple(f"column{i}" for i in range(1, n + 1)), False
-    return tuple(first), True
 
 
 def _whitespace(target: Path, enc: str, fields: tuple[str, ...], header: bool,
@@ -326,16 +249,6 @@ def _refuse_repeated_headers(cur: duckdb.DuckDBPyConnection, target: Path, heade
             raise InputFileError(f"the header names column {name!r} twice", problem="repeated_header",
                                  column=name[:60])
         seen.add(name)
-
-
-def raw_error(exc: Exception) -> InputFileError:
-    """A reader error met past the sniffing sample, as a message naming the line."""
-    text = str(exc)
-    line = re.search(r"[Ll]ine:?\s*([0-9]+)", text)
-    where = f"line {line.group(1)}" if line else "a line past the first ones"
-    first = text.splitlines()[0][:200] if text else ""
-    return InputFileError(f"the file cannot be read at {where}: {first}", problem="unreadable_line",
-                          line=int(line.group(1)) if line else 0)
 
 
 def _headers(cur: duckdb.DuckDBPyConnection, sql: str) -> tuple[str, ...]:

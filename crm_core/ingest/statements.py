@@ -19,10 +19,11 @@ import re
 from typing import Any
 
 from crm_core.errors import IngestError
+from crm_core.ingest.cells import ZONE_SUFFIX, cell_text, date_expr, day_first, text_expr, zoned_timestamp
 from crm_core.ingest.schema import Kind
 
 __all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "stored_duplicates_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
-           "cell_text", "source_kind", "create_customers_sql"]
+           "cell_text", "source_kind", "create_customers_sql", "ZONE_SUFFIX", "zoned_timestamp"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
@@ -43,33 +44,6 @@ def source_kind(duck_type: str | None) -> str:
         return "number"
     return "other"
 
-_FW = ("０１２３４５６７８９．，－（）／：　", "0123456789.,-()/: ")
-
-
-def _text(c: str) -> str:
-    return f"NULLIF(trim(translate(CAST({c} AS VARCHAR), '{_FW[0]}', '{_FW[1]}')), '')"
-
-
-def _date_text(c: str) -> str:
-    """Korean/Chinese date words and separators to ``-``: 2024년 3월 5일 -> 2024-3-5."""
-    t = _text(c)
-    t = f"regexp_replace({t}, '\\s*(년|年|월|月)\\s*', '-', 'g')"
-    t = f"regexp_replace({t}, '\\s*(일|日)', '', 'g')"
-    t = f"regexp_replace({t}, '^(\\d{{1,4}})[./](\\d{{1,2}})[./](\\d{{1,4}})', '\\1-\\2-\\3')"
-    return f"rtrim({t}, '-')"
-
-
-def _date_expr(c: str, day_first: bool) -> str:
-    s = _date_text(c)
-    first = "'%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y'"
-    second = "'%m-%d-%Y %H:%M:%S', '%m-%d-%Y %H:%M', '%m-%d-%Y'"
-    return (f"coalesce(TRY_CAST({s} AS TIMESTAMP), "
-            f"CASE WHEN regexp_full_match({s}, '\\d{{8}}') THEN try_strptime({s}, '%Y%m%d') END, "
-            f"CASE WHEN regexp_full_match({s}, '\\d{{5}}(\\.\\d+)?') THEN TIMESTAMP '1899-12-30' "
-            f"+ to_microseconds(CAST(CAST({s} AS DOUBLE) * 86400000000 AS BIGINT)) END, "
-            f"try_strptime({s}, [{first if day_first else second}]))")
-
-
 #: Currency signs and codes an amount may carry (removed before the number is read).
 _CURRENCY = ("(krw|usd|eur|cny|rmb|jpy|gbp|twd|hkd|sgd|chf|aud|cad|inr|thb|vnd|nt\\$|us\\$|r\\$|원|元|円|圆|"
              "€|\\$|£|¥|₩|￦|＄|￥|￡|฿|₹|₽|₫)")
@@ -81,7 +55,7 @@ def _money_expr(c: str, decimal_comma: bool = False) -> str:
     decimal-comma column, whose ``,`` is the decimal point), scientific notation kept. What
     is left must be a number, or the cell is invalid: ``12abc`` is not 12, ``1e308`` is
     not 1308 (it is too large: invalid)."""
-    s = _text(c)
+    s = text_expr(c)
     body = f"regexp_replace(lower({s}), '{_CURRENCY}|[\\s'']', '', 'g')"
     body = f"regexp_replace({body}, '^\\((.*)\\)$', '-\\1')"
     body = (f"replace(replace({body}, '.', ''), ',', '.')" if decimal_comma else f"replace({body}, ',', '')")
@@ -114,40 +88,6 @@ def decimal_commas(cur: Any, src: str, cols: dict[str, str], given: bool | None)
                               example=str(example), other=str(other))
         out.add(name)
     return out
-
-
-def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> bool:
-    """Decide day/month order from the values, or refuse to guess."""
-    decided: bool | None = given
-    for name, c in cols.items():
-        s = _date_text(c)
-        n, day_ev, month_ev, example = cur.execute(f"""
-            WITH odd AS (SELECT {c} FROM {src} WHERE TRY_CAST({cell_text(c)} AS TIMESTAMP) IS NULL),
-            v AS (SELECT {s} AS s FROM odd WHERE regexp_full_match({s}, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}.*'))
-            SELECT count(*),
-                   count(*) FILTER (WHERE CAST(split_part(s, '-', 1) AS INTEGER) BETWEEN 13 AND 31
-                                      AND CAST(split_part(s, '-', 2) AS INTEGER) BETWEEN 1 AND 12),
-                   count(*) FILTER (WHERE CAST(split_part(s, '-', 2) AS INTEGER) BETWEEN 13 AND 31
-                                      AND CAST(split_part(s, '-', 1) AS INTEGER) BETWEEN 1 AND 12),
-                   min(s) FROM v""").fetchone()   # 31/31/2020 is evidence of nothing: an invalid date
-        if not n or given is not None:
-            continue
-        if day_ev and month_ev:
-            raise IngestError(f"column {name} mixes day-first and month-first dates", problem="mixed_dates", column=name)
-        if not day_ev and not month_ev:
-            raise IngestError(f"dates like {example} in column {name} could be day-first or month-first: "
-                              "say which (--day-first or --month-first)", problem="ambiguous_dates", column=name,
-                              example=str(example))
-        this = bool(day_ev)
-        if decided is not None and decided != this:
-            raise IngestError("date columns disagree on day/month order", problem="mixed_dates", column=name)
-        decided = this
-    return bool(decided)
-
-
-def cell_text(c: str, kind: str = "other") -> str:
-    """The cell as text, trimmed, empty -> NULL (text columns are stored as written)."""
-    return f"NULLIF(trim({c}), '')" if kind == "text" else f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
 
 
 def _fast_or_slow(fast: str, slow: str) -> str:
@@ -194,14 +134,15 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
         elif col.type == "text":
             e = plain
         elif col.type in ("date", "timestamp") and source == "date":
-            e, empty = f"CAST({c} AS TIMESTAMP)", f"{c} IS NULL"
+            zoned = "TIME ZONE" in (types.get(c) or "").upper()   # an instant: shown in business time
+            e, empty = f"timezone($tz, {c})" if zoned else f"CAST({c} AS TIMESTAMP)", f"{c} IS NULL"
             if n not in _MAY_BE_FUTURE:
                 problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
             problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
             if col.type == "date":
                 e = f"CAST({c} AS DATE)"
         elif col.type in ("date", "timestamp"):
-            e = _fast_or_slow(f"TRY_CAST({plain} AS TIMESTAMP)", _date_expr(c, day_first))
+            e = _fast_or_slow(zoned_timestamp(plain), date_expr(c, day_first))
             if n not in _MAY_BE_FUTURE:
                 problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
             problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
@@ -216,13 +157,13 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
         elif col.type == "int" and source == "integer":
             e, empty = f"TRY_CAST({c} AS INTEGER)", f"{c} IS NULL"
         elif col.type == "int":   # whole numbers only: 3.5 is not 4 (a cast would round it)
-            whole = f"regexp_replace({_text(c)}, '[,\\s]', '', 'g')"
+            whole = f"regexp_replace({text_expr(c)}, '[,\\s]', '', 'g')"
             e = (f"CASE WHEN TRY_CAST({whole} AS DOUBLE) = TRY_CAST({whole} AS INTEGER) "
                  f"THEN TRY_CAST({whole} AS INTEGER) END")
             if n == "satisfaction":
                 problems.append(f"CASE WHEN {n} NOT BETWEEN 1 AND 5 THEN '{n}:out_of_range' END")
         elif col.type == "reason":
-            e = f"list_extract($reason_values, list_position($reason_keys, lower({_text(c)})))"
+            e = f"list_extract($reason_values, list_position($reason_keys, lower({text_expr(c)})))"
         else:  # enum
             e = f"CASE WHEN list_contains($choices_{n}, lower({plain})) THEN lower({plain}) END"
         if col.type == "money":   # beyond a trillion: a typo or a unit error, and past what sums keep exact

@@ -135,3 +135,27 @@ def test_uploader_speaks_the_language(page: Page, upload_server: tuple[Server, P
     assert shown["button"] == f'"{cat["upload.browse"]}"'
     assert shown["hint"] == f'"{cat["upload.drop_here"]}"'
     assert shown["english"] == ["0px", "0px"]
+
+
+def test_a_refusal_is_said_in_full_under_the_box_and_stays(page: Page, upload_server: tuple[Server, Path],
+                                                           console_errors: list[str]) -> None:
+    """A load refused for a reason (dates that could be day- or month-first) shows that reason
+    on screen, not inside the collapsed progress box, and keeps it through the next click."""
+    srv, db = upload_server
+    ko = catalogue("ko")
+    before = Store(db).table_counts()
+    page.goto(f"{srv.url}/upload?lang=ko")
+    wait_ready(page, ko["upload.history"])
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        str(REPO / "tests" / "data" / "ingest" / "ambiguous_dates.csv"))
+    wait_ready(page, ko["upload.mapping"])
+    page.get_by_role("button", name=ko["upload.load"], exact=True).click()
+    wait_ready(page, ko["upload.failed"])
+    reason = page.get_by_test_id("stAlertContentError").filter(has_text=ko["upload.nothing_changed"])
+    expect(reason).to_be_visible()
+    expect(reason).to_contain_text(ko["upload.problem.ambiguous_dates"].split("{")[0].strip())
+    page.locator(".st-key-up_accept label").first.click()   # a rerun: a widget touched
+    page.wait_for_timeout(300)
+    wait_ready(page)
+    expect(reason).to_be_visible()
+    assert Store(db).table_counts()["transactions"] == before["transactions"]
