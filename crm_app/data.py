@@ -26,7 +26,7 @@ from crm_core.store.connection import Store
 from .warm_cache import warmable
 
 __all__ = ["call", "retry_run", "run_done", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
-           "TargetSettings", "frame", "micro_frame", "targets", "micro_cut", "micro_compare", "what_if", "base_currency",
+           "TargetSettings", "frame", "members", "micro_frame", "targets", "micro_cut", "micro_compare", "what_if", "base_currency",
            "target_summaries", "attributes"]
 
 T = TypeVar("T")
@@ -155,6 +155,15 @@ def frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
     df = micro.customer_frame(Store(path), s.as_of, s.filters, period_days=s.period_days, bins=s.bins,
                               metric=s.metric, shares=s.shares, scheme=s.scheme)
     return micro.MicroFrame(df, ())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def members(path: str, version: int, s: TargetSettings, where: tuple[tuple[str, tuple[Any, ...]], ...]):  # -> DataFrame
+    """The customers of :func:`frame` matching ``where`` (``((dimension, values), ...)``), by
+    revenue, highest first: a customer list's rows, picked and sorted once per data version
+    and choice (on 500k customers, 0.05-0.1 s a page run otherwise). Shared: read-only."""
+    chosen = micro.select(frame(path, version, s), {dim: list(values) for dim, values in where})
+    return chosen.sort_values("revenue", ascending=False, kind="stable")
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

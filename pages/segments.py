@@ -10,7 +10,6 @@ from crm_app.router import ensure_router
 from crm_app.customers import bins_control, drill_from_map, scheme_editor, settings
 from crm_app.widgets import chart, customer_list
 from crm_core.charts.targets import rf_heatmap, segment_treemap
-from crm_core.customers import micro
 from crm_core.customers.rfm import SEGMENTS
 
 ensure_router()
@@ -69,7 +68,6 @@ st.caption(t.t("segments.table_note", buyers=t.number(res["buyers"]),
                prospects=t.number(res["customers"] - res["buyers"])))
 
 st.subheader(t.t("segments.drill"))
-frame = data.call(data.frame, ctx.store.path, ctx.version, s)
 present = [seg for seg in SEGMENTS if int(summary.loc[summary["segment"] == seg, "customers"].iloc[0]) > 0]
 # defaults in session state, not in the widgets: a click on the treemap sets them too (drill_from_map)
 st.session_state.setdefault("seg_drill_mode", "segment")
@@ -80,7 +78,7 @@ mode = st.segmented_control(t.t("segments.drill_by"), ["segment", "cell"], key="
 if mode == "segment":
     chosen = st.pills(t.t("segments.pick_segment"), present, key="seg_pick",
                       format_func=lambda x: t.t(f"segment.{x}")) or present[0]
-    members = micro.select(frame, {"segment": [chosen]}).sort_values("revenue", ascending=False, kind="stable")
+    members = data.call(data.members, ctx.store.path, ctx.version, s, (("segment", (chosen,)),))
     st.markdown(t.t("segments.action_line", segment=t.t(f"segment.{chosen}"),
                     action=t.t(f"action.{summary.loc[summary['segment'] == chosen, 'action'].iloc[0]}")))
     customer_list(ctx, members, f"segment-{chosen}-{as_of.isoformat()}", "seg_list")
@@ -88,8 +86,7 @@ else:
     a, b = st.columns(2)
     r = a.selectbox(t.t("chart.axis.r_score"), list(range(s.bins, 0, -1)), key="seg_cell_r")
     f = b.selectbox(t.t("chart.axis.f_score"), list(range(s.bins, 0, -1)), key="seg_cell_f")
-    members = micro.select(frame, {"r_score": [r], "f_score": [f]}).sort_values("revenue", ascending=False,
-                                                                                kind="stable")
+    members = data.call(data.members, ctx.store.path, ctx.version, s, (("r_score", (r,)), ("f_score", (f,))))
     customer_list(ctx, members, f"rfm-R{r}F{f}-{as_of.isoformat()}", "seg_cell_list")
 
 with st.expander(t.t("segments.scheme"), icon=":material/help:", key="seg_scheme_open", on_change="rerun") as box:
