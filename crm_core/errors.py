@@ -15,6 +15,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseNotFoundError",
     "DatabaseBusyError",
+    "MemoryLimitError",
     "DatabaseCorruptError",
     "NotACrmDatabaseError",
     "SchemaVersionError",
@@ -54,6 +55,13 @@ class DatabaseBusyError(DatabaseError):
     """Another process holds the file's write lock; retrying later usually succeeds."""
 
     message_key = "error.db_busy"
+
+
+class MemoryLimitError(DatabaseError):
+    """A query needs more memory than DuckDB may use even when spilling to disk; the
+    message names the setting (``CRM_MEMORY_LIMIT``) and its value."""
+
+    message_key = "error.memory_limit"
 
 
 class DatabaseCorruptError(DatabaseError):

@@ -36,11 +36,13 @@ from crm_core.errors import (
     DatabaseCorruptError,
     DatabaseError,
     DatabaseNotFoundError,
+    MemoryLimitError,
     NotACrmDatabaseError,
     ReadOnlyDatabaseError,
     SchemaVersionError,
 )
 from crm_core.store.arrow_frames import arrow_to_frame
+from crm_core.store.settings import connection_settings, memory_limit
 from crm_core.store.sql_text import Migration, latest_version, load_sql, migrations, named
 
 __all__ = [
@@ -68,13 +70,6 @@ DATA_TABLES: tuple[str, ...] = (
     "ingest_log",
     "fx_rates",
 )
-
-
-def _settings() -> dict[str, Any]:
-    return {
-        "memory_limit": os.environ.get("CRM_MEMORY_LIMIT", "1500MB"),
-        "threads": int(os.environ.get("CRM_THREADS", str(os.cpu_count() or 2))),
-    }
 
 
 class _Shared:
@@ -139,7 +134,7 @@ class Store:
         if exists and os.path.getsize(self.path) == 0:
             raise DatabaseCorruptError(f"database file is empty: {self.path}", path=self.path)
         try:
-            conn = duckdb.connect(self.path, read_only=read_only, config=_settings())
+            conn = duckdb.connect(self.path, read_only=read_only, config=connection_settings(self.path))
         except duckdb.Error as exc:
             raise _translate(exc, self.path) from exc
         # DuckDB draws a progress bar on stdout for queries over ~2 s (a migration, a large
@@ -185,6 +180,10 @@ class Store:
             cur = shared.conn.cursor()
             try:
                 yield cur
+            except duckdb.OutOfMemoryException as exc:   # spilling was not enough: name the setting
+                raise MemoryLimitError(f"the query needs more memory than the limit ({memory_limit()}, "
+                                       f"CRM_MEMORY_LIMIT) even when spilling to disk: {self.path}",
+                                       path=self.path, limit=memory_limit()) from exc
             finally:
                 cur.close()
         finally:
