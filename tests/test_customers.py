@@ -129,3 +129,43 @@ def test_matches_a_plain_pandas_computation(tmp_path_factory, rows, as_of_offset
         assert (scored.groupby(key)[col].nunique() == 1).all()
         want = value_tiles(scored[key].to_numpy(dtype=float), 5, descending=desc)
         assert scored[col].astype(int).tolist() == want.tolist()
+
+
+def _one_query(store, as_of: date, filters: Filters, period_days: int | None) -> pd.DataFrame:
+    """customer_base.sql: the same layer as one plain DuckDB query (join and sort in SQL)."""
+    from crm_core.customers.base import ATTRIBUTE_COLUMNS, add_scores
+    from crm_core.periods import period_params
+    from crm_core.store.arrow_frames import arrow_to_frame
+    params = {"as_of": as_of, "period_days": period_days, **filters.params(),
+              **(period_params(as_of, period_days) if period_days else {})}
+    df = arrow_to_frame(store.arrow("customer_base", params, filtered=filters.active,
+                                    options=frozenset({"window"}) if period_days else frozenset()),
+                        categorical=ATTRIBUTE_COLUMNS)
+    add_scores(df, 5)
+    return df
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters.of(regions=["Korea"]),
+                                     Filters.of(regions=["Japan", "Korea"], customer_types=["consumer"]),
+                                     Filters.of(regions=["nowhere"])])
+@pytest.mark.parametrize("period_days", [None, 90, 365])
+def test_assembled_by_key_equals_the_one_query(demo_db_master, filters: Filters, period_days: int | None) -> None:
+    """customer_base places three parts by customer_key (ids sorted in SQL, attributes as
+    codes, totals by numpy indexing): value for value and type for type, the same frame as
+    one SQL join sorted by customer_id, at dates before, inside and after the data."""
+    from crm_core.customers.overview import default_as_of
+    from crm_core.store.connection import Store
+    store = Store(demo_db_master)
+    last = default_as_of(store)
+    for as_of in (date(2020, 1, 1), last - timedelta(days=400), last, last + timedelta(days=30)):
+        got = customer_base(store, as_of, filters, period_days=period_days)
+        want = _one_query(store, as_of, filters, period_days)[list(got.columns)]
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_assembled_on_hand_data_with_gaps(hand) -> None:
+    """Customers without purchases, without attributes, and bought only after as_of."""
+    for as_of in (date(2024, 1, 5), AS_OF, date(2025, 1, 1)):
+        for period_days in (None, 30):
+            got = customer_base(hand, as_of, period_days=period_days)
+            pd.testing.assert_frame_equal(got, _one_query(hand, as_of, Filters(), period_days)[list(got.columns)])

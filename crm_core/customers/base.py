@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
@@ -42,12 +45,78 @@ def customer_base(store: Store, as_of: date, filters: Filters = Filters(), *, bi
     if period_days is not None and not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
     window = period_days is not None
-    table = store.arrow("customer_base", {"as_of": as_of, "period_days": period_days, **filters.params(),
-                                         **(period_params(as_of, period_days) if period_days else {})},
-                        filtered=filters.active, options=frozenset({"window"}) if window else frozenset())
-    df = arrow_to_frame(table, categorical=ATTRIBUTE_COLUMNS)
+    params = {"as_of": as_of, "period_days": period_days, **filters.params(),
+              **(period_params(as_of, period_days) if period_days else {})}
+    options = frozenset({"window"}) if window else frozenset()
+    order = store.arrow("customer_base_order", params, filtered=filters.active, options=options)
+    if order.column("customer_key").null_count:   # keys are given at every load; never expected
+        df = arrow_to_frame(store.arrow("customer_base", params, filtered=filters.active, options=options),
+                            categorical=ATTRIBUTE_COLUMNS)
+    else:
+        df = _assemble(order, store.arrow("customer_base_profile", params, filtered=filters.active, options=options),
+                       store.arrow("customer_base_state", params, filtered=filters.active, options=options))
     add_scores(df, bins)
     return df[list(CUSTOMER_BASE_COLUMNS + (WINDOW_COLUMNS if window else ()))]
+
+
+#: Per-customer totals that are zero (not missing) for a customer who never bought.
+_ZERO_WHEN_NO_STATE = frozenset({"frequency", "orders", "revenue", "gross_profit", "returns", *WINDOW_COLUMNS})
+_MS_PER_DAY = 86_400_000
+
+
+def _assemble(order: pa.Table, profile: pa.Table, state: pa.Table) -> pd.DataFrame:
+    """customer_base.sql's result (as :func:`arrow_to_frame` makes it) from its three parts,
+    placed by customer_key onto the sorted rows of ``order``: only ids and keys go through
+    the database's sort, the text attributes travel as category codes, and the rest is
+    numpy indexing (a join and sort carrying every text column took 1.7 s of a 3.5 s
+    customer base at 5M customers)."""
+    keys = order.column("customer_key").to_numpy()
+    frame = arrow_to_frame(order.select(["customer_id"]))
+
+    def rows_of(part: pa.Table) -> np.ndarray:   # each order row's row in part (-1: none)
+        part_keys = part.column("customer_key").to_numpy()
+        at = np.full(int(max(keys.max(initial=-1), part_keys.max(initial=-1))) + 1, -1, dtype=np.int64)
+        at[part_keys] = np.arange(len(part_keys))
+        return at[keys]
+
+    for part, zero in ((profile, frozenset()), (state, _ZERO_WHEN_NO_STATE)):
+        rows = rows_of(part)
+        for name in part.column_names[1:]:
+            if name in ATTRIBUTE_COLUMNS:
+                cat = arrow_to_frame(part.select([name]), categorical=[name])[name].array
+                frame[name] = pd.Categorical.from_codes(np.where(rows >= 0, cat.codes[rows], -1), dtype=cat.dtype,
+                                                        validate=False)
+            else:
+                frame[name] = _placed(part.column(name), rows, name in zero)
+    names = [c for c in (*CUSTOMER_BASE_COLUMNS, *WINDOW_COLUMNS) if c in frame.columns]
+    return frame[names]
+
+
+def _placed(col: pa.ChunkedArray, rows: np.ndarray, zero: bool) -> Any:
+    """``col[rows]`` (rows -1: no value) with the dtype :func:`arrow_to_frame` would give:
+    dates as datetime64[ms], integers with gaps as Int64, floats with gaps as NaN; with
+    ``zero``, gaps are 0 instead."""
+    is_date = pa.types.is_date32(col.type)
+    data = col.cast(pa.int32()) if is_date else col
+    values = pc.fill_null(data, pa.scalar(0, data.type)).to_numpy(zero_copy_only=False) if col.null_count \
+        else data.to_numpy()
+    found = rows >= 0
+    if len(values) == 0:
+        values, found = np.zeros(1, dtype=values.dtype), np.zeros(len(rows), dtype=bool)   # all gaps
+    every = bool(found.all())
+    safe = rows if every else np.where(found, rows, 0)
+    taken = values[safe]
+    ok = found & pc.is_valid(data).to_numpy(zero_copy_only=False)[safe] if col.null_count else found
+    if is_date:
+        ms = taken.astype(np.int64) * _MS_PER_DAY
+        return (ms if ok.all() else np.where(ok, ms, np.iinfo(np.int64).min)).view("datetime64[ms]")
+    if ok.all():
+        return taken
+    if zero:
+        return np.where(ok, taken, np.zeros(1, dtype=taken.dtype))
+    if np.issubdtype(taken.dtype, np.integer):
+        return pd.arrays.IntegerArray(taken.astype(np.int64), ~ok)
+    return np.where(ok, taken, np.nan)
 
 
 def value_tiles(values: np.ndarray, bins: int, *, descending: bool = False) -> np.ndarray:

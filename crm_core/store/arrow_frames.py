@@ -15,14 +15,21 @@ __all__ = ["arrow_to_frame"]
 def _categorical(col: pa.ChunkedArray) -> pd.Categorical:
     """A string column as a categorical with sorted categories (as ``astype("category")``),
     encoded by Arrow: no Python strings per row."""
-    enc = pc.dictionary_encode(col.combine_chunks())
+    enc = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if not pa.types.is_dictionary(enc.type):
+        enc = pc.dictionary_encode(enc)
     words = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    if len(words) != len(set(words)):          # a dictionary may repeat a value: encode afresh
+        enc = pc.dictionary_encode(enc.cast(enc.type.value_type))
+        words = np.asarray(enc.dictionary.to_pylist(), dtype=object)
     order = np.argsort(words, kind="stable")
-    rank = np.empty(len(words), dtype=np.int64)
-    rank[order] = np.arange(len(words))
-    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    codes = np.where(idx >= 0, rank[np.maximum(idx, 0)], -1) if len(words) else np.full(len(idx), -1)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(words[order], dtype=object))
+    rank = np.empty(len(words) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(words), dtype=np.int32)
+    rank[-1] = -1                              # missing values index the last slot
+    idx = pc.fill_null(enc.indices.cast(pa.int32()), len(words)).to_numpy(zero_copy_only=False)
+    codes = rank[idx]
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(words[order], dtype=object)),
+                                     validate=False)
 
 
 def arrow_to_frame(table: pa.Table, categorical: Collection[str] = ()) -> pd.DataFrame:
@@ -40,7 +47,8 @@ def arrow_to_frame(table: pa.Table, categorical: Collection[str] = ()) -> pd.Dat
     table = pa.table(cols) if cols else table
     coded = {name: _categorical(table.column(name)) for name in categorical
              if name in table.column_names and (pa.types.is_string(table.column(name).type)
-                                                or pa.types.is_large_string(table.column(name).type))}
+                                                or pa.types.is_large_string(table.column(name).type)
+                                                or pa.types.is_dictionary(table.column(name).type))}
     frame = table.drop_columns(list(coded)).to_pandas(date_as_object=False) if coded else \
         table.to_pandas(date_as_object=False)
     for name, col in zip(table.column_names, table.columns):

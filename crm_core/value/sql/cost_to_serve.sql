@@ -3,7 +3,8 @@
 --   service_cost  = per contact, the recorded cost when $use_recorded and present, else the
 --                   unit cost of its type from ($service_types, $service_unit_costs), else
 --                   $default_service_cost;
---   order_cost    = purchase days (same-day lines of a customer are one order) x $order_cost;
+--   order_cost    = purchase days in the window (customer_days.purchase_days: days with a
+--                   line that is not a return; same-day lines are one order) x $order_cost;
 --   return_cost   = return lines (negative amounts) x $return_cost;
 --   discounts     = discounts granted on the customer's transactions;
 --   loyalty_cost  = each program's costs of the types in $loyalty_cost_types (rewards; with
@@ -28,16 +29,30 @@ service AS (
     WHERE CAST(opened_at AS DATE) > $start AND CAST(opened_at AS DATE) <= $end {customer_filter}
     GROUP BY customer_id
 ),
+lines AS (   -- return lines and discounts: only the lines that have either are read
+    SELECT customer_id,
+           count(*) FILTER (WHERE amount < 0)         AS return_lines,
+           coalesce(sum(CAST(discount AS DOUBLE)), 0) AS discounts
+    FROM transactions
+    WHERE tx_date > $start AND tx_date <= $end AND (amount < 0 OR coalesce(discount, 0) <> 0) {customer_filter}
+    GROUP BY customer_id
+),
+purchases AS (   -- purchase days in the window: running totals at its end minus at its start
+    SELECT e.customer_id, CAST(e.purchase_days - coalesce(s.purchase_days, 0) AS BIGINT) AS orders
+    FROM customer_days AS e
+    LEFT JOIN (SELECT customer_key, purchase_days FROM customer_days
+               WHERE next_day > CAST($start AS DATE) AND next_day <= $end AND day <= CAST($start AS DATE)) AS s
+           USING (customer_key)
+    WHERE e.next_day > $end AND e.day <= $end AND e.day > CAST($start AS DATE) {key_filter}
+),
 tx AS (
     SELECT customer_id,
-           count(*) FILTER (WHERE amount < 0)             AS return_lines,
-           count(DISTINCT tx_date) FILTER (WHERE amount > 0) AS orders,
-           coalesce(sum(CAST(discount AS DOUBLE)), 0)     AS discounts
-    FROM transactions
-    WHERE tx_date > $start AND tx_date <= $end {customer_filter}
-    GROUP BY customer_id
-    HAVING count(*) FILTER (WHERE amount < 0) > 0 OR coalesce(sum(discount), 0) <> 0
-        OR (CAST($order_cost AS DOUBLE) > 0 AND count(*) FILTER (WHERE amount > 0) > 0)
+           coalesce(lines.return_lines, 0) AS return_lines,
+           coalesce(purchases.orders, 0)   AS orders,
+           coalesce(lines.discounts, 0)    AS discounts
+    FROM purchases FULL JOIN lines USING (customer_id)
+    WHERE coalesce(lines.return_lines, 0) > 0 OR coalesce(lines.discounts, 0) <> 0
+       OR (CAST($order_cost AS DOUBLE) > 0 AND coalesce(purchases.orders, 0) > 0)
 ),
 members AS (
     SELECT DISTINCT customer_id, program_id

@@ -1,0 +1,1 @@
+LEFT JOIN tx1 ON tx1.customer_key = tx.customer_key
