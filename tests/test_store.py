@@ -254,7 +254,8 @@ def test_sql_files_are_fixed_names_only() -> None:
 def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, removed) -> None:
     """After an initial load and an incremental one (and, if drawn, the second one removed
     again, as a rollback does): first_purchase is the earliest purchase (NULL when none is
-    left), and the customer_days state as of any date and customer_months equal brute-force sums."""
+    left), and the customer_days state as of any date, customer_months and day_totals equal
+    brute-force sums."""
     store = Store(tmp_path_factory.mktemp("flags") / "f.duckdb", create=True)
     base = date(2024, 1, 1)
     rows: list[tuple[str, date, int]] = []
@@ -267,8 +268,9 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
             for i, (cid, day, amount) in enumerate(batch):
                 d = date.fromordinal(base.toordinal() + day)
                 rows.append((cid, d, amount))
-                cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) VALUES (?, ?, ?, ?)",
-                            [f"T{len(rows)}", cid, d, amount])
+                cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, cost) "
+                            "VALUES (?, ?, ?, ?, ?)",   # a cost on even amounts (day_totals.costed_sales)
+                            [f"T{len(rows)}", cid, d, amount, amount / 2 if amount % 2 == 0 else None])
             since = min(date.fromordinal(base.toordinal() + day) for _, day, _ in batch)
             Store.refresh_derived(cur, since if batch is second else None)
     if removed and second:   # as ingest.rollback does: delete the rows, refresh from their earliest date
@@ -300,6 +302,12 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
         m[1] = len({d for cc, d, a in rows if cc == c and d.replace(day=1) == month and a >= 0})
     got_months = store.rows("SELECT customer_id, month, revenue, purchase_days, orders FROM customer_months")
     assert {(c, m): [r, p, o] for c, m, r, p, o in got_months} == monthly
+    daily: dict[date, list[int]] = {}
+    for _, d, a in rows:  # day_totals: each date's sales and the costed part of them
+        t = daily.setdefault(d, [0, 0])
+        t[0] += max(a, 0)
+        t[1] += a if a > 0 and a % 2 == 0 else 0
+    assert {d: [int(x), int(y)] for d, x, y in store.rows("SELECT day, sales, costed_sales FROM day_totals")} == daily
     keys = dict(store.rows("SELECT customer_id, customer_key FROM customers"))
     assert sorted(keys.values()) == list(range(len(keys)))        # dense, unique, given at each load
     assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_months"))

@@ -24,6 +24,7 @@ import pandas as pd
 
 from crm_core.errors import InvalidParameterError, ModelFitError
 from crm_core.filters import Filters
+from crm_core.store.arrow_frames import index_in, take_or
 from crm_core.store.connection import Store
 from crm_core.value.bgnbd import (
     BgNbdFit,
@@ -284,7 +285,7 @@ def run_clv(store: Store, calibration_end: date, *, holdout_end: date | None = N
     model = fit_models(summary, time_unit=time_unit, calibration_end=calibration_end, margin=margin, groups=groups)
     cost = None
     if cost_per_purchase is not None:
-        cost = cost_per_purchase.reindex(summary["customer_id"]).fillna(0).to_numpy(float)
+        cost = take_or(cost_per_purchase, index_in(summary["customer_id"], cost_per_purchase.index), 0.0)
     scores = score(model, summary, horizon=horizon, annual_discount=annual_discount, cost_per_purchase=cost,
                    groups=groups)
     hold = holdout_report(model, summary, holdout_end, groups) if holdout_end is not None else None

@@ -25,6 +25,7 @@ import pandas as pd
 from crm_core.errors import InvalidParameterError
 from crm_core.filters import Filters
 from crm_core.periods import period_start
+from crm_core.store.arrow_frames import index_in, take_or
 from crm_core.store.connection import Store
 
 __all__ = ["CostAssumptions", "COST_COMPONENTS", "LOYALTY_OPERATING_TYPES", "cost_to_serve", "default_unit_costs", "cost_per_purchase",
@@ -99,7 +100,7 @@ def cost_per_purchase(costs: pd.DataFrame, purchases: pd.Series) -> pd.Series:
     cost per future purchase). Customers with costs but no purchases are charged their
     whole cost per purchase: serving them did not lead to a sale."""
     per = costs.set_index("customer_id")["cost_to_serve"]
-    n = purchases.reindex(per.index).fillna(0).clip(lower=1)
+    n = np.maximum(take_or(purchases, index_in(per.index, purchases.index), 0.0), 1)
     return per / n
 
 
@@ -124,10 +125,10 @@ class MarginBasis:
 def margin_basis(store: Store, as_of: date) -> MarginBasis:
     """How much of the gross profit up to ``as_of`` rests on recorded costs: a file without
     costs gets the assumed margin, and the pages must say so rather than "from the data"."""
-    cost_share, margin = store.rows(
-        "SELECT coalesce(sum(amount) FILTER (WHERE cost IS NOT NULL), 0) / nullif(sum(amount), 0), "
+    cost_share, margin = store.rows(   # day_totals: the sales of each day (a row per day, not per line)
+        "SELECT sum(costed_sales) / nullif(sum(sales), 0), "
         "(SELECT CAST(value AS DOUBLE) FROM meta WHERE key = 'default_margin') "
-        "FROM transactions WHERE amount > 0 AND tx_date <= ?", [as_of])[0]
+        "FROM day_totals WHERE day <= ?", [as_of])[0]
     return MarginBasis(None if cost_share is None else float(cost_share),
                        float(margin if margin is not None else DEFAULT_MARGIN))
 

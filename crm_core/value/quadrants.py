@@ -24,6 +24,7 @@ import pandas as pd
 from crm_core.errors import InvalidParameterError, ModelFitError
 from crm_core.filters import Filters
 from crm_core.periods import period_start
+from crm_core.store.arrow_frames import index_in, take_or
 from crm_core.store.connection import Store
 from crm_core.value import clv as clv_model
 from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve
@@ -77,8 +78,11 @@ def quadrant_frame(store: Store, as_of: date, period_days: int, filters: Filters
 def with_clv(df: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
     """``df`` plus each customer's ``clv`` and ``p_alive`` from CLV ``scores`` (customers
     who had not bought by the calibration end have no prediction: CLV 0, p_alive NaN)."""
-    out = df.merge(scores[["customer_id", "clv", "p_alive"]], on="customer_id", how="left")
-    out["clv"] = out["clv"].fillna(0.0)
+    rows = index_in(df["customer_id"], scores["customer_id"])   # a left join by id (ids unique in scores)
+    out = df.reset_index(drop=True)   # a copy, indexed as merge's result is
+    clv = take_or(scores["clv"].to_numpy(float, na_value=np.nan), rows, 0.0)
+    out["clv"] = np.where(np.isnan(clv), 0.0, clv)
+    out["p_alive"] = take_or(scores["p_alive"].to_numpy(float, na_value=np.nan), rows, np.nan)
     return out
 
 
@@ -96,7 +100,7 @@ def score_with_costs(frame: pd.DataFrame, summary: pd.DataFrame, model: clv_mode
     ``frame`` with them attached (``with_clv``)."""
     per_purchase = cost_per_purchase(frame[["customer_id", "cost_to_serve"]],
                                      frame.set_index("customer_id")["purchases"])
-    cost = per_purchase.reindex(summary["customer_id"]).fillna(0).to_numpy(float)
+    cost = take_or(per_purchase, index_in(summary["customer_id"], per_purchase.index), 0.0)
     scores = clv_model.score(model, summary, horizon=horizon, annual_discount=annual_discount,
                              cost_per_purchase=cost, groups=groups)
     return with_clv(frame, scores), scores

@@ -71,6 +71,17 @@ FROM _daily
 GROUP BY ALL
 ORDER BY customer_key, month;
 
+-- Grain: one row per transaction date from the start on (the margin basis, migration 12).
+DELETE FROM day_totals WHERE day >= $start;
+
+INSERT INTO day_totals (day, sales, costed_sales)
+SELECT tx_date, coalesce(sum(amount) FILTER (WHERE amount > 0), 0),
+       coalesce(sum(amount) FILTER (WHERE amount > 0 AND cost IS NOT NULL), 0)
+FROM transactions
+WHERE tx_date >= $start
+GROUP BY tx_date
+ORDER BY tx_date;
+
 -- customers.first_purchase: unchanged for a customer who bought before the start (the
 -- base counts a purchase day), else their first purchase day from the start on, or NULL.
 -- Materialised before the UPDATE: DuckDB runs an UPDATE ... FROM over an aggregate
