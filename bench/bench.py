@@ -208,11 +208,13 @@ def measure(step: str, db: str) -> dict[str, Any]:
         window = exits.default_window(db, version, as_of)
         d = exits.churn_data(db, version, as_of, f, 365, window, None, None, "years")   # as the page calls it
         exits.breakdowns(db, version, as_of, f, 365, window, None, "region", None, "years")   # the page's default group
+        exits.at_risk(db, version, as_of, f, 365, window, None, None, "years")   # the page's at-risk list
         out["cold_s"], out["rows"] = time.perf_counter() - t0, len(d.events)
         t1 = time.perf_counter()
         exits.default_window(db, version, as_of)
         exits.churn_data(db, version, as_of, f, 365, window, None, None, "years")
         exits.breakdowns(db, version, as_of, f, 365, window, None, "region", None, "years")
+        exits.at_risk(db, version, as_of, f, 365, window, None, None, "years")
         out["cached_s"] = time.perf_counter() - t1
     elif step == "loyalty":
         rep = loyalty_app.report(db, version, as_of, f, Design())
@@ -423,7 +425,7 @@ STEPS = [  # (step, target cold seconds, target cached seconds, target peak MB)
     ("quadrant_a", 1.0, None, 2048),   # profit and cost to serve per customer (quadrant A data)
     ("clv_500k", None, None, 2048),    # CLV from the store: summary SQL, fit, scoring (500k customers)
     ("value_500k", None, 0.1, 2048),   # quadrant A + B data: both of the above, as the page caches them
-    ("churn", 1.5, 0.1, 2048),         # Churn page data: window, events, rates, reasons, complaints, groups
+    ("churn", 1.5, 0.1, 2048),         # Churn page data: window, events, rates, reasons, complaints, groups, at risk
     ("loyalty", 3.0, 0.1, 2048),       # every program: panel, matched DiD, money (~100k members)
     ("ingest_csv", None, None, 2048),  # a 10M-row transactions CSV: our load vs DuckDB's own CTAS (ratio <= 5)
     ("ingest_parquet", None, None, 2048),  # the same rows as Parquet: our load vs DuckDB's CTAS (ratio <= 5)
