@@ -21,6 +21,7 @@ from crm_core.value import clv, costs, quadrants
 
 from . import data
 from .context import PageContext, persist
+from .warm_cache import warmable
 
 __all__ = ["ValueSettings", "ValueData", "Fitted", "settings", "fitted", "quadrant_frame", "value_data", "validation", "clv_controls", "cost_editor",
            "show_fit_error", "HORIZON_MONTHS", "HOLDOUT_WEEKS"]
@@ -82,6 +83,7 @@ class Fitted:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable
 def fitted(path: str, version: int, as_of: date, filters: Filters, time_unit: str, margin: float | None) -> Fitted:
     """The CLV models fitted on everything up to ``as_of`` (independent of costs, horizon
     and discounting, so changing those never refits)."""

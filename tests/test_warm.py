@@ -24,7 +24,7 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     secs = warm.warm_default(store.path)
     assert secs > 0
     assert set(warm.entries()) >= {"db_info", "filter_options", "kpis", "trend", "pareto", "frame", "targets",
-                                   "micro_frame", "micro_cut", "micro_compare", "what_if"}
+                                   "micro_frame", "micro_cut", "micro_compare", "what_if", "fitted"}
     version = store.data_version()
     info = data.db_info.__wrapped__(store.path, version)          # the function under st.cache_data
     as_of = info["last_date"]
@@ -50,6 +50,12 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     assert cmp.set_index("measure").loc["customers", "a"] == len(frame.customers)
     w = data.what_if.__wrapped__(store.path, version, settings, float(pyramid.DEFAULT_WHATIF_PERCENT))
     assert w is warm._WARM[("what_if", store.path, version, settings, 10.0)]
+    # The default CLV fit, as the Lifetime value page and the Churn page's at-risk list ask for it.
+    from crm_app import value
+    fit = value.fitted.__wrapped__(store.path, version, as_of, Filters(), "week", None)
+    assert fit is warm._WARM[("fitted", store.path, version, as_of, Filters(), "week", None)]
+    assert fit.model is not None and len(fit.summary) > 0
+    assert value.fitted.__wrapped__(store.path, version, as_of, Filters(), "day", None) is not fit
     again = data.kpis.__wrapped__.compute(store.path, version, as_of, Filters(), 365)
     assert all(   # DuckDB sums doubles in parallel: equal up to the last digits
         getattr(kpis.current, k) == pytest.approx(getattr(again.current, k)) for k in asdict(kpis.current))
