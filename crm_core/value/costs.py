@@ -100,7 +100,8 @@ def cost_per_purchase(costs: pd.DataFrame, purchases: pd.Series) -> pd.Series:
     cost per future purchase). Customers with costs but no purchases are charged their
     whole cost per purchase: serving them did not lead to a sale."""
     per = costs.set_index("customer_id")["cost_to_serve"]
-    n = np.maximum(take_or(purchases, index_in(per.index, purchases.index), 0.0), 1)
+    n = take_or(purchases, index_in(per.index, purchases.index), 0.0)
+    n = np.maximum(np.where(np.isnan(n), 0.0, n), 1)   # unknown purchases count as none, as reindex().fillna(0) did
     return per / n
 
 
