@@ -50,6 +50,12 @@ def _pages() -> dict[str, list]:
             st.Page(str(REPO / "pages/quadrants.py"), title=t.t("page.quadrants"), icon=":material/scatter_plot:",
                     url_path="quadrants"),
         ],
+        t.t("nav.section.journey"): [
+            st.Page(str(REPO / "pages/lifecycle.py"), title=t.t("page.lifecycle"), icon=":material/timeline:",
+                    url_path="lifecycle"),
+            st.Page(str(REPO / "pages/cohorts.py"), title=t.t("page.cohorts"), icon=":material/calendar_view_month:",
+                    url_path="cohorts"),
+        ],
         t.t("nav.section.exit"): [
             st.Page(str(REPO / "pages/churn.py"), title=t.t("page.churn"), icon=":material/logout:",
                     url_path="churn"),

@@ -23,11 +23,12 @@ PREVIEW_ROWS = 200
 # The columns a page is about come first (what the list is for: its segment, tier, quadrant,
 # reason, value), then the figures, then contacts and attributes; the ID and name stay pinned
 # on the left while the rest scrolls, so nothing that matters hides off to the right.
-_PREVIEW_COLUMNS = ("customer_id", "name", "segment", "tier", "next_tier", "gap", "quadrant", "reason", "churn_date",
+_PREVIEW_COLUMNS = ("customer_id", "name", "stage_before", "stage", "cohort",
+                    "segment", "tier", "next_tier", "gap", "quadrant", "reason", "churn_date",
                     "clv", "p_alive", "value_at_risk", "days_overdue", "annual_revenue", "revenue", "period_revenue",
                     "gross_profit", "cost_to_serve", "net_profit", "expected_purchases", "recency_days", "frequency",
                     "frequency_ratio", "complaints", "open_cases", "email", "phone", "region", "channel",
-                    "customer_type")
+                    "customer_type", "first_purchase")
 
 _LOWER_IS_BETTER = {"lapse_rate"}
 
@@ -117,10 +118,12 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
         if col in preview.columns:
             prefix = "segment" if col == "segment" else "tier"
             preview[col] = [t.t(f"{prefix}.{v}") if isinstance(v, str) else "" for v in preview[col].astype(object)]
+    for col in {"stage", "stage_before"} & set(cols):
+        preview[col] = [t.t(f"stage.{v}") if isinstance(v, str) else "" for v in preview[col].astype(object)]
     if "reason" in preview.columns:
         preview["reason"] = [t.t(f"reason.{v}") if isinstance(v, str) else "" for v in preview["reason"].astype(object)]
-    if "churn_date" in preview.columns:
-        preview["churn_date"] = [t.date(v.date()) if pd.notna(v) else "" for v in preview["churn_date"]]
+    for col in {"churn_date", "first_purchase"} & set(cols):
+        preview[col] = [t.date(pd.Timestamp(v).date()) if pd.notna(v) else "" for v in preview[col]]
     if "quadrant" in preview.columns:
         preview["quadrant"] = [t.t(f"quad.{v}") if isinstance(v, str) else "" for v in preview["quadrant"]]
     money = {"revenue", "period_revenue", "gross_profit", "gap", "cost_to_serve", "net_profit", "clv", "annual_revenue",

@@ -1,6 +1,6 @@
 """The architecture, enforced: imports go one way and no module imports itself in a circle.
 
-    pages, app.py -> crm_app -> crm_core.cli -> crm_core.charts
+    pages, app.py -> crm_app -> crm_core.cli -> crm_core.charts -> crm_core.journey
       -> crm_core.{exits, loyalty, ingest, demo} -> crm_core.{customers, value, access}
       -> crm_core.store -> crm_core's foundation (errors, filters, i18n)
 
@@ -26,6 +26,7 @@ LAYERS: list[list[str]] = [
     ["crm_app"],
     ["crm_core.cli"],
     ["crm_core.charts"],
+    ["crm_core.journey"],
     ["crm_core.exits", "crm_core.loyalty", "crm_core.ingest", "crm_core.demo"],
     ["crm_core.customers", "crm_core.value", "crm_core.access"],
     ["crm_core.store"],

@@ -30,7 +30,7 @@ CONTACT_COLUMNS: tuple[str, ...] = ("name", "email", "phone", "city", "country")
 #: Columns of a customer list export, in order (those present in the frame are kept).
 EXPORT_COLUMNS: tuple[str, ...] = (
     "customer_id", *CONTACT_COLUMNS, "region", "channel", "customer_type", "industry", "account_manager",
-    "segment", "tier", "next_tier", "r_score", "f_score", "m_score", "recency_days", "frequency", "orders",
+    "stage_before", "stage", "cohort", "segment", "tier", "next_tier", "r_score", "f_score", "m_score", "recency_days", "frequency", "orders",
     "revenue", "gross_profit", "period_revenue", "period_gross_profit", "average_order_value",
     "first_purchase", "last_purchase", "loyalty_program", "gap",
     "quadrant", "purchases", "cost_to_serve", "net_profit", "p_alive", "expected_purchases", "expected_value", "clv",

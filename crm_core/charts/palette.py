@@ -7,7 +7,7 @@ keyed by the *stable* code (``"price"``, ``"top"``), never by translated text.
 from __future__ import annotations
 
 __all__ = ["BRAND", "FONT_STACK", "CHURN_REASON_COLORS", "TIER_COLORS", "SEGMENT_COLORS", "KIND_COLORS", "SERIES",
-           "QUADRANT_COLORS"]
+           "QUADRANT_COLORS", "STAGE_COLORS"]
 
 BRAND = "#1f5aa6"
 FONT_STACK = ("Inter, 'Noto Sans CJK KR', 'Noto Sans CJK SC', 'Noto Sans CJK TC', 'Malgun Gothic', "
@@ -40,4 +40,11 @@ SERIES: dict[str, str] = {"revenue": BRAND, "gross_profit": "#2ca02c", "active":
 QUADRANT_COLORS: dict[str, str] = {
     "most_profitable": "#1a9850", "costly_to_serve": "#E69F00", "profitable": "#56B4E9", "least_profitable": "#D55E00",
     "best": "#1a9850", "invest": "#56B4E9", "keep": "#E69F00", "worst": "#D55E00",
+}
+
+#: Lifecycle stages: grey before buying, blues and greens while buying, orange at risk,
+#: dark red gone, purple back again.
+STAGE_COLORS: dict[str, str] = {
+    "not_known": "#d9d9d9", "prospect": "#bdbdbd", "new": "#56B4E9", "active": "#1f5aa6", "loyal": "#1a9850",
+    "at_risk": "#E69F00", "churned": "#a50026", "won_back": "#CC79A7",
 }

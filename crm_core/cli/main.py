@@ -30,7 +30,10 @@ from crm_core.loyalty.estimate import Design
 from crm_core.store.connection import Store, latest_version
 from crm_core.value import clv, costs, quadrants
 
-__all__ = ["main", "build_parser"]
+from . import journey
+from .common import _date, _filter_args, _positive, _print, _print_frame, _print_with_rows
+
+__all__ = ["build_parser", "main"]
 
 
 def _os_user() -> str:
@@ -39,23 +42,6 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "cli"
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -192,14 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loyalty-operating", action="store_true",
                    help="charge loyalty programs' operating costs (operations, marketing, other) to members too")
     _filter_args(p)
+    journey.add_parsers(sub)
     return parser
-
-
-def _filter_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--region", action="append", default=[], help="filter; repeatable")
-    p.add_argument("--channel", action="append", default=[], help="filter; repeatable")
-    p.add_argument("--customer-type", action="append", default=[], help="filter; repeatable")
-    p.add_argument("--json", action="store_true")
 
 
 def _shares(text: str) -> tuple[float, ...]:
@@ -207,19 +187,6 @@ def _shares(text: str) -> tuple[float, ...]:
         return pyramid.check_shares([float(x) for x in text.split(",")])
     except (ValueError, CrmError) as exc:
         raise argparse.ArgumentTypeError("four shares like 0.01,0.04,0.15,0.80 adding up to 1") from exc
-
-
-def _print(data: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, default=str))
-        return
-    for key, value in data.items():
-        if isinstance(value, dict):
-            print(f"{key}:")
-            for k, v in value.items():
-                print(f"  {k:<22} {v}")
-        else:
-            print(f"{key:<24} {value}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -287,6 +254,8 @@ def _run(args: argparse.Namespace) -> int:
                         lapse_months=min(Design.lapse_months, args.post_months))
         doc = loyalty_report.to_json(loyalty_report.analyse(store, as_of, design, filters))
         _print_with_rows(doc, "programs", args.json)
+    elif args.command in journey.COMMANDS:
+        return journey.run(args)
     elif args.command == "ingest":
         return _ingest(args)
     elif args.command == "ingest-history":
@@ -329,22 +298,6 @@ def _run(args: argparse.Namespace) -> int:
                                time_unit=args.time_unit)
         _print(rep, args.json)
     return 0
-
-
-def _print_with_rows(doc: dict[str, Any], rows: str, as_json: bool) -> None:
-    """A document whose ``rows`` key is a list of records: JSON, or key=value lines."""
-    if as_json:
-        _print(doc, True)
-        return
-    _print({k: v for k, v in doc.items() if k != rows}, False)
-    print(f"{rows}:")
-    for row in doc[rows]:
-        print("  " + "  ".join(f"{k}={v}" for k, v in row.items()))
-
-
-def _print_frame(df: Any, as_json: bool) -> None:
-    """A table: JSON records (ISO dates), or aligned text."""
-    print(df.to_json(orient="records", date_format="iso", force_ascii=False) if as_json else df.to_string(index=False))
 
 
 def _ingest(args: argparse.Namespace) -> int:

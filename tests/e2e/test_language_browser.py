@@ -18,6 +18,7 @@ NAMES = {"en": "English", "ko": "한국어", "zh_Hans": "简体中文", "zh_Hant
 #: (url path, a catalogue key whose text shows once the page is drawn)
 PAGES = [("", "kpi.lapse_rate"), ("segments", "page.segments"), ("pyramid", "page.pyramid"), ("micro", "page.micro"),
          ("clv", "page.clv"), ("quadrants", "page.quadrants"), ("churn", "page.churn"), ("loyalty", "page.loyalty"),
+         ("lifecycle", "lifecycle.flows"), ("cohorts", "cohorts.members"),
          ("upload", "page.upload"), ("data", "page.data")]
 SWITCHES = [("en", "ko"), ("ko", "en"), ("en", "zh_Hans"), ("en", "zh_Hant"), ("zh_Hant", "zh_Hans")]
 

@@ -1,0 +1,1 @@
+coalesce(fcat.category, '(unknown)'), 

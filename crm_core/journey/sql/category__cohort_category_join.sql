@@ -1,0 +1,2 @@
+
+LEFT JOIN first_category AS fcat ON fcat.customer_key = fc.customer_key
