@@ -17,6 +17,7 @@ import streamlit as st
 from crm_core.exits.alive import DEFAULT_THRESHOLD, AliveRule
 from crm_core.filters import Filters
 from crm_core.journey import cohorts as cohort_tables
+from crm_core.journey import funnel as funnels
 from crm_core.journey import lifecycle as lc
 from crm_core.store.connection import Store
 
@@ -24,7 +25,7 @@ from . import exits
 from .context import PageContext, persist
 
 __all__ = ["picked_link", "picked_cell", "churn_setting", "rule", "rule_controls", "grid", "pair", "people", "keyed_people", "cohort_table",
-           "cell_people", "cohort_stages"]
+           "cell_people", "cohort_stages", "funnel_rule", "funnel", "stopped_people"]
 
 
 def picked_link(state: object) -> int | None:
@@ -145,3 +146,24 @@ def cohort_stages(path: str, version: int, as_of: date, filters: Filters, by: st
     stages = lc.lifecycle(Store(path), (co.through,), filters=filters, window_days=window, rule=r,
                           alive=_alive(path, version, as_of, filters, threshold))
     return cohort_tables.cohort_stages(Store(path), co, stages)
+
+
+def funnel_rule() -> funnels.FunnelRule:
+    """The funnel's loyal step is the Lifecycle page's loyal rule; its lifetime tenure its own."""
+    ss = st.session_state
+    return funnels.FunnelRule(loyal_purchases=rule().loyal_purchases,
+                              lifetime_days=int(ss.get("fn_lifetime_days", funnels.FunnelRule().lifetime_days)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def funnel(path: str, version: int, as_of: date, filters: Filters, r: funnels.FunnelRule, by: str, window: int,
+           threshold: float | None, known_after: date | None = None) -> funnels.Funnel:
+    """The funnel (shared, not copied); ``known_after``: only contacts known after that date."""
+    return funnels.funnel(Store(path), as_of, filters=filters, rule=r, by=by, window_days=window,
+                          alive=_alive(path, version, as_of, filters, threshold), known_after=known_after)
+
+
+def stopped_people(path: str, version: int, f: funnels.Funnel, filters: Filters, step: str) -> pd.DataFrame:
+    """The contacts who reached ``step`` and not the next, with their attributes."""
+    cols = ["customer_id", "region", "channel", "customer_type", "first_purchase"]
+    return keyed_people(path, version, filters, f.stopped_at(step))[cols].reset_index(drop=True)

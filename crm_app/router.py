@@ -55,6 +55,10 @@ def _pages() -> dict[str, list]:
                     url_path="lifecycle"),
             st.Page(str(REPO / "pages/cohorts.py"), title=t.t("page.cohorts"), icon=":material/calendar_view_month:",
                     url_path="cohorts"),
+            st.Page(str(REPO / "pages/funnel.py"), title=t.t("page.funnel"), icon=":material/filter_alt:",
+                    url_path="funnel"),
+            st.Page(str(REPO / "pages/customer.py"), title=t.t("page.customer"), icon=":material/person_search:",
+                    url_path="customer"),
         ],
         t.t("nav.section.exit"): [
             st.Page(str(REPO / "pages/churn.py"), title=t.t("page.churn"), icon=":material/logout:",

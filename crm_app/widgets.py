@@ -139,6 +139,11 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
     for col in {"expected_purchases", "frequency_ratio"} & set(cols):
         preview[col] = [t.number(v, 2) for v in preview[col]]
     config = {c: st.column_config.Column(t.t(f"col.{c}"), pinned=c in ("customer_id", "name")) for c in cols}
+    # Each row opens the customer's 360 screen (a new tab keeps the list where it was).
+    from .customer360 import link
+    preview.insert(0, "open", [link(i) for i in preview["customer_id"].astype(str)])
+    config["open"] = st.column_config.LinkColumn(t.t("col.open"), display_text=t.t("list.open"), pinned=True,
+                                                 width="small")
     st.dataframe(preview, hide_index=True, column_config=config, height=280, key=f"{key}_preview")
     store = ctx.store
     buttons = st.container(horizontal=True)   # CSV and Excel side by side, not half a page apart

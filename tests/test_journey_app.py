@@ -79,3 +79,54 @@ def test_chart_clicks_are_read_only_from_links_and_cells() -> None:
     assert picked_link({"selection": {"selected": [], "areas": []}}) is None
     cell = {"selection": {"selected": [{"series_index": 0, "data_type": "main", "data_indices": [7]}], "areas": []}}
     assert picked_cell(cell) == 7 and picked_cell({}) is None
+
+
+def test_funnel_page_shows_the_steps_and_lists_whom_to_move_on(monkeypatch: pytest.MonkeyPatch,
+                                                             demo_db: Path) -> None:
+    from crm_core.journey import funnel as fn
+
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db, lang="ko")
+    at.switch_page("pages/funnel.py").run()
+    assert not at.exception and at.title[0].value == catalogue("ko")["page.funnel"]
+    at.session_state["lang"] = "en"
+    at.switch_page("pages/funnel.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    as_of = overview.default_as_of(store)
+    f = fn.funnel(store, as_of, window_days=churn.default_window(store, as_of))
+    table = next(d.value for d in at.dataframe if en["funnel.col.step"] in d.value.columns)
+    assert table[en["col.customers"]].tolist() == [f"{n:,}" for n in f.steps["customers"]]
+    at.selectbox(key="fn_stopped").set_value("repeat_buyer").run()
+    count = [c.value for c in at.caption if c.value.endswith(en["list.count"].split("}")[-1])]
+    assert count and count[0].startswith(f"{len(f.stopped_at('repeat_buyer')):,} ")
+
+
+def test_customer_360_page_opens_a_searched_customer(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    from crm_core.journey import customer as c360
+
+    en = catalogue("en")
+    store = Store(demo_db)
+    cid = str(store.df("SELECT customer_id FROM customers WHERE first_purchase IS NOT NULL "
+                       "ORDER BY customer_id LIMIT 1 OFFSET 40")["customer_id"][0])
+    at = run_app(monkeypatch, demo_db, c360_q=cid)
+    at.switch_page("pages/customer.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="c360_pick").value == cid
+    as_of = overview.default_as_of(store)
+    rec = c360.record(store, cid, as_of, window_days=churn.default_window(store, as_of))
+    assert at.subheader[0].value == en["c360.stage_now"].format(stage=en[f"stage.{rec.stage}"])
+    cards = {m.label: m.value for m in at.metric}
+    assert cards[en["c360.purchases"]] == f"{int(rec.profile['purchase_days']):,}"
+    assert len(at.get("echarts_chart")) == 2
+    at.session_state["c360_q"] = "no such customer at all"
+    at.switch_page("pages/customer.py").run()
+    assert at.warning[0].value == en["c360.none_found"]
+
+
+def test_every_customer_list_links_to_the_360_screen(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    at = run_app(monkeypatch, demo_db, lang="ko")
+    at.switch_page("pages/lifecycle.py").run()
+    preview = next(d.value for d in at.dataframe if "open" in d.value.columns)
+    first = preview.iloc[0]
+    assert first["open"] == f"customer?id={first['customer_id']}&lang=ko"

@@ -14,7 +14,7 @@ from crm_core.charts.echarts import BLUES, EChart, base_option, interpolate, num
 from crm_core.charts.palette import STAGE_COLORS
 from crm_core.i18n import Translator
 
-__all__ = ["stage_bars", "stage_sankey", "SANKEY_SEPARATOR", "cohort_heatmap", "cumulative_lines", "MEASURES"]
+__all__ = ["funnel_chart", "stage_history", "purchase_bars", "stage_bars", "stage_sankey", "SANKEY_SEPARATOR", "cohort_heatmap", "cumulative_lines", "MEASURES"]
 
 #: Cohort heatmap measures: share of the eligible buying, revenue per customer, cumulative.
 MEASURES: tuple[str, ...] = ("retention", "revenue", "cumulative")
@@ -135,3 +135,50 @@ def cumulative_lines(cum: pd.DataFrame, tr: Translator, currency: str, rate: flo
                          "data": [number(v * rate) for v in row.to_numpy(float)]}
                         for n, c, (_, row) in zip(names, colors, part.iterrows())]
     return EChart(option, 380 + legend_px)
+
+
+def funnel_chart(steps: pd.DataFrame, tr: Translator) -> EChart:
+    """The funnel's steps (step, customers, conversion) as a funnel, widest first; each label
+    says the count and the conversion from the step before."""
+    colors = interpolate(range(len(steps)), ["#9ecae1", "#08519c"])
+    data = []
+    for (r, color) in zip(steps.itertuples(), colors):
+        conv = r.conversion
+        text = tr.t(f"funnel.step.{r.step}") + "\n" + tr.number(r.customers)
+        if conv is not None and conv == conv:
+            text += " · " + tr.percent(conv)
+        data.append({"name": tr.t(f"funnel.step.{r.step}"), "value": int(r.customers),
+                     "itemStyle": {"color": color}, "label": {"formatter": text.replace("{", "(").replace("}", ")")}})
+    option = base_option(tr.t("funnel.chart_title"), top=40)
+    option["series"] = [{"type": "funnel", "sort": "none", "left": "10%", "width": "80%", "top": 50, "bottom": 10,
+                         "minSize": "8%", "gap": 2, "data": data,
+                         "label": {"position": "inside", "color": "#ffffff", "fontSize": 12, "lineHeight": 16},
+                         "tooltip": {"formatter": "{b}: {c}"}}]
+    return EChart(option, 420)
+
+
+def stage_history(stages: pd.DataFrame, tr: Translator) -> EChart:
+    """One customer's lifecycle stage at each month end (month, stage; None: not yet known),
+    as a step line over the stages in lifecycle order."""
+    order = ["prospect", "new", "active", "loyal", "at_risk", "churned", "won_back"]
+    names = [tr.t(f"stage.{s}") for s in order]
+    option = base_option(tr.t("c360.stage_history"), top=40)
+    option["grid"]["left"] = 10
+    option["xAxis"] = {"type": "category", "data": [tr.month(m.date()) for m in stages["month"]]}
+    option["yAxis"] = {"type": "category", "data": names}
+    points = [None if s is None or s != s else {"value": tr.t(f"stage.{s}"), "itemStyle": {"color": STAGE_COLORS[s]}}
+              for s in stages["stage"]]
+    option["series"] = [{"type": "line", "step": "end", "data": points, "symbolSize": 9,
+                         "lineStyle": {"color": "#9aa5b1"}, "tooltip": {"formatter": "{b}: {c}"}}]
+    return EChart(option, 300)
+
+
+def purchase_bars(monthly: pd.DataFrame, tr: Translator, currency: str, rate: float = 1.0) -> EChart:
+    """One customer's net revenue per month with a transaction (month, revenue)."""
+    option = base_option(tr.t("c360.purchases_title", currency=currency), top=40)
+    option["xAxis"] = {"type": "category", "data": [tr.month(m.date()) for m in monthly["month"]]}
+    option["yAxis"] = {"type": "value"}
+    option["tooltip"] = {"trigger": "axis", "confine": True}
+    option["series"] = [{"type": "bar", "data": [number(v * rate) for v in monthly["revenue"]],
+                         "itemStyle": {"color": STAGE_COLORS["active"]}}]
+    return EChart(option, 300)

@@ -132,7 +132,7 @@ def cohort_stages(store: Store, co: Cohorts, lc: Lifecycle, i: int = -1) -> pd.D
     customers and ``lc.dates[i]`` is on or after ``through``."""
     members = store.arrow("cohort_members", co.params(), filtered=co.filters.active, options=_options(co.by))
     keys = members.column("customer_key").to_numpy().astype(np.int64)
-    cohort = pd.Categorical(members.column("cohort").to_pandas(), categories=list(co.sizes.index)).codes
+    cohort = co.sizes.index.get_indexer(members.column("cohort").to_pandas())   # -1: a cohort not in the table
     n = len(lc.keys)
     pos = np.minimum(np.searchsorted(lc.keys, keys), max(n - 1, 0))
     stage = lc.stage[pos, i].astype(np.int64) if n else np.full(len(keys), -1)

@@ -31,8 +31,15 @@ def truth(e2e_db: Path) -> dict:
     store = Store(e2e_db)
     as_of = overview.default_as_of(store)
     life = lc.lifecycle(store, (period_start(as_of, 365), as_of), window_days=churn.default_window(store, as_of))
+    from crm_core.journey import customer as c360
+
+    row = store.df("SELECT customer_id, phone FROM customers WHERE phone IS NOT NULL AND first_purchase IS NOT NULL "
+                   "ORDER BY customer_id LIMIT 1 OFFSET 12").iloc[0]
+    digits = re.sub(r"\D", "", row["phone"])[-7:]
+    one = {"id": row["customer_id"], "digits": digits, "found": set(c360.search(store, digits)["customer_id"]),
+           "stage": c360.record(store, row["customer_id"], as_of, window_days=churn.default_window(store, as_of)).stage}
     return {"store": store, "life": life, "flows": lc.flows(life), "who": lc.people(store),
-            "cohorts": co.cohorts(store, as_of)}
+            "cohorts": co.cohorts(store, as_of), "one": one}
 
 
 def open_page(page: Page, server: Server, lang: str, title_key: str, ready_key: str) -> dict[str, str]:
@@ -125,3 +132,23 @@ def test_a_heatmap_click_lists_that_cells_buyers(page: Page, server: Server, tru
     caption = EN["list.count"].split("{shown}")[0].replace("{n}", f"{n:,}")
     expect(page.get_by_text(caption, exact=False).first).to_be_visible(timeout=20_000)
     screenshot(page, "cohorts-en")
+
+
+def test_customer_360_by_link_and_by_search(page: Page, server: Server, truth: dict,
+                                            console_errors: list[str]) -> None:
+    """A list's link (customer?id=...&lang=ko) opens the customer in Korean; a search by phone
+    digits in English finds them too."""
+    one = truth["one"]
+    assert one["id"] in one["found"]
+    ko = catalogue("ko")
+    page.goto(f"{server.url}/customer?id={one['id']}&lang=ko")
+    wait_ready(page, ko["c360.stage_now"].format(stage=ko[f"stage.{one['stage']}"]))
+    expect(page.get_by_text(ko["c360.stage_history"], exact=True)).to_be_visible()
+    screenshot(page, "customer360-ko")
+    page.goto(f"{server.url}/customer")
+    wait_ready(page, EN["c360.start"])
+    box = page.get_by_label(EN["c360.search"], exact=True).and_(page.get_by_test_id("stTextInputField"))
+    box.fill(one["digits"])
+    box.press("Enter")
+    wait_ready(page, EN["c360.pick"].split("(")[0].strip())
+    expect(page.get_by_text(EN["c360.stage_now"].split("{")[0], exact=False).first).to_be_visible()
