@@ -46,7 +46,8 @@ rec = customer360.record(path, version, cid, as_of, ctx.filters, window, journey
 if rec is None:
     st.warning(t.t("c360.none_found"), icon=":material/search_off:")
     st.stop()
-p = mask_contacts(pd.DataFrame([rec.profile]), who).iloc[0]
+masked = mask_contacts(pd.DataFrame([rec.profile]), who).iloc[0]
+p = {k: None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for k, v in masked.items()}
 sc = customer360.scores(ctx, cid, rec.stage)
 stage = rec.stage
 st.subheader(t.t("c360.stage_now", stage=t.t(f"stage.{stage}") if stage else "—"))
@@ -56,7 +57,7 @@ if sc["segment"]:
     st.caption(t.t("c360.segment_action", segment=t.t(f"segment.{sc['segment']}")) + " "
                + t.t(f"action.{ACTIONS[sc['segment']]}"))
 
-cards = st.columns(4) + st.columns(4) + st.columns(4)
+cards = st.columns(4) + st.columns(4)
 money = lambda v: "—" if v is None else ctx.money(v)  # noqa: E731
 figures = [
     ("c360.revenue", money(p["revenue"])), ("c360.gross_profit", money(p["gross_profit"])),
@@ -64,10 +65,6 @@ figures = [
     ("c360.clv", money(sc["clv"])), ("c360.p_alive", t.percent(sc["p_alive"])),
     ("c360.expected_purchases", t.number(sc["expected_purchases"], 2)),
     ("c360.value_at_risk", money(sc["value_at_risk"])),
-    ("c360.segment", t.t(f"segment.{sc['segment']}") if sc["segment"] else "—"),
-    ("c360.tier", t.t(f"tier.{sc['tier']}") if sc["tier"] else "—"),
-    ("c360.quadrant", t.t(f"quad.{sc['quadrant']}") if sc["quadrant"] else "—"),
-    ("c360.quadrant_future", t.t(f"quad.{sc['quadrant_future']}") if sc["quadrant_future"] else "—"),
 ]
 for col, (key, shown) in zip(cards, figures):
     col.metric(t.t(key), shown, border=True)
@@ -85,10 +82,16 @@ profile = [(t.t("col.customer_id"), cid), (t.t("col.name"), p["name"]), (t.t("co
            (t.t("c360.signup"), t.date(p["signup_date"].date()) if p["signup_date"] is not None else None),
            (t.t("col.first_purchase"), t.date(p["first_purchase"].date()) if p["first_purchase"] is not None else None),
            (t.t("c360.last_purchase"), t.date(p["last_purchase"].date()) if p["last_purchase"] is not None else None),
-           (t.t("c360.orders"), t.number(p["orders"]))]
+           (t.t("c360.orders"), t.number(p["orders"])),
+           # the named scores: in the table, where long names (a quadrant's) are never cut like on a card
+           (t.t("c360.segment"), t.t(f"segment.{sc['segment']}") if sc["segment"] else None),
+           (t.t("c360.tier"), t.t(f"tier.{sc['tier']}") if sc["tier"] else None),
+           (t.t("c360.quadrant"), t.t(f"quad.{sc['quadrant']}") if sc["quadrant"] else None),
+           (t.t("c360.quadrant_future"), t.t(f"quad.{sc['quadrant_future']}") if sc["quadrant_future"] else None)]
 left, right = st.columns([2, 3])
-left.dataframe(pd.DataFrame(profile, columns=[t.t("c360.field"), t.t("c360.value")]).astype(str).replace("None", "—"),
-               hide_index=True, key="c360_profile")
+left.dataframe(pd.DataFrame([(k, "—" if v is None else str(v)) for k, v in profile],
+                            columns=[t.t("c360.field"), t.t("c360.value")]),
+               hide_index=True, key="c360_profile", height=460)
 with right:
     chart(stage_history(rec.stages, t), "c360_stages")
 

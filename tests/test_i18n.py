@@ -166,7 +166,7 @@ def test_no_text_starts_like_a_markdown_list() -> None:
         sample = tr.date(date(2026, 9, 30))
         for key, text in catalogue(lang).items():
             names = {n for _, n, _, _ in _string.Formatter().parse(text) if n}
-            filled = text.format(**{n: sample if n in ("as_of", "start", "end", "date") else 7 for n in names})
+            filled = text.format(**{n: sample if n in ("as_of", "start", "end", "date", "through") else 7 for n in names})
             assert not re.match(r"^\d+[.)]\s", filled), (lang, key, filled[:40])
 
 

@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from crm_core.charts.echarts import BLUES, EChart, base_option, interpolate, number, wrapped_legend
+from crm_core.charts.echarts import BLUES, EChart, base_option, interpolate, number, tooltip_safe, wrapped_legend
 from crm_core.charts.palette import STAGE_COLORS
 from crm_core.i18n import Translator
 
@@ -142,18 +142,22 @@ def funnel_chart(steps: pd.DataFrame, tr: Translator) -> EChart:
     says the count and the conversion from the step before."""
     colors = interpolate(range(len(steps)), ["#9ecae1", "#08519c"])
     data = []
-    for (r, color) in zip(steps.itertuples(), colors):
+    for i, (r, color) in enumerate(zip(steps.itertuples(), colors)):
         conv = r.conversion
         text = tr.t(f"funnel.step.{r.step}") + "\n" + tr.number(r.customers)
         if conv is not None and conv == conv:
             text += " · " + tr.percent(conv)
+        dark_text = i < len(steps) / 2          # the paler upper bands take dark text, the darker ones white
         data.append({"name": tr.t(f"funnel.step.{r.step}"), "value": int(r.customers),
-                     "itemStyle": {"color": color}, "label": {"formatter": text.replace("{", "(").replace("}", ")")}})
+                     "itemStyle": {"color": color},
+                     "label": {"formatter": text.replace("{", "(").replace("}", ")"),
+                               "color": "#1b2733" if dark_text else "#ffffff"},
+                     "tooltip": {"formatter": tooltip_safe(text).replace("\n", "<br/>")}})
     option = base_option(tr.t("funnel.chart_title"), top=40)
     option["series"] = [{"type": "funnel", "sort": "none", "left": "10%", "width": "80%", "top": 50, "bottom": 10,
                          "minSize": "8%", "gap": 2, "data": data,
-                         "label": {"position": "inside", "color": "#ffffff", "fontSize": 12, "lineHeight": 16},
-                         "tooltip": {"formatter": "{b}: {c}"}}]
+                         "label": {"position": "inside", "fontSize": 12, "lineHeight": 16, "textBorderWidth": 0},
+                         }]
     return EChart(option, 420)
 
 
