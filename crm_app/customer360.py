@@ -52,7 +52,7 @@ def record(path: str, version: int, customer_id: str, as_of: date, filters: Filt
     """The customer's 360 record, or None when no such customer passes ``filters``."""
     try:
         return c360.record(Store(path), customer_id, as_of, filters, window_days=window, rule=rule,
-                           alive=journey._alive(path, version, as_of, filters, threshold))
+                           alive=journey.alive(path, version, as_of, filters, threshold))
     except NoDataError:
         return None
 

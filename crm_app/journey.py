@@ -24,7 +24,7 @@ from crm_core.store.connection import Store
 from . import exits
 from .context import PageContext, persist
 
-__all__ = ["picked_link", "picked_cell", "churn_setting", "rule", "rule_controls", "grid", "pair", "people", "keyed_people", "cohort_table",
+__all__ = ["picked_link", "picked_cell", "alive", "churn_setting", "rule", "rule_controls", "grid", "pair", "people", "keyed_people", "cohort_table",
            "cell_people", "cohort_stages", "funnel_rule", "funnel", "stopped_people"]
 
 
@@ -86,7 +86,7 @@ def rule_controls(ctx: PageContext) -> None:
                       help=t.t("lifecycle.rule.risk_factor_help"))
 
 
-def _alive(path: str, version: int, as_of: date, filters: Filters, threshold: float | None) -> AliveRule | None:
+def alive(path: str, version: int, as_of: date, filters: Filters, threshold: float | None) -> AliveRule | None:
     if threshold is None:
         return None
     found = exits.alive_rule(path, version, as_of, filters, threshold)
@@ -98,7 +98,7 @@ def grid(path: str, version: int, as_of: date, filters: Filters, months: int, wi
          threshold: float | None) -> lc.Lifecycle:
     """Stages at the ``months`` month ends up to ``as_of`` (shared, not copied)."""
     return lc.lifecycle(Store(path), lc.month_ends(as_of, months), filters=filters, window_days=window, rule=r,
-                        grid=True, alive=_alive(path, version, as_of, filters, threshold))
+                        grid=True, alive=alive(path, version, as_of, filters, threshold))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -106,7 +106,7 @@ def pair(path: str, version: int, start: date, as_of: date, filters: Filters, wi
          threshold: float | None) -> lc.Lifecycle:
     """Stages at two dates, for the flows between them (shared, not copied)."""
     return lc.lifecycle(Store(path), (start, as_of), filters=filters, window_days=window, rule=r,
-                        alive=_alive(path, version, as_of, filters, threshold))
+                        alive=alive(path, version, as_of, filters, threshold))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -141,10 +141,14 @@ def cell_people(path: str, version: int, as_of: date, filters: Filters, by: str,
 @st.cache_data(show_spinner=False, max_entries=8)
 def cohort_stages(path: str, version: int, as_of: date, filters: Filters, by: str, periods: int, window: int,
                   r: lc.LifecycleRule, threshold: float | None) -> pd.DataFrame:
-    """Each cohort's members by lifecycle stage at the table's last period end."""
+    """Each cohort's members by lifecycle stage at the table's last period end: a column of the
+    Lifecycle page's month grid when it holds that date (the usual case), else computed."""
     co = cohort_table(path, version, as_of, filters, by, periods)
+    months = grid(path, version, as_of, filters, 24, window, r, threshold)
+    if co.through in months.dates:
+        return cohort_tables.cohort_stages(Store(path), co, months, months.dates.index(co.through))
     stages = lc.lifecycle(Store(path), (co.through,), filters=filters, window_days=window, rule=r,
-                          alive=_alive(path, version, as_of, filters, threshold))
+                          alive=alive(path, version, as_of, filters, threshold))
     return cohort_tables.cohort_stages(Store(path), co, stages)
 
 
@@ -158,9 +162,11 @@ def funnel_rule() -> funnels.FunnelRule:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def funnel(path: str, version: int, as_of: date, filters: Filters, r: funnels.FunnelRule, by: str, window: int,
            threshold: float | None, known_after: date | None = None) -> funnels.Funnel:
-    """The funnel (shared, not copied); ``known_after``: only contacts known after that date."""
+    """The funnel (shared, not copied); ``known_after``: only contacts known after that date. Its
+    churn check reads the Lifecycle page's month grid (whose last date is ``as_of``)."""
+    months = grid(path, version, as_of, filters, 24, window, rule(), threshold)
     return funnels.funnel(Store(path), as_of, filters=filters, rule=r, by=by, window_days=window,
-                          alive=_alive(path, version, as_of, filters, threshold), known_after=known_after)
+                          alive=alive(path, version, as_of, filters, threshold), known_after=known_after, life=months)
 
 
 def stopped_people(path: str, version: int, f: funnels.Funnel, filters: Filters, step: str) -> pd.DataFrame:

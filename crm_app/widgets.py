@@ -15,6 +15,7 @@ from crm_core.customers.overview import KPI_NAMES, Kpis
 from crm_core.store.connection import Store
 
 from .auth import now, principal
+from .customer360 import link
 from .context import PageContext
 
 __all__ = ["kpi_row", "definitions", "customer_list", "chart", "lazy_tabs", "PREVIEW_ROWS"]
@@ -140,7 +141,6 @@ def customer_list(ctx: PageContext, customers: pd.DataFrame, name: str, key: str
         preview[col] = [t.number(v, 2) for v in preview[col]]
     config = {c: st.column_config.Column(t.t(f"col.{c}"), pinned=c in ("customer_id", "name")) for c in cols}
     # Each row opens the customer's 360 screen (a new tab keeps the list where it was).
-    from .customer360 import link
     preview.insert(0, "open", [link(i) for i in preview["customer_id"].astype(str)])
     config["open"] = st.column_config.LinkColumn(t.t("col.open"), display_text=t.t("list.open"), pinned=True,
                                                  width="small")

@@ -156,3 +156,14 @@ def test_cli_cohorts_json(demo_db, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         cli(["cohorts", "--db", str(demo_db), "--by", "weekday"])
     assert exit_.value.code == 2
+
+
+def test_where_cohorts_stand_from_the_month_grid_is_the_same(demo_db) -> None:
+    """The app reads the stages at the table's last month end from the Lifecycle page's grid."""
+    store = Store(demo_db)
+    as_of = default_as_of(store)
+    window = churn.default_window(store, as_of)
+    t = co.cohorts(store, as_of)
+    grid = lc.lifecycle(store, lc.month_ends(as_of, 24), window_days=window, grid=True)
+    direct = co.cohort_stages(store, t, lc.lifecycle(store, (t.through,), window_days=window))
+    assert co.cohort_stages(store, t, grid, grid.dates.index(t.through)).equals(direct)

@@ -124,3 +124,14 @@ def test_cli_funnel_json(demo_db, capsys) -> None:
     assert doc["steps"][0]["conversion"] is None and 0 < doc["steps"][2]["conversion"] <= 1
     assert doc["by"] == "region" and len(doc["groups"]) > 1
     assert sum(g["steps"][0]["customers"] for g in doc["groups"]) == doc["steps"][0]["customers"]
+
+
+def test_a_given_lifecycle_gives_the_same_funnel(demo_db) -> None:
+    """The app hands the funnel the Lifecycle page's month grid instead of computing churn again."""
+    store = Store(demo_db)
+    as_of = default_as_of(store)
+    window = churn.default_window(store, as_of)
+    grid = lc.lifecycle(store, lc.month_ends(as_of, 24), window_days=window, grid=True)
+    a = fn.funnel(store, as_of, window_days=window)
+    b = fn.funnel(store, as_of, window_days=window, life=grid)
+    assert a.steps.equals(b.steps) and np.array_equal(a.deepest, b.deepest)

@@ -30,7 +30,7 @@ from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.exits.alive import AliveRule
 from crm_core.exits.history import NEVER, day_number
 from crm_core.filters import Filters
-from crm_core.journey.lifecycle import STAGES, LifecycleRule, lifecycle
+from crm_core.journey.lifecycle import STAGES, Lifecycle, LifecycleRule, lifecycle
 from crm_core.store.connection import Store
 
 __all__ = ["STEPS", "BY", "FunnelRule", "Funnel", "funnel", "summary"]
@@ -96,10 +96,12 @@ def _steps(reached: dict[str, np.ndarray], since: dict[str, np.ndarray], mask: n
 
 def funnel(store: Store, as_of: date, *, filters: Filters = Filters(), rule: FunnelRule = FunnelRule(),
            by: str = "all", window_days: int | None = None, alive: AliveRule | None = None,
-           known_after: date | None = None) -> Funnel:
+           known_after: date | None = None, life: Lifecycle | None = None) -> Funnel:
     """The funnel as of ``as_of`` (see the module docstring); churn for the lifetime step as on
     the Churn page (``window_days`` default: its window; ``alive``: its P(alive) rule).
-    ``known_after``: only the contacts who became known after that date (a period's cohort)."""
+    ``known_after``: only the contacts who became known after that date (a period's cohort).
+    ``life``: the same filters' lifecycle with ``as_of`` as its last date, when the caller has it
+    (only its churned stage is read, which no stage rule changes): not computed again."""
     if by not in BY:
         raise InvalidParameterError("the funnel is by all, channel or region", name="by", value=by)
     params = {"as_of": as_of, "loyal_purchases": rule.loyal_purchases, "known_after": known_after,
@@ -109,8 +111,9 @@ def funnel(store: Store, as_of: date, *, filters: Filters = Filters(), rule: Fun
         if people.empty:
             raise NoDataError("no customer is on file", kind="customers")
         touches = store.query("funnel_touches", {**params, "days_before": TOUCH_DAYS}, filtered=filters.active)
-        life = lifecycle(store, (as_of,), filters=filters, window_days=window_days,
-                         rule=LifecycleRule(loyal_purchases=rule.loyal_purchases), alive=alive)
+        if life is None or life.dates[-1] != as_of:
+            life = lifecycle(store, (as_of,), filters=filters, window_days=window_days,
+                             rule=LifecycleRule(loyal_purchases=rule.loyal_purchases), alive=alive)
     day = {c: _days(people[c]) for c in ("signup_date", "first_purchase", "second_purchase", "loyal_from")}
     keys = people["customer_key"].to_numpy(np.int64)
     pos = np.searchsorted(life.keys, keys)
