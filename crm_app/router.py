@@ -60,6 +60,16 @@ def _pages() -> dict[str, list]:
             st.Page(str(REPO / "pages/customer.py"), title=t.t("page.customer"), icon=":material/person_search:",
                     url_path="customer"),
         ],
+        t.t("nav.section.relations"): [
+            st.Page(str(REPO / "pages/managers.py"), title=t.t("page.managers"), icon=":material/badge:",
+                    url_path="managers"),
+            st.Page(str(REPO / "pages/service.py"), title=t.t("page.service"), icon=":material/support_agent:",
+                    url_path="service"),
+            st.Page(str(REPO / "pages/campaigns.py"), title=t.t("page.campaigns"), icon=":material/campaign:",
+                    url_path="campaigns"),
+            st.Page(str(REPO / "pages/cross_sell.py"), title=t.t("page.cross_sell"), icon=":material/shopping_basket:",
+                    url_path="cross_sell"),
+        ],
         t.t("nav.section.exit"): [
             st.Page(str(REPO / "pages/churn.py"), title=t.t("page.churn"), icon=":material/logout:",
                     url_path="churn"),

@@ -25,7 +25,7 @@ from crm_core.access.export import to_csv_bytes
 from crm_core.errors import CrmError, IngestError, InputFileError
 from crm_core.ingest import load as ingest
 from crm_core.ingest.read import ENCODINGS
-from crm_core.ingest.schema import KINDS, template_rows
+from crm_core.ingest.schema import KINDS, NO_ROLLBACK, template_rows
 
 from .auth import principal
 from .context import PageContext, plain
@@ -246,7 +246,7 @@ def history_section(ctx: PageContext, who: Principal) -> None:
         t.t("upload.h.loaded"): [t.number(v) for v in hist["rows_loaded"].fillna(0)],
         t.t("upload.h.rejected"): [t.number(v) for v in hist["rows_rejected"].fillna(0)]}),
         hide_index=True, width="stretch")
-    loaded = hist[(hist["status"] == "loaded") & hist["kind"].isin([k for k in KINDS if k != "loyalty_programs"])]
+    loaded = hist[(hist["status"] == "loaded") & hist["kind"].isin([k for k in KINDS if k not in NO_ROLLBACK])]
     if loaded.empty:
         return
     c1, c2 = st.columns([3, 1])

@@ -151,7 +151,7 @@ def test_headers_of_common_exports(headers: list[str], want: dict[str, str]) -> 
 
 
 ORDER = ("customers", "loyalty_programs", "transactions", "churn_events", "loyalty_members", "loyalty_costs",
-         "service_interactions")
+         "service_interactions", "account_managers", "customer_managers", "products", "campaigns", "campaign_contacts")
 
 
 def test_every_kind_loads_from_its_template_and_from_a_minimal_file(tmp_path: Path) -> None:
@@ -167,17 +167,22 @@ def test_every_kind_loads_from_its_template_and_from_a_minimal_file(tmp_path: Pa
         assert all(res.mapping[c] == c for c in cols), (kind, res.mapping)
         minimal = tmp_path / f"{kind}-min.csv"
         row = dict(zip(cols, example))
-        if kind in ("customers", "loyalty_programs"):
-            row["customer_id" if kind == "customers" else "program_id"] += "-2"
-        if kind == "loyalty_programs":
+        own = {"customers": "customer_id", "loyalty_programs": "program_id", "account_managers": "manager_id",
+               "products": "product_id", "campaigns": "campaign_id"}
+        if kind in own:
+            row[own[kind]] += "-2"
+        if kind in own and kind != "customers":
             pd.DataFrame([{c: row[c] for c in required}]).to_csv(minimal, index=False)
         else:
             other = {**row, **{c: row[c] for c in required}}
             for c in required:       # a second, different row of the required columns
                 if c in ("date", "churn_date", "enrolled_at", "opened_at"):
                     other[c] = "2024-04-06"
+            if kind in ("customer_managers", "campaign_contacts"):   # another (known) customer
+                other["customer_id"] = "C0001-2"
             pd.DataFrame([{c: other[c] for c in required}]).to_csv(minimal, index=False)
         res = ingest.load_file(store, minimal, kind, now=NOW, actor=ANALYST)
         assert res.status == "loaded" and res.rows_loaded == 1, (kind, res.errors)
     counts = store.table_counts()
     assert all(counts[KINDS[k].table] >= 2 for k in ORDER)
+    assert store.scalar("SELECT count(*) FROM customers WHERE account_manager = 'AM01'") == 2

@@ -30,7 +30,7 @@ from crm_core.loyalty.estimate import Design
 from crm_core.store.connection import Store, latest_version
 from crm_core.value import clv, costs, quadrants
 
-from . import journey
+from . import journey, relations
 from .common import _date, _filter_args, _positive, _print, _print_frame, _print_with_rows
 
 __all__ = ["build_parser", "main"]
@@ -179,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="charge loyalty programs' operating costs (operations, marketing, other) to members too")
     _filter_args(p)
     journey.add_parsers(sub)
+    relations.add_parsers(sub)
     return parser
 
 
@@ -256,6 +257,8 @@ def _run(args: argparse.Namespace) -> int:
         _print_with_rows(doc, "programs", args.json)
     elif args.command in journey.COMMANDS:
         return journey.run(args)
+    elif args.command in relations.COMMANDS:
+        return relations.run(args)
     elif args.command == "ingest":
         return _ingest(args)
     elif args.command == "ingest-history":

@@ -1,6 +1,7 @@
 """What happens to the demo's customers besides buying: loyalty enrolment (self-selected,
 with a planted lift), churn events with reasons in exact planted shares, service cases
-(slow-answered complaints before a service exit), loyalty program costs and campaigns;
+(slow-answered complaints before a service exit) and loyalty program costs (campaigns:
+:mod:`crm_core.demo.relations`);
 and the sampling helpers the demo generator shares (:mod:`crm_core.demo.generate` writes it all).
 """
 
@@ -221,27 +222,3 @@ def _loyalty_costs(rng: np.random.Generator, tx: pd.DataFrame, enrol_day: dict[s
             if m.month in (3, 9):
                 rows.append((pid, d, round(ops[kind] * 2 * scale * rng.uniform(0.8, 1.2), 2), "marketing"))
     return pd.DataFrame(rows, columns=["program_id", "cost_date", "amount", "cost_type"])
-
-
-def _campaigns(rng: np.random.Generator, cust: pd.DataFrame, buyer: np.ndarray, first: np.ndarray,
-               alive_end: np.ndarray, last_buy: np.ndarray, last: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    specs = [("CMP01", "Spring welcome", "acquisition", "email", 90), ("CMP02", "Q4 cross-sell", "cross-sell", "app push", 300),
-             ("CMP03", "Win back lapsed buyers", "win-back", "sms", 450), ("CMP04", "Retention: contract renewals", "retention", "account manager", 600),
-             ("CMP05", "Lunar New Year", "cross-sell", "email", 760), ("CMP06", "Win back 2025", "win-back", "email", 1200),
-             ("CMP07", "VIP appreciation", "retention", "direct mail", 1400), ("CMP08", "Autumn reactivation", "win-back", "sms", 1650)]
-    camp, contacts = [], []
-    for cid, name, kind, channel, d0 in specs:
-        if d0 > last:
-            continue
-        alive = buyer & (first <= d0) & (alive_end >= d0)
-        pool = np.flatnonzero(alive & (d0 - last_buy > 120)) if kind == "win-back" else np.flatnonzero(alive)
-        size = min(len(pool), max(1, len(cust) // 20))
-        chosen = rng.choice(pool, size, replace=False) if size else np.asarray([], dtype=np.int64)
-        control = rng.random(size) < 0.1
-        responded = rng.random(size) < np.where(control, 0.03, 0.08)
-        contacts.append(pd.DataFrame({"campaign_id": cid, "customer_id": cust.customer_id.to_numpy()[chosen],
-                                      "day": d0, "is_control": control, "responded": responded,
-                                      "response_day": np.where(responded, d0 + rng.integers(1, 21, size), -1)}))
-        camp.append((cid, name, kind, channel, d0, min(d0 + 30, last), round(500 + 1.2 * size, 2)))
-    return (pd.DataFrame(camp, columns=["campaign_id", "name", "kind", "channel", "d0", "d1", "cost"]),
-            pd.concat(contacts, ignore_index=True))

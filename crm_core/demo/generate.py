@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 
 from crm_core.demo import people as ref
+from crm_core.demo import relations as demo_relations
 from crm_core.demo.events import (
     PLANTED_CHURN_REASON_SHARES,
     PLANTED_LIFT,
     _Calendar,
-    _campaigns,
     _choice,
     _churn_and_service,
     _enrolments,
@@ -171,7 +171,17 @@ def generate(path: str | os.PathLike[str], *, customers: int = DEFAULT_CUSTOMERS
     churn, service = _churn_and_service(rng, cust, buyer, first, alive_end, last_buy, enrol_day, last)
     report(0.75, "demo.step.costs")
     costs = _loyalty_costs(rng, tx, enrol_day, cal, n)
-    campaigns, contacts = _campaigns(rng, cust, buyer, first, alive_end, last_buy, last)
+    # Relationship data from its own stream: the draws above (and their planted truths) stay as they were.
+    rng2 = np.random.default_rng([seed, 25])
+    campaigns, contacts, r_owner, r_day = demo_relations.campaigns(
+        rng2, cust.customer_id.to_numpy(), buyer, first, alive_end, owner, day, last, churn)
+    products = tx.attrs.pop("products")
+    extra = _orders(rng2, r_owner, r_day, value, deal, cust, last)
+    extra.attrs.clear()
+    tx = pd.concat([tx, extra, demo_relations.basket_lines(rng2, tx, products)], ignore_index=True)
+    tx["seq"] = np.arange(1, len(tx) + 1)
+    tx.attrs["products"] = products
+    service["first_min"] = demo_relations.first_response(rng2, service)
 
     report(0.85, "demo.step.writing")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -273,11 +283,15 @@ def _write(cur, start: date, cust: pd.DataFrame, tx: pd.DataFrame, churn: pd.Dat
                amount, cost, quantity, product_id, product_category, channel, NULL, discount, 'USD', 1 FROM d_tx""",
         """INSERT INTO churn_events SELECT customer_id, CAST($start AS DATE) + CAST(day AS INTEGER), reason, reason_detail, 1
                FROM d_churn""",
-        """INSERT INTO service_interactions SELECT 'S' || lpad(CAST(row_number() OVER () AS VARCHAR), 9, '0'), customer_id,
+        """INSERT INTO service_interactions (interaction_id, customer_id, opened_at, type, resolved_at, channel,
+               satisfaction, cost, ingest_id, first_response_at)
+               SELECT 'S' || lpad(CAST(row_number() OVER () AS VARCHAR), 9, '0'), customer_id,
                CAST(CAST($start AS DATE) + CAST(day AS INTEGER) AS TIMESTAMP) + to_minutes(open_min), type,
                CASE WHEN resolved_min >= 0 THEN CAST(CAST($start AS DATE) + CAST(day AS INTEGER) AS TIMESTAMP)
                     + to_minutes(resolved_min) END, channel,
-               CASE WHEN satisfaction > 0 THEN satisfaction END, cost, 1 FROM d_service""",
+               CASE WHEN satisfaction > 0 THEN satisfaction END, cost, 1,
+               CASE WHEN first_min >= 0 THEN CAST(CAST($start AS DATE) + CAST(day AS INTEGER) AS TIMESTAMP)
+                    + to_minutes(first_min) END FROM d_service""",
         """INSERT INTO loyalty_members SELECT customer_id, program_id, CAST($start AS DATE) + CAST(enrol_day AS INTEGER),
                tier, CASE WHEN left_day >= 0 THEN CAST($start AS DATE) + CAST(left_day AS INTEGER) END, fee_paid, 1
                FROM d_members""",
@@ -285,8 +299,8 @@ def _write(cur, start: date, cust: pd.DataFrame, tx: pd.DataFrame, churn: pd.Dat
         """INSERT INTO campaigns SELECT campaign_id, name, kind, channel, CAST($start AS DATE) + CAST(d0 AS INTEGER),
                CAST($start AS DATE) + CAST(d1 AS INTEGER), cost FROM d_campaigns""",
         """INSERT INTO campaign_contacts SELECT campaign_id, customer_id, CAST($start AS DATE) + CAST(day AS INTEGER),
-               is_control, responded, CASE WHEN response_day >= 0 THEN CAST($start AS DATE) + CAST(response_day AS INTEGER) END
-               FROM d_contacts""",
+               is_control, responded, CASE WHEN response_day >= 0 THEN CAST($start AS DATE) + CAST(response_day AS INTEGER) END,
+               1 FROM d_contacts""",
     ]
     cur.execute(stmts[0], [v for m in ref.MANAGERS for v in (m[0], m[1], f"{m[0].lower()}@example.com", m[2], m[3])])
     for sql in stmts[1:]:

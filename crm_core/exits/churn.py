@@ -62,9 +62,13 @@ from crm_core.value.clv import ClvModel
 
 __all__ = ["REASONS", "DIMENSIONS", "default_window", "churn_events", "churn_history", "churn_rates", "reason_summary",
            "remaining_years", "lost_value",
-           "break_even", "retention_spend", "complaints_vs_churn", "summary", "ChurnData", "churn_data"]
+           "break_even", "retention_spend", "complaints_vs_churn", "summary", "ChurnData", "churn_data",
+           "RESPONSE_BUCKETS", "RESPONSE_HOURS"]
 
 RESPONSE_BUCKETS: tuple[str, ...] = ("none", "within_1d", "1_3d", "3_7d", "over_7d", "unresolved")
+#: Upper bounds (hours) of the answered buckets within_1d, 1_3d, 3_7d (over_7d: above the last);
+#: the Service page bands each case by the same bounds.
+RESPONSE_HOURS: tuple[int, int, int] = (24, 72, 168)
 DEFAULT_QUANTILE = 0.9
 FALLBACK_WINDOW = 180
 SAMPLE_ABOVE_ROWS = 2_000_000   # customer_days rows: above this, gaps of every 20th customer (5%)
@@ -174,7 +178,7 @@ def complaints_vs_churn(store: Store, as_of: date, period_days: int, window_days
     bucket = np.zeros(len(base), np.int8)
     k, u, h = (svc[c].to_numpy(float) for c in ("complaints", "unresolved", "response_hours"))
     bucket[_codes(customers, svc["key"])] = np.select(
-        [k == 0, u > 0, h <= 24, h <= 72, h <= 168], [0, 5, 1, 2, 3], 4).astype(np.int8)
+        [k == 0, u > 0, *(h <= b for b in RESPONSE_HOURS)], [0, 5, 1, 2, 3], 4).astype(np.int8)
     g = pd.DataFrame({"customers": np.bincount(bucket[base], minlength=len(RESPONSE_BUCKETS)),
                       "churned": np.bincount(bucket[base & churned], minlength=len(RESPONSE_BUCKETS))},
                      index=pd.Index(RESPONSE_BUCKETS))

@@ -30,7 +30,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("acquisition_channel", "VARCHAR"), ("signup_date", "DATE"), ("account_manager", "VARCHAR"))
 #: Tables whose rows name a customer: a customer they refer to cannot be removed.
 _REFERRING = ("transactions", "loyalty_members", "churn_events", "service_interactions", "campaign_contacts")
-_HAS_LOAD = ("transactions", "loyalty_members", "churn_events", "service_interactions")   # an ingest_id column
+_HAS_LOAD = ("transactions", "loyalty_members", "churn_events", "service_interactions",
+             "campaign_contacts")   # an ingest_id column
 _NEVER = 2**62
 
 

@@ -17,7 +17,7 @@ from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import InvalidParameterError
 from crm_core.ingest import changes
-from crm_core.ingest.schema import KINDS
+from crm_core.ingest.schema import CUSTOMER_UPDATES, KINDS, NO_ROLLBACK
 from crm_core.store.connection import Store
 
 __all__ = ["history", "quarantine", "rollback"]
@@ -60,10 +60,10 @@ def rollback(store: Store, ingest_id: int, *, actor: Principal, at: datetime) ->
                                         value=ingest_id)
         table = KINDS[kind].table
         since = None
-        if kind == "loyalty_programs":
-            raise InvalidParameterError("program loads cannot be rolled back (members may refer to them)",
+        if kind in NO_ROLLBACK:
+            raise InvalidParameterError(f"{kind} loads cannot be rolled back (other data may refer to them)",
                                         name="ingest_id", value=ingest_id)
-        if kind == "customers":   # an upsert: undone customer by customer from what each load did
+        if kind in CUSTOMER_UPDATES:   # an upsert: undone customer by customer from what each load did
             removed = int(cur.execute("SELECT count(*) FROM customer_changes WHERE ingest_id = ?",
                                       [ingest_id]).fetchone()[0])
         else:

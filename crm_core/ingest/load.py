@@ -39,7 +39,7 @@ from crm_core.ingest import changes
 from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.history import history, quarantine, rollback
 from crm_core.ingest.read import fingerprint, open_source, raw_error
-from crm_core.ingest.schema import KINDS, REASON_WORDS, Kind, propose_mapping
+from crm_core.ingest.schema import CUSTOMER_UPDATES, FALSE_WORDS, KINDS, REASON_WORDS, TRUE_WORDS, Kind, propose_mapping
 from crm_core.ingest.statements import (
     ZONE_SUFFIX,
     checks_sql,
@@ -276,7 +276,8 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         commas = decimal_commas(cur, "_raw", money, decimal_comma)
         typed, extra = typed_sql(spec, cols, "_raw", first, types, guests=is_tx, cancel_prefix=cancel,
                                  decimal_comma=commas)
-        params: dict[str, Any] = {"now": now, "tz": zone, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values())}
+        params: dict[str, Any] = {"now": now, "tz": zone, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values()),
+                                  "true_words": list(TRUE_WORDS), "false_words": list(FALSE_WORDS)}
         for col in spec.columns:
             if col.type == "enum":
                 params[f"choices_{col.name}"] = list(col.choices)
@@ -326,7 +327,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                     res.customers_created = int(cur.execute("SELECT count(*) FROM customers").fetchone()[0]) - before
                     if res.customers_created:   # what a rollback of this load undoes
                         cur.execute(changes.record_created_sql(), {"ingest_id": ingest_id})
-                if kind == "customers":
+                if kind in CUSTOMER_UPDATES:
                     cur.execute(changes.record_customers_sql(mapped), {"ingest_id": ingest_id})
                 statement = insert_sql(spec, mapped)
                 cur.execute(statement, {"ingest_id": ingest_id} if "$ingest_id" in statement else None)

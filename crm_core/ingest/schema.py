@@ -11,13 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Column", "Kind", "KINDS", "REASON_WORDS", "normalise_header", "propose_mapping", "template_rows"]
+__all__ = ["Column", "Kind", "KINDS", "UPSERT_KEYS", "NO_ROLLBACK", "CUSTOMER_UPDATES", "REASON_WORDS", "TRUE_WORDS",
+           "FALSE_WORDS", "normalise_header", "propose_mapping", "template_rows"]
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str                 # id, text, date, timestamp, money, int, reason, enum
+    type: str                 # id, text, date, timestamp, money, int, bool, reason, enum
     required: bool = False
     synonyms: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
@@ -113,6 +114,51 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                               "註冊日期")),
         Column("account_manager", "text", False, ("manager", "rm", "담당자", "담당 매니저", "客户经理", "客戶經理")),
     ), key=("customer_id",)),
+    Kind("customer_managers", "customers", (
+        _CUSTOMER_ID,
+        Column("account_manager", "id", True, ("manager", "manager id", "rm", "relationship manager", "account manager",
+                                               "담당자", "담당자id", "담당 매니저", "客户经理", "客戶經理", "经理编号",
+                                               "經理編號")),
+    ), key=("customer_id",), references=(("customer_id", "customers", "customer_id"),
+                                         ("account_manager", "account_managers", "manager_id"))),
+    Kind("account_managers", "account_managers", (
+        Column("manager_id", "id", True, ("manager", "rm id", "employee id", "담당자id", "담당자코드", "사번",
+                                          "经理编号", "經理編號", "员工编号", "員工編號")),
+        Column("name", "text", True, ("manager name", "이름", "담당자명", "성명", "姓名", "经理姓名", "經理姓名")),
+        Column("email", "text", False, ("e-mail", "이메일", "电子邮件", "電子郵件", "邮箱")),
+        Column("region", "text", False, ("territory", "지역", "地区", "地區", "区域", "區域")),
+        Column("annual_cost", "money", False, ("cost", "salary", "연간비용", "인건비", "年度成本", "年成本")),
+    ), key=("manager_id",)),
+    Kind("products", "products", (
+        Column("product_id", "id", True, ("product", "sku", "item", "item id", "stock code", "stockcode", "상품코드",
+                                          "상품번호", "품번", "商品编号", "商品編號", "货号", "貨號", "商品id")),
+        Column("name", "text", True, ("product name", "description", "item name", "title", "상품명", "품명",
+                                      "商品名称", "商品名稱", "品名")),
+        Column("category", "text", False, ("product category", "product type", "department", "카테고리", "분류",
+                                           "상품분류", "类目", "品类", "類別", "分类", "分類")),
+        Column("unit_price", "money", False, ("price", "list price", "판매가", "단가", "定价", "單價", "单价", "售价")),
+        Column("unit_cost", "money", False, ("cost", "cost price", "원가", "成本价", "成本價", "进价", "進價")),
+    ), key=("product_id",)),
+    Kind("campaigns", "campaigns", (
+        Column("campaign_id", "id", True, ("campaign", "campaign code", "캠페인", "캠페인코드", "活动编号", "活動編號")),
+        Column("name", "text", True, ("campaign name", "캠페인명", "活动名称", "活動名稱")),
+        Column("kind", "text", False, ("type", "objective", "유형", "목적", "类型", "類型")),
+        Column("channel", "text", False, ("medium", "채널", "渠道", "通路")),
+        Column("start_date", "date", False, ("start", "launch date", "시작일", "开始日期", "開始日期")),
+        Column("end_date", "date", False, ("end", "종료일", "结束日期", "結束日期")),
+        Column("cost", "money", False, ("budget", "spend", "비용", "예산", "费用", "費用", "成本")),
+    ), key=("campaign_id",)),
+    Kind("campaign_contacts", "campaign_contacts", (
+        Column("campaign_id", "id", True, ("campaign", "campaign code", "캠페인", "캠페인코드", "活动编号", "活動編號")),
+        _CUSTOMER_ID,
+        Column("contacted_at", "date", False, ("contact date", "sent", "sent at", "date", "발송일", "접촉일",
+                                               "发送日期", "發送日期", "接触日期", "接觸日期")),
+        Column("is_control", "bool", False, ("control", "holdout", "hold out", "control group", "group", "대조군",
+                                             "对照组", "對照組")),
+        Column("responded", "bool", False, ("response", "converted", "반응", "응답", "响应", "回應", "转化", "轉化")),
+        Column("response_date", "date", False, ("responded at", "conversion date", "반응일", "响应日期", "回應日期")),
+    ), key=("campaign_id", "customer_id"), references=(("customer_id", "customers", "customer_id"),
+                                                       ("campaign_id", "campaigns", "campaign_id"))),
     Kind("churn_events", "churn_events", (
         _CUSTOMER_ID,
         Column("churn_date", "date", True, ("date", "exit date", "cancel date", "cancellation date", "해지일",
@@ -152,11 +198,26 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
                                                 "创建时间", "建立時間")),
         Column("type", "text", False, ("category", "유형", "类型", "類型")),
         Column("resolved_at", "timestamp", False, ("resolved", "closed", "처리일시", "완료일시", "解决时间", "解決時間")),
+        Column("first_response_at", "timestamp", False, ("first response", "first reply", "responded at", "first answer",
+                                                         "최초응답일시", "첫응답일시", "首次响应时间", "首次回應時間")),
         Column("channel", "text", False, ("채널", "渠道", "通路")),
         Column("satisfaction", "int", False, ("csat", "score", "만족도", "满意度", "滿意度")),
         Column("cost", "money", False, ("비용", "成本", "费用", "費用")),
     ), key=(), references=(("customer_id", "customers", "customer_id"),)),
 )}
+
+#: Kinds whose rows update stored ones by their key (the others only add rows).
+UPSERT_KEYS: dict[str, str] = {"customers": "customer_id", "customer_managers": "customer_id",
+                               "loyalty_programs": "program_id", "products": "product_id",
+                               "account_managers": "manager_id", "campaigns": "campaign_id"}
+#: Reference lists other data point to: a load of them cannot be rolled back.
+NO_ROLLBACK: tuple[str, ...] = ("loyalty_programs", "products", "account_managers", "campaigns")
+#: Kinds that write into customers: each load records what it did per customer (rollback).
+CUSTOMER_UPDATES: tuple[str, ...] = ("customers", "customer_managers")
+#: Yes / no cells (lower case): a control flag, a response. Anything else is invalid.
+TRUE_WORDS: tuple[str, ...] = ("true", "t", "yes", "y", "1", "control", "holdout", "예", "네", "o", "是", "對", "对", "有")
+FALSE_WORDS: tuple[str, ...] = ("false", "f", "no", "n", "0", "treatment", "test", "contacted", "아니오", "아니요",
+                                "x", "否", "不", "無", "无")
 
 #: Words for churn reasons in English, Korean and Chinese (simplified and traditional).
 REASON_WORDS: dict[str, str] = {
@@ -219,12 +280,16 @@ _EXAMPLE_BY_NAME: dict[str, str] = {
     "reason_detail": "found a cheaper offer", "tier": "Gold", "quantity": "2", "unit_price": "64.95",
     "phone": "+82-10-1234-5678", "address": "1 Sejong-daero", "city": "Seoul", "industry": "retail",
     "acquisition_channel": "search", "account_manager": "AM01", "store_id": "S01", "discount": "0",
-    "left_at": "2024-12-31", "end_date": "2026-12-31", "resolved_at": "2024-03-06 09:00", "annual_fee": "49",
-    "fee_paid": "49",
+    "left_at": "2024-12-31", "end_date": "2026-12-31", "resolved_at": "2024-03-06 09:00", "first_response_at": "2024-03-05 15:10", "annual_fee": "49",
+    "fee_paid": "49", "manager_id": "AM01", "product_id": "SKU-17", "category": "Books", "unit_cost": "38.00",
+    "campaign_id": "CMP01", "start_date": "2024-03-01", "contacted_at": "2024-03-05", "is_control": "false",
+    "responded": "true", "response_date": "2024-03-09", "annual_cost": "85000",
 }
 _EXAMPLE_BY_KIND: dict[tuple[str, str], str] = {
     ("customers", "name"): "Kim Min-jun", ("transactions", "cost"): "80.00", ("service_interactions", "cost"): "12.50",
-    ("loyalty_costs", "amount"): "1500.00",
+    ("loyalty_costs", "amount"): "1500.00", ("account_managers", "name"): "Park Ji-min",
+    ("products", "name"): "Korean cookbook", ("campaigns", "name"): "Spring welcome", ("campaigns", "kind"): "acquisition",
+    ("campaigns", "cost"): "1200.00", ("products", "unit_price"): "64.95", ("campaigns", "channel"): "email",
 }
 
 

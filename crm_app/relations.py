@@ -1,0 +1,94 @@
+"""Cached data of the relationship pages (Managers, Service, Campaigns, Cross-selling), keyed
+on the data version. Churn is the Churn page's churn as chosen there (read through
+:func:`crm_app.journey.churn_setting`); CLV and cost to serve are the Profitability page's
+(its cached value frame with the user's settings), so a figure is the same on every page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from crm_core.customers.rfm import rfm
+from crm_core.filters import Filters
+from crm_core.relations import affinity as aff
+from crm_core.relations import campaigns as cp
+from crm_core.relations import managers as mg
+from crm_core.relations import service as sv
+from crm_core.store.connection import Store
+
+from . import journey, value
+from .context import PageContext
+
+__all__ = ["portfolios", "service", "campaigns", "campaign_segments", "affinity", "next_by_segment", "people"]
+
+
+def _values(ctx: PageContext) -> tuple[value.ValueSettings, pd.DataFrame]:
+    s = value.settings(ctx, value.unit_costs(ctx.store.path, ctx.version))
+    return s, value.value_data(ctx.store.path, ctx.version, s).frame
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _portfolios(path: str, version: int, as_of: date, filters: Filters, period_days: int, window: int,
+                threshold: float | None, s: value.ValueSettings, targets: tuple[tuple[str, float], ...],
+                growth: float) -> pd.DataFrame:
+    frame = value.value_data(path, version, s).frame
+    return mg.portfolios(Store(path), as_of, period_days=period_days, window_days=window,
+                         alive=journey.alive(path, version, as_of, filters, threshold), filters=filters,
+                         values=frame, targets=dict(targets), growth=growth)
+
+
+def portfolios(ctx: PageContext, as_of: date, targets: dict[str, float], growth: float) -> pd.DataFrame:
+    """Every manager's portfolio with the user's churn, value and target settings (shared)."""
+    window, threshold = journey.churn_setting(ctx, as_of)
+    s, _ = _values(ctx)
+    return _portfolios(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, threshold, s,
+                       tuple(sorted(targets.items())), growth)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _service(path: str, version: int, as_of: date, filters: Filters, period_days: int, horizon: int, window: int,
+             threshold: float | None, speed: str, case_type: str | None) -> sv.ServiceReport:
+    return sv.service(Store(path), as_of, period_days=period_days, horizon_days=horizon, window_days=window,
+                      alive=journey.alive(path, version, as_of, filters, threshold), speed=speed,
+                      case_type=case_type, filters=filters)
+
+
+def service(ctx: PageContext, as_of: date, horizon: int, speed: str, case_type: str | None) -> sv.ServiceReport:
+    window, threshold = journey.churn_setting(ctx, as_of)
+    return _service(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, horizon, window, threshold,
+                    speed, case_type)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def campaigns(path: str, version: int, as_of: date, filters: Filters, window: int) -> cp.CampaignReport:
+    return cp.campaigns(Store(path), as_of, window_days=window, filters=filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def campaign_segments(path: str, version: int, as_of: date, filters: Filters, window: int, campaign_id: str
+                      ) -> pd.DataFrame:
+    rep = campaigns(path, version, as_of, filters, window)
+    return cp.by_segment(Store(path), rep, campaign_id, filters=filters)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def affinity(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> aff.Affinity:
+    return aff.affinity(Store(path), as_of, period_days=period_days, filters=filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def next_by_segment(path: str, version: int, as_of: date, filters: Filters, period_days: int, min_count: int
+                    ) -> pd.DataFrame:
+    a = affinity(path, version, as_of, filters, period_days)
+    return aff.next_by_segment(a, rfm(Store(path), as_of, filters)[["customer_id", "segment"]], min_count=min_count)
+
+
+def people(path: str, version: int, filters: Filters, ids: object) -> pd.DataFrame:
+    """The customers with these ids (customer_id and attributes), in the given order."""
+    who = journey.people(path, version, filters)
+    by_id = who.set_index(who["customer_id"].astype(str))
+    found = by_id.reindex(pd.Index(list(ids), dtype=object).astype(str)).dropna(subset=["customer_key"])
+    cols = [c for c in ("customer_id", "region", "channel", "customer_type", "first_purchase") if c in found.columns]
+    return found[cols].reset_index(drop=True)

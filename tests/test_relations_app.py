@@ -1,0 +1,91 @@
+"""AppTest for the relationship pages (Managers, Service, Campaigns, Cross-selling): figures
+from crm_core, the lists behind them, a manager's own view, and all four languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crm_core.customers import overview
+from crm_core.i18n import LANGUAGES, catalogue
+from crm_core.relations import affinity as af
+from crm_core.relations import campaigns as cp
+from crm_core.relations import managers as mg
+from crm_core.store.connection import Store
+
+from .test_app import run_app
+
+PAGES = ("managers", "service", "campaigns", "cross_sell")
+
+
+def _table(at, column: str):
+    """The first table with this column (AppTest's dataframes carry no key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _count(at, en) -> list[str]:
+    return [c.value for c in at.caption if c.value.endswith(en["list.count"].split("}")[-1])]
+
+
+def test_campaigns_page_reports_the_library_figures(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/campaigns.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    rep = cp.campaigns(store, overview.default_as_of(store))
+    table = _table(at, en["campaigns.col.verdict"])
+    assert len(table) == len(rep.campaigns)
+    verdicts = list(table[en["campaigns.col.verdict"]])
+    assert verdicts == [en[f"campaigns.verdict.{v}"] for v in rep.campaigns["verdict"]]
+    rois = list(table[en["campaigns.col.roi"]])
+    for roi, v in zip(rois, rep.campaigns["verdict"]):
+        assert (roi == "—") == (v not in ("pays", "does_not_pay"))      # no point ROI unless decided
+    first = rep.campaigns.iloc[0]
+    mine = rep.contacts[(rep.contacts.campaign_id == first.campaign_id) & ~rep.contacts.is_control.astype(bool)]
+    n = int((~mine.response.astype(bool)).sum())
+    assert _count(at, en)[0].startswith(f"{n:,} ")
+
+
+def test_managers_page_and_a_managers_own_view(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/managers.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    t = mg.portfolios(store, overview.default_as_of(store))
+    table = _table(at, en["managers.col.attainment"])
+    assert len(table) == len(t)
+    first = t.iloc[0]
+    assert at.selectbox(key="mgr_pick").value == first.manager_id
+    assert _count(at, en)[0].startswith(f"{int(first.accounts):,} ")
+    at.number_input(key="w_mgr_growth").set_value(50.0).run()       # a higher default target lowers attainment
+    assert not at.exception
+    attain = [m for m in _table(at, en["managers.col.attainment"])[en["managers.col.attainment"]]]
+    assert attain != list(table[en["managers.col.attainment"]])
+
+
+def test_cross_sell_page_lists_candidates(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/cross_sell.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    aff = af.affinity(store, overview.default_as_of(store))
+    rules = af.rules(aff)
+    at.selectbox(key="af_pair").set_value("Electronics\u2192Software").run()
+    assert not at.exception
+    n = len(af.candidates(aff, "Electronics", "Software"))
+    assert _count(at, en)[0].startswith(f"{n:,} ")
+    assert len(_table(at, en["affinity.col.lift"])) == min(30, len(rules))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_pages_speak_every_language(monkeypatch: pytest.MonkeyPatch, demo_db: Path, lang: str) -> None:
+    cat = catalogue(lang)
+    at = run_app(monkeypatch, demo_db, lang=lang)
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.title[0].value == cat[f"page.{page}"]
