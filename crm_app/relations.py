@@ -10,18 +10,21 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from crm_core.customers.rfm import rfm
 from crm_core.filters import Filters
 from crm_core.relations import affinity as aff
 from crm_core.relations import campaigns as cp
 from crm_core.relations import managers as mg
+from crm_core.relations import scorecards as sc
 from crm_core.relations import service as sv
+from crm_core.relations import upgrade as upg
+from crm_core.store.arrow_frames import index_in
 from crm_core.store.connection import Store
 
-from . import journey, value
+from . import customers, data, journey, value
 from .context import PageContext
 
-__all__ = ["portfolios", "service", "campaigns", "campaign_segments", "affinity", "next_by_segment", "people"]
+__all__ = ["portfolios", "service", "campaigns", "campaign_segments", "affinity", "next_by_segment", "people",
+           "value_scorecard", "readiness", "upgrade"]
 
 
 def _values(ctx: PageContext) -> tuple[value.ValueSettings, pd.DataFrame]:
@@ -78,17 +81,48 @@ def affinity(path: str, version: int, as_of: date, filters: Filters, period_days
     return aff.affinity(Store(path), as_of, period_days=period_days, filters=filters)
 
 
+def _segments(path: str, version: int, s: data.TargetSettings) -> pd.DataFrame:
+    """customer_id and RFM segment as the Segments page has them (its cached, warmed frame,
+    with the user's bins and segment map)."""
+    return data.frame(path, version, s).customers[["customer_id", "segment"]]
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def next_by_segment(path: str, version: int, as_of: date, filters: Filters, period_days: int, min_count: int
-                    ) -> pd.DataFrame:
-    a = affinity(path, version, as_of, filters, period_days)
-    return aff.next_by_segment(a, rfm(Store(path), as_of, filters)[["customer_id", "segment"]], min_count=min_count)
+def _next_by_segment(path: str, version: int, s: data.TargetSettings, min_count: int) -> pd.DataFrame:
+    a = affinity(path, version, s.as_of, s.filters, s.period_days)
+    return aff.next_by_segment(a, _segments(path, version, s), min_count=min_count)
+
+
+def next_by_segment(ctx: PageContext, min_count: int) -> pd.DataFrame:
+    """The category to offer each segment next (segments as on the Segments page)."""
+    return _next_by_segment(ctx.store.path, ctx.version, customers.settings(ctx), min_count)
 
 
 def people(path: str, version: int, filters: Filters, ids: object) -> pd.DataFrame:
     """The customers with these ids (customer_id and attributes), in the given order."""
     who = journey.people(path, version, filters)
-    by_id = who.set_index(who["customer_id"].astype(str))
-    found = by_id.reindex(pd.Index(list(ids), dtype=object).astype(str)).dropna(subset=["customer_key"])
-    cols = [c for c in ("customer_id", "region", "channel", "customer_type", "first_purchase") if c in found.columns]
-    return found[cols].reset_index(drop=True)
+    rows = index_in(pd.Series(list(ids), dtype=object), who["customer_id"])
+    cols = ["customer_id", "region", "channel", "customer_type", "first_purchase"]
+    return who.iloc[rows[rows >= 0]][cols].reset_index(drop=True)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _value_scorecard(path: str, version: int, s: data.TargetSettings, choice: tuple[tuple[str, str], ...]
+                     ) -> sc.Scorecard:
+    return sc.value_scorecard(Store(path), s.as_of, period_days=s.period_days, filters=s.filters, choice=dict(choice),
+                              segments=_segments(path, version, s))
+
+
+def value_scorecard(ctx: PageContext, choice: dict[str, str]) -> sc.Scorecard:
+    """The value scorecard with the chosen measures; segments as on the Segments page."""
+    return _value_scorecard(ctx.store.path, ctx.version, customers.settings(ctx), tuple(sorted(choice.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def readiness(path: str, version: int, as_of: date) -> dict:
+    return sc.readiness_summary(Store(path), as_of)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def upgrade(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> upg.Upgrade:
+    return upg.upgrade(Store(path), as_of, period_days=period_days, filters=filters)

@@ -69,6 +69,8 @@ def _pages() -> dict[str, list]:
                     url_path="campaigns"),
             st.Page(str(REPO / "pages/cross_sell.py"), title=t.t("page.cross_sell"), icon=":material/shopping_basket:",
                     url_path="cross_sell"),
+            st.Page(str(REPO / "pages/scorecards.py"), title=t.t("page.scorecards"), icon=":material/fact_check:",
+                    url_path="scorecards"),
         ],
         t.t("nav.section.exit"): [
             st.Page(str(REPO / "pages/churn.py"), title=t.t("page.churn"), icon=":material/logout:",

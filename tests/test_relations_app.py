@@ -16,7 +16,7 @@ from crm_core.store.connection import Store
 
 from .test_app import run_app
 
-PAGES = ("managers", "service", "campaigns", "cross_sell")
+PAGES = ("managers", "service", "campaigns", "cross_sell", "scorecards")
 
 
 def _table(at, column: str):
@@ -89,3 +89,23 @@ def test_the_pages_speak_every_language(monkeypatch: pytest.MonkeyPatch, demo_db
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title[0].value == cat[f"page.{page}"]
+
+
+def test_scorecards_page_follows_the_chosen_measures(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    from crm_core.relations import scorecards as sc
+
+    en = catalogue("en")
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/scorecards.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    store = Store(demo_db)
+    as_of = overview.default_as_of(store)
+    card = sc.value_scorecard(store, as_of)
+    table = _table(at, en["scorecard.col.value"])
+    assert len(table) == len(card.segments)
+    assert list(table[en["scorecard.col.value"]]) == [f"{v:.2f}" for v in card.segments["V"]]
+    at.selectbox(key="sc_measure_U").set_value("repeat").run()
+    assert not at.exception
+    again = sc.value_scorecard(store, as_of, choice={"U": "repeat"})
+    table = _table(at, en["scorecard.col.value"])
+    assert list(table[en["scorecard.col.value"]]) == [f"{v:.2f}" for v in again.segments["V"]]

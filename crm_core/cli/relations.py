@@ -7,7 +7,7 @@ import argparse
 
 from crm_core.customers import overview
 from crm_core.filters import Filters
-from crm_core.relations import affinity, campaigns, managers, scorecards, service
+from crm_core.relations import affinity, campaigns, managers, scorecards, service, upgrade
 from crm_core.store.connection import Store
 
 from .common import _date, _filter_args, _positive, _print, _print_with_rows
@@ -109,6 +109,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         doc = affinity.summary(store, as_of, level=args.level, period_days=args.period_days,
                                min_count=args.min_count, filters=filters, top=args.top)
+        table = upgrade.summary_table(upgrade.upgrade(store, as_of, period_days=args.period_days, filters=filters))
+        doc["upgrade"] = [{"category": r.category, "buyers": int(r.buyers), "regular_buyers": int(r.regular_buyers),
+                           "candidates": int(r.candidates), "lower_third": float(r.lower_third),
+                           "upper_third": float(r.upper_third),
+                           "median_gap": None if r.median_gap != r.median_gap else float(r.median_gap)}
+                          for r in table.itertuples()]
         rows, keys = "pairs", ("antecedent", "consequent", "support", "confidence", "lift", "candidates")
     if args.json:
         _print(doc, True)

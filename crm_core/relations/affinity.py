@@ -18,8 +18,8 @@ Definitions (also on the Cross-selling page and in the README):
   have (rules with lift > 1 only); per segment, the category with the most expected new
   buyers = the sum of those chances over the segment's customers without B.
 
-Categories are counted as bits of a 64-bit mask: the :data:`MAX_CATEGORIES` most-bought ones
-take part, the others are reported in ``left_out``.
+Categories are counted as bits of a 64-bit mask: the :data:`MAX_CATEGORIES` most-bought ones (by
+lines) take part, the others are reported in ``left_out``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ from crm_core.customers.rfm import rfm
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
 from crm_core.periods import period_start
+from crm_core.store.arrow_frames import index_in
 from crm_core.store.connection import Store
 
-__all__ = ["LEVELS", "MAX_CATEGORIES", "Affinity", "affinity", "rules", "candidates", "next_by_segment", "summary"]
+__all__ = ["LEVELS", "MAX_CATEGORIES", "Affinity", "basket_masks", "affinity", "pair_counts", "rules", "candidates",
+           "next_by_segment", "summary"]
 
 LEVELS: tuple[str, ...] = ("basket", "customer")
 MAX_CATEGORIES = 62
@@ -62,27 +64,41 @@ def _bits(masks: np.ndarray, k: int) -> np.ndarray:
     return ((masks[:, None] >> np.arange(k, dtype=np.uint64)[None, :]) & np.uint64(1)).astype(bool)
 
 
-def affinity(store: Store, as_of: date, *, period_days: int = 365, filters: Filters = Filters()) -> Affinity:
-    """The category masks of the period's baskets and of every customer's history."""
+def _check_period(period_days: int) -> None:
     if not isinstance(period_days, (int, np.integer)) or not 7 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be 7..3660", name="period_days", value=period_days)
+
+
+def basket_masks(store: Store, as_of: date, *, period_days: int = 365, filters: Filters = Filters()
+                 ) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray]:
+    """(categories taking part, categories left out, the distinct category masks of the
+    period's baskets, how many baskets have each): the basket counts alone."""
+    _check_period(period_days)
     with store.cursor():
         cats = store.query("affinity_categories", {"as_of": as_of, **filters.params()}, filtered=filters.active)
         if len(cats) < 2:
             raise NoDataError("fewer than two product categories were bought: nothing to pair", kind="transactions")
         names = [str(c) for c in cats["category"]]
         keep, left = tuple(names[:MAX_CATEGORIES]), tuple(names[MAX_CATEGORIES:])
-        params = {"as_of": as_of, "start": period_start(as_of, period_days), "categories": list(keep),
-                  **filters.params()}
-        baskets = store.query("affinity_baskets", params, filtered=filters.active)
-        people = store.query("affinity_customers", params, filtered=filters.active)
-    return Affinity(as_of, period_days, keep, left, baskets["mask"].to_numpy(np.uint64),
-                    baskets["baskets"].to_numpy(np.int64), people["customer_id"].astype(str).to_numpy(object),
+        baskets = store.query("affinity_baskets", {"as_of": as_of, "start": period_start(as_of, period_days),
+                                                   "categories": list(keep), **filters.params()},
+                              filtered=filters.active)
+    return keep, left, baskets["mask"].to_numpy(np.uint64), baskets["baskets"].to_numpy(np.int64)
+
+
+def affinity(store: Store, as_of: date, *, period_days: int = 365, filters: Filters = Filters()) -> Affinity:
+    """The category masks of the period's baskets and of every customer's history."""
+    with store.cursor():
+        keep, left, masks, counts = basket_masks(store, as_of, period_days=period_days, filters=filters)
+        people = store.query("affinity_customers", {"as_of": as_of, "categories": list(keep), **filters.params()},
+                             filtered=filters.active)
+    return Affinity(as_of, period_days, keep, left, masks, counts, people["customer_id"].astype(str).to_numpy(object),
                     people["mask"].to_numpy(np.uint64))
 
 
-def _counts(masks: np.ndarray, weights: np.ndarray, k: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """(units, units per category, units per pair of categories)."""
+def pair_counts(masks: np.ndarray, weights: np.ndarray, k: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """(units, units per category, units per pair of categories: a k x k matrix) from the
+    distinct masks and how many units have each."""
     b = _bits(masks, k).astype(np.float64)
     per = b.T @ weights.astype(np.float64)
     pair = b.T @ (b * weights[:, None].astype(np.float64))
@@ -99,12 +115,12 @@ def rules(aff: Affinity, level: str = "basket", *, min_count: int = MIN_COUNT) -
         raise InvalidParameterError("min_count must be at least 1", name="min_count", value=min_count)
     k = len(aff.categories)
     if level == "basket":
-        n, per, pair = _counts(aff.basket_masks, aff.basket_counts, k)
+        n, per, pair = pair_counts(aff.basket_masks, aff.basket_counts, k)
     else:
         um, uc = np.unique(aff.customer_masks, return_counts=True)
-        n, per, pair = _counts(um, uc, k)
+        n, per, pair = pair_counts(um, uc, k)
     um, uc = np.unique(aff.customer_masks, return_counts=True)
-    _, cper, cpair = _counts(um, uc, k)
+    _, cper, cpair = pair_counts(um, uc, k)
     a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
     off = a != b
     a, b = a[off], b[off]
@@ -145,9 +161,11 @@ def next_by_segment(aff: Affinity, segments: pd.DataFrame, *, min_count: int = M
     conf = np.zeros((k, k))
     idx = {c: i for i, c in enumerate(aff.categories)}
     conf[r["antecedent"].map(idx).to_numpy(int), r["consequent"].map(idx).to_numpy(int)] = r["confidence"].to_numpy()
-    seg = pd.Series(segments["segment"].astype(object).to_numpy(), index=segments["customer_id"].astype(str).to_numpy())
-    frame = pd.DataFrame({"segment": seg.reindex(aff.customer_ids).fillna("no_segment").to_numpy(),
+    rows = index_in(pd.Series(aff.customer_ids), segments["customer_id"])
+    labels = np.asarray(segments["segment"].astype(object), dtype=object)
+    frame = pd.DataFrame({"segment": np.where(rows >= 0, labels[np.maximum(rows, 0)], "no_segment"),
                           "mask": aff.customer_masks})
+    frame["segment"] = frame["segment"].where(pd.notna(frame["segment"]), "no_segment")
     groups = frame.groupby(["segment", "mask"], sort=True).size().rename("n").reset_index()
     masks = groups["mask"].to_numpy(np.uint64)
     owned = _bits(masks, k)

@@ -29,15 +29,15 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from crm_core.customers.base import customer_base
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.exits.alive import DEFAULT_THRESHOLD, AliveRule
 from crm_core.exits.churn import default_window
-from crm_core.exits.events import _customers, churn_history
+from crm_core.exits.events import churn_history
 from crm_core.exits.history import day_number
 from crm_core.filters import Filters
 from crm_core.periods import period_start
 from crm_core.relations.intervals import wilson
+from crm_core.store.arrow_frames import index_in, take_or
 from crm_core.store.connection import Store
 from crm_core.value import quadrants
 
@@ -52,28 +52,18 @@ COLUMNS: tuple[str, ...] = (
 
 def accounts(store: Store, as_of: date, *, period_days: int = 365, filters: Filters = Filters(),
              values: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per customer with their manager and the per-customer figures summed above:
-    customer_id, manager_id, period_revenue, period_gross_profit, previous_revenue, active,
-    clv, p_alive, cost_to_serve (``values``: the Profitability page's value frame, when the
-    caller has it)."""
-    base = customer_base(store, as_of, filters, period_days=period_days)
-    prev = customer_base(store, period_start(as_of, period_days), filters, period_days=period_days)
-    df = pd.DataFrame({"customer_id": base["customer_id"].astype(str).to_numpy(),
-                       "manager_id": base["account_manager"].astype(object).where(base["account_manager"].notna(),
-                                                                                  NO_MANAGER).to_numpy(),
-                       "period_revenue": base["period_revenue"].to_numpy(float),
-                       "period_gross_profit": base["period_gross_profit"].to_numpy(float),
-                       "active": base["period_frequency"].to_numpy(float) > 0})
-    idx = pd.Index(prev["customer_id"].astype(str)).get_indexer(df["customer_id"])
-    pr = prev["period_revenue"].to_numpy(float)
-    df["previous_revenue"] = np.where(idx >= 0, pr[np.maximum(idx, 0)], 0.0)
+    """One row per customer passing the filters, in customer_key order (row = churn code), with
+    the per-customer figures summed above: customer_key, customer_id, manager_id,
+    period_revenue, period_gross_profit, active, previous_revenue, clv, p_alive, cost_to_serve
+    (``values``: the Profitability page's value frame, when the caller has it)."""
+    df = store.query("manager_accounts", {"as_of": as_of, "start": period_start(as_of, period_days),
+                                          "start_2": period_start(as_of, period_days, 2), **filters.params()},
+                     filtered=filters.active)
     if values is None:
         values = quadrants.value_frame(store, as_of, period_days, filters).frame
-    v = values.set_index(values["customer_id"].astype(str))
-    j = v.index.get_indexer(df["customer_id"])
+    rows = index_in(df["customer_id"], values["customer_id"])
     for col in ("clv", "p_alive", "cost_to_serve"):
-        arr = v[col].to_numpy(float)
-        df[col] = np.where(j >= 0, arr[np.maximum(j, 0)], np.nan)
+        df[col] = take_or(values[col], rows, np.nan)
     return df
 
 
@@ -90,32 +80,29 @@ def portfolios(store: Store, as_of: date, *, period_days: int = 365, window_days
         if acc.empty:
             raise NoDataError("no customer is on file", kind="customers")
         window = window_days or default_window(store, as_of)
-        cust = _customers(store, filters)
         history = churn_history(store, as_of, window, filters, alive)
         cases = store.query("manager_cases", {"as_of": as_of, "start": start, **filters.params()},
                             filtered=filters.active)
-    ids = pd.Index(acc["customer_id"])
-    code_mgr = acc["manager_id"].to_numpy(object)[ids.get_indexer(cust["customer_id"].astype(str))]
+    if len(history.first) != len(acc):      # both number the filtered customers in key order
+        raise AssertionError("the churn history and the accounts disagree on the customers")
     s, e = day_number(start), day_number(as_of)
-    in_base, churned = history.base(s), history.base(s) & history.churned(s, e)
-    gone = history.gone(e)
-    not_gone = np.ones(len(acc), bool)
-    not_gone[ids.get_indexer(cust["customer_id"].astype(str)[gone])] = False
+    in_base = history.base(s)
+    churned = in_base & history.churned(s, e)
+    not_gone = ~history.gone(e)
     p = acc["p_alive"].to_numpy(float)
     acc["at_risk"] = not_gone & (p < DEFAULT_THRESHOLD)
     acc["value_at_risk"] = np.where(not_gone, (1 - np.nan_to_num(p, nan=1.0)) * np.clip(acc["clv"].fillna(0), 0, None), 0)
+    acc["in_base"], acc["churned"] = in_base, churned
+    keys = acc["customer_key"].to_numpy(np.int64)
+    cases = cases[cases["complaint"].fillna(False).to_numpy(bool)]
+    rows = np.searchsorted(keys, cases["customer_key"].to_numpy(np.int64))
+    cases = cases.assign(manager_id=acc["manager_id"].to_numpy(object)[rows])
     g = acc.groupby("manager_id", sort=True)
     out = pd.DataFrame({"accounts": g.size(), "active": g["active"].sum(), "revenue": g["period_revenue"].sum(),
                         "gross_profit": g["period_gross_profit"].sum(), "clv": g["clv"].sum(min_count=1),
                         "cost_to_serve": g["cost_to_serve"].sum(min_count=1), "at_risk": g["at_risk"].sum(),
-                        "value_at_risk": g["value_at_risk"].sum(), "previous_revenue": g["previous_revenue"].sum()})
-    cm = pd.Series(code_mgr)
-    out["churn_base"] = cm[in_base].value_counts().reindex(out.index).fillna(0).astype(np.int64)
-    out["churned"] = cm[churned].value_counts().reindex(out.index).fillna(0).astype(np.int64)
-    key_mgr = pd.Series(acc["manager_id"].to_numpy(object)[ids.get_indexer(cust["customer_id"].astype(str))],
-                        index=cust["customer_key"].to_numpy())
-    cases = cases[cases["complaint"].fillna(False).to_numpy(bool)]
-    cases = cases.assign(manager_id=key_mgr.reindex(cases["customer_key"].to_numpy()).to_numpy())
+                        "value_at_risk": g["value_at_risk"].sum(), "previous_revenue": g["previous_revenue"].sum(),
+                        "churn_base": g["in_base"].sum(), "churned": g["churned"].sum()})
     cg = cases.groupby("manager_id")
     out["complaints"] = cg.size().reindex(out.index).fillna(0).astype(np.int64)
     out["median_resolution_hours"] = cg["resolution_hours"].median().reindex(out.index)

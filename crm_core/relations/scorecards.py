@@ -34,6 +34,7 @@ from crm_core.customers.rfm import rfm
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
 from crm_core.periods import period_start
+from crm_core.store.arrow_frames import index_in
 from crm_core.store.connection import Store
 
 __all__ = ["TERMS", "MEASURES", "DEFAULTS", "SIGNS", "Scorecard", "value_scorecard", "CHECKS", "readiness",
@@ -121,8 +122,10 @@ def value_scorecard(store: Store, as_of: date, *, period_days: int = 365, filter
     raw = _measures(df, period_days)
     scores = pd.DataFrame({term: _score(raw[m].to_numpy(float), m) for term, m in chosen.items()})
     scores["V"] = sum(SIGNS[t] * scores[t] for t in TERMS)
-    seg = pd.Series(segments["segment"].astype(object).to_numpy(), index=segments["customer_id"].astype(str))
-    scores["segment"] = seg.reindex(df["customer_id"].astype(str)).fillna("no_segment").to_numpy()
+    rows = index_in(df["customer_id"], segments["customer_id"])
+    labels = np.asarray(segments["segment"].astype(object), dtype=object)
+    seg = np.where(rows >= 0, labels[np.maximum(rows, 0)], "no_segment")
+    scores["segment"] = np.where(pd.isna(seg), "no_segment", seg)
     overall = {k: float(scores[k].mean()) for k in (*TERMS, "V")}
     table = scores.groupby("segment", sort=True)[[*TERMS, "V"]].mean()
     table.insert(0, "customers", scores.groupby("segment", sort=True).size())

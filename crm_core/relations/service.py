@@ -33,7 +33,7 @@ import pandas as pd
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.exits.alive import AliveRule
 from crm_core.exits.churn import RESPONSE_HOURS, default_window
-from crm_core.exits.events import _codes, _customers, churn_history
+from crm_core.exits.events import churn_history
 from crm_core.exits.history import ChurnHistory, day_numbers
 from crm_core.filters import Filters
 from crm_core.relations.intervals import newcombe, wilson
@@ -115,7 +115,7 @@ def _satisfaction(cases: pd.DataFrame, speed: str) -> pd.DataFrame:
 def _churn_after(history: ChurnHistory, code: np.ndarray, day: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """(active at ``day``: bought by then and not churned; churned in (day, day + horizon])."""
     k = np.int64(1 << 22)
-    v = history.valid
+    v = history.valid & np.isin(history.code, code)      # only the churns of these customers: a small sort
     c, ch, back = history.code[v].astype(np.int64), history.churn_raw[v].astype(np.int64), history.back_raw[v]
     order = np.lexsort((ch, c))
     keys, back, c = c[order] * k + ch[order], back[order], c[order]
@@ -172,9 +172,8 @@ def service(store: Store, as_of: date, *, period_days: int = 365, horizon_days: 
         if cases.empty:
             raise NoDataError("no service case is on file for these customers and dates", kind="service_interactions")
         window = window_days or default_window(store, as_of)
-        customers = _customers(store, filters)
         history = churn_history(store, as_of, window, filters, alive)
-    codes = _codes(customers, cases["customer_key"].to_numpy(np.int64))
+    codes = cases["code"].to_numpy(np.int64)
     recent = (pd.to_datetime(cases["day"]) > pd.Timestamp(as_of - timedelta(days=period_days))).to_numpy()
     period = cases[recent]
     bands = after(cases, history, codes, as_of, horizon_days=horizon_days, period_days=period_days,

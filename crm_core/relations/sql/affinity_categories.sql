@@ -1,11 +1,11 @@
 -- Grain: one row per product category bought (lines with a positive amount) by a customer
--- passing the filters up to $as_of: how many customers bought it. A line's category is its
--- own, else its product's (products.category).
+-- passing the filters up to $as_of: on how many lines (the most-bought take part when there
+-- are more than the masks hold). A line's category is its own, else its product's.
 WITH fc AS (
     SELECT customer_id FROM ({filtered_customers})
 )
-SELECT coalesce(t.product_category, p.category) AS category, count(DISTINCT t.customer_id) AS customers
+SELECT coalesce(t.product_category, p.category) AS category, count(*) AS lines
 FROM transactions AS t LEFT JOIN products AS p USING (product_id)
 WHERE t.amount > 0 AND t.tx_date <= $as_of AND coalesce(t.product_category, p.category) IS NOT NULL {customer_filter}
 GROUP BY 1
-ORDER BY customers DESC, category
+ORDER BY lines DESC, category

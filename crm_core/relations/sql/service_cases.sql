@@ -4,11 +4,12 @@
 -- customer_days' running totals at the end of the opening day d, of day d + $horizon_days
 -- (cut at $as_of) and of day d - $horizon_days: purchase days and revenue in the h days after
 -- the opening day, and revenue in the h days up to and including it.
-WITH fc AS (
-    SELECT customer_key, customer_id FROM ({filtered_customers})
+WITH fc AS (     -- code: the customer's number in the churn history (filtered customers in key order)
+    SELECT customer_key, customer_id, CAST(row_number() OVER (ORDER BY customer_key) - 1 AS BIGINT) AS code
+    FROM ({filtered_customers})
 ),
 c AS (
-    SELECT fc.customer_key, s.opened_at, CAST(s.opened_at AS DATE) AS day,
+    SELECT fc.customer_key, fc.code, s.opened_at, CAST(s.opened_at AS DATE) AS day,
            coalesce(s.type, '(unknown)') AS type, coalesce(s.channel, '(unknown)') AS channel, s.satisfaction,
            CASE WHEN CAST(s.first_response_at AS DATE) <= $as_of
                 THEN date_diff('minute', s.opened_at, s.first_response_at) / 60.0 END AS first_hours,
@@ -36,7 +37,7 @@ bef AS (
     SELECT w.case_no, d.revenue FROM w
     JOIN customer_days AS d ON d.customer_key = w.customer_key AND d.day <= w.before_eve AND d.next_day > w.before_eve
 )
-SELECT c.customer_key, c.opened_at, c.day, c.type, c.channel, c.satisfaction, c.first_hours, c.resolution_hours, c.cost,
+SELECT c.customer_key, c.code, c.opened_at, c.day, c.type, c.channel, c.satisfaction, c.first_hours, c.resolution_hours, c.cost,
        coalesce(aft.purchase_days, 0) - coalesce(eve.purchase_days, 0) AS purchase_days_after,
        coalesce(aft.revenue, 0) - coalesce(eve.revenue, 0)             AS revenue_after,
        coalesce(eve.revenue, 0) - coalesce(bef.revenue, 0)             AS revenue_before
