@@ -37,9 +37,11 @@ with st.expander(t.t("managers.definitions"), icon=":material/help:"):
 
 
 def _name(r) -> str:
-    if r.manager_id == mg.NO_MANAGER:
+    """A manager's label from a row (a named tuple, or a Series: whose ``.name`` is its index)."""
+    manager, name = (r["manager_id"], r["name"]) if isinstance(r, pd.Series) else (r.manager_id, r.name)
+    if manager == mg.NO_MANAGER:
         return t.t("managers.no_manager")
-    return f"{r.name} ({r.manager_id})" if isinstance(r.name, str) and r.name else str(r.manager_id)
+    return f"{name} ({manager})" if isinstance(name, str) and name else str(manager)
 
 
 mine = who.manager

@@ -121,6 +121,8 @@ def test_viewer_sees_dashboards_of_their_manager_only_and_is_refused_upload_and_
     mine = overview.kpis(store, as_of, Filters.of(account_managers=[manager])).current.customers
     everyone = overview.kpis(store, as_of).current.customers
     assert 0 < mine < everyone
+    name = store.scalar("SELECT name FROM account_managers WHERE manager_id = ?", [manager])
+    n = store.scalar("SELECT count(*) FROM customers WHERE account_manager = ?", [manager])
     sign_in(page, signed_server, "vic@example.com")
     wait_ready(page, EN["kpi.lapse_rate"])
     card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.customers"]).first
@@ -137,6 +139,11 @@ def test_viewer_sees_dashboards_of_their_manager_only_and_is_refused_upload_and_
         expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
         expect(page.get_by_role("heading", name=EN["page.admin"])).to_have_count(0)
     screenshot(page, "auth-viewer-refused-en")
+    # The Managers page opens on the viewer's own portfolio, and lists only that manager.
+    nav_link(page, EN["page.managers"]).click()
+    wait_ready(page, EN["managers.yours"].format(name=f"{name} ({manager})"))
+    accounts = page.get_by_test_id("stMetric").filter(has_text=EN["managers.col.accounts"]).first
+    expect(accounts.get_by_test_id("stMetricValue")).to_have_text(f"{n:,}")
     page.get_by_role("button", name=EN["auth.sign_out"]).click()
     end = page.get_by_role("button", name="End session")
     end.click()

@@ -21,7 +21,7 @@ from .conftest import Server, nav_link, screenshot, wait_ready
 
 EN = catalogue("en")
 PAGES = (("page.managers", "managers.accounts"), ("page.service", "service.speeds"),
-         ("page.campaigns", "campaigns.by_segment"), ("page.cross_sell", "affinity.list"),
+         ("page.campaigns", "campaigns.by_segment"), ("page.cross_sell", "affinity.definitions"),
          ("page.scorecards", "scorecard.tab.readiness"))
 
 
@@ -50,7 +50,7 @@ def test_every_relationship_page_opens_in_every_language(page: Page, server: Ser
 def test_a_lift_matrix_click_lists_the_cross_sell_candidates(page: Page, server: Server, truth: dict,
                                                              console_errors: list[str]) -> None:
     page.goto(f"{server.url}/cross_sell")
-    wait_ready(page, EN["affinity.list"])
+    wait_ready(page, EN["affinity.definitions"])
     rules = truth["rules"]
     # Click the cell of a rule that is not the one listed first.
     target = rules.iloc[3]
