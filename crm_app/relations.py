@@ -24,7 +24,7 @@ from . import customers, data, journey, value
 from .context import PageContext
 
 __all__ = ["portfolios", "service", "campaigns", "campaign_segments", "affinity", "next_by_segment", "people",
-           "value_scorecard", "readiness", "upgrade"]
+           "value_scorecard", "readiness", "upgrade", "case_types"]
 
 
 def _values(ctx: PageContext) -> tuple[value.ValueSettings, pd.DataFrame]:
@@ -126,3 +126,8 @@ def readiness(path: str, version: int, as_of: date) -> dict:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def upgrade(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> upg.Upgrade:
     return upg.upgrade(Store(path), as_of, period_days=period_days, filters=filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def case_types(path: str, version: int) -> list[str]:
+    return sv.case_types(Store(path))

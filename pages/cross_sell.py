@@ -86,7 +86,11 @@ with nxt_tab:
 
 with up_tab:
     if up_tab.open:
-        up = relations.upgrade(path, version, as_of, ctx.filters, ctx.period_days)
+        try:
+            up = relations.upgrade(path, version, as_of, ctx.filters, ctx.period_days)
+        except NoDataError:
+            st.info(t.t("upgrade.none"))
+            st.stop()
         table = upg.summary_table(up)
         st.caption(t.t("upgrade.caption", period=t.t(f"period.{ctx.period_days}"), as_of=t.date(as_of)))
         st.dataframe([{t.t("upgrade.col.category"): r.category, t.t("upgrade.col.buyers"): t.number(r.buyers),

@@ -25,7 +25,9 @@ speed = c[0].segmented_control(t.t("service.speed"), list(sv.SPEEDS), default="r
 horizon = int(ss.get("sv_horizon", 180))
 c[1].number_input(t.t("service.horizon"), 7, 1095, horizon, 30, key="w_sv_horizon", on_change=persist,
                   args=("sv_horizon",), help=t.t("service.horizon_help"))
-case_type = c[2].selectbox(t.t("service.case_type"), ["complaint", "all"], key="sv_type",
+types = relations.case_types(ctx.store.path, ctx.version)
+options = (["complaint"] if "complaint" in types else []) + ["all"] + [x for x in types if x != "complaint"]
+case_type = c[2].selectbox(t.t("service.case_type"), options, key="sv_type",
                            format_func=lambda v: t.t("service.type.all") if v == "all" else v)
 try:
     r = relations.service(ctx, as_of, horizon, speed, None if case_type == "all" else case_type)

@@ -10,6 +10,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_core.cli.main import main as cli
 from crm_core.customers.overview import default_as_of
@@ -206,3 +208,25 @@ def test_cli_campaigns_json(demo_db_master, capsys) -> None:
     for r in doc["campaigns"]:
         if r["verdict"] not in ("pays", "does_not_pay"):
             assert r["roi"] is None                          # no point ROI unless the interval decides
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["X", "Y"]), st.booleans(), st.booleans(),
+                          st.floats(0, 500), st.floats(0, 500)), min_size=1, max_size=120),
+       st.floats(0, 1000))
+def test_compare_adds_up_for_any_contacts(rows, cost) -> None:
+    """Any mix (one side empty, one row, all responders): the groups add up to the rows, the
+    verdict is a known one, and a point ROI is only ever decided by its whole interval."""
+    df = pd.DataFrame(rows, columns=["campaign_id", "is_control", "response", "revenue_after", "revenue_before"])
+    df = df.assign(profit_after=df["revenue_after"] * 0.3, complete=True)
+    out = cp.compare(df, ["campaign_id"], pd.Series({"X": cost, "Y": cost}))
+    assert (out["contacted"] + out["control"]).sum() == len(df)
+    assert (out["responses"] <= out["contacted"]).all() and (out["control_responses"] <= out["control"]).all()
+    assert set(out["verdict"]) <= set(cp.VERDICTS)
+    for r in out.itertuples():
+        if r.verdict == "pays":
+            assert r.roi_lo > 0
+        if r.verdict == "does_not_pay":
+            assert r.roi_hi < 0
+        if r.control == 0:
+            assert r.verdict == "no_control" and np.isnan(r.uplift)

@@ -109,3 +109,26 @@ def test_scorecards_page_follows_the_chosen_measures(monkeypatch: pytest.MonkeyP
     again = sc.value_scorecard(store, as_of, choice={"U": "repeat"})
     table = _table(at, en["scorecard.col.value"])
     assert list(table[en["scorecard.col.value"]]) == [f"{v:.2f}" for v in again.segments["V"]]
+
+
+def test_the_pages_explain_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A database of purchases only (no campaigns, service cases, managers or categories):
+    each page says what to load instead of failing."""
+    en = catalogue("en")
+    store = Store(tmp_path / "bare.duckdb", create=True)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO customers (customer_id) SELECT 'C' || i FROM range(50) r(i)")
+        cur.execute("""INSERT INTO transactions (transaction_id, customer_id, tx_date, amount)
+                       SELECT 'T' || i, 'C' || (i % 50), DATE '2024-01-01' + CAST(i * 3 AS INTEGER), 10 + i % 7
+                       FROM range(200) r(i)""")
+        Store.refresh_derived(cur)
+        Store.bump_data_version(cur)
+    at = run_app(monkeypatch, tmp_path / "bare.duckdb")
+    infos = {"campaigns": "campaigns.none", "service": "service.none", "cross_sell": "affinity.none"}
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        if page in infos:
+            assert [i.value for i in at.info] == [en[infos[page]]], page
+    at.switch_page("pages/managers.py").run()
+    assert _count(at, en) == []          # no manager: no account list, and no error

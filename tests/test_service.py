@@ -74,6 +74,9 @@ def test_hand_made_outcomes_by_band(hand) -> None:
     lo, hi = r.slow_vs_fast["ci"]
     assert lo < 0 < hi
     assert r.has_first_response
+    assert sv.case_types(hand) == ["complaint", "inquiry"]         # the data's own words, most frequent first
+    other = sv.service(hand, AS_OF, horizon_days=90, window_days=400, case_type="inquiry").bands
+    assert other["customers"].sum() == 1                            # f1's inquiry
 
 
 def test_first_response_bands_and_speeds(hand) -> None:

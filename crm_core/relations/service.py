@@ -39,7 +39,7 @@ from crm_core.filters import Filters
 from crm_core.relations.intervals import newcombe, wilson
 from crm_core.store.connection import Store
 
-__all__ = ["BANDS", "SPEEDS", "ServiceReport", "band_of", "service", "after", "summary"]
+__all__ = ["BANDS", "SPEEDS", "ServiceReport", "band_of", "case_types", "service", "after", "summary"]
 
 BANDS: tuple[str, ...] = ("within_1d", "1_3d", "3_7d", "over_7d", "unresolved")
 SPEEDS: tuple[str, ...] = ("resolution", "first_response")
@@ -71,6 +71,12 @@ def band_of(hours: np.ndarray) -> np.ndarray:
     """Band index (into :data:`BANDS`) of each case from its hours (NaN: not yet)."""
     h = np.asarray(hours, float)
     return np.select([np.isnan(h), *(h <= b for b in RESPONSE_HOURS)], [4, 0, 1, 2], 3).astype(np.int8)
+
+
+def case_types(store: Store) -> list[str]:
+    """The case types on file, most frequent first (types are the data's own words: 불만, 投诉, ...)."""
+    return [r[0] for r in store.rows("SELECT coalesce(type, '(unknown)') AS t, count(*) AS n FROM service_interactions "
+                                     "GROUP BY t ORDER BY n DESC, t")]
 
 
 def _check(period_days: int, horizon_days: int, speed: str) -> None:
@@ -121,7 +127,10 @@ def _churn_after(history: ChurnHistory, code: np.ndarray, day: np.ndarray, horiz
     keys, back, c = c[order] * k + ch[order], back[order], c[order]
     q = code.astype(np.int64) * k + day
     last = np.searchsorted(keys, q, side="right") - 1
-    gone = (last >= 0) & (c[np.maximum(last, 0)] == code) & (back[np.maximum(last, 0)] > day)
+    if len(keys):
+        gone = (last >= 0) & (c[np.maximum(last, 0)] == code) & (back[np.maximum(last, 0)] > day)
+    else:                                               # none of these customers ever churned
+        gone = np.zeros(len(code), bool)
     active = (history.first[code] <= day) & ~gone
     churned = np.searchsorted(keys, q + horizon, side="right") - (last + 1) > 0
     return active, churned
