@@ -132,3 +132,27 @@ def test_the_pages_explain_what_is_missing(monkeypatch: pytest.MonkeyPatch, tmp_
             assert [i.value for i in at.info] == [en[infos[page]]], page
     at.switch_page("pages/managers.py").run()
     assert _count(at, en) == []          # no manager: no account list, and no error
+
+
+def test_campaign_files_load_on_the_upload_page_and_show_on_the_campaigns_page(
+        monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
+    """An analyst's own campaign and its contacts (Korean headers, 예/아니오 control flags)
+    through the Upload page; the Campaigns page then lists it with its control group."""
+    en = catalogue("en")
+    ids = [r[0] for r in Store(demo_db).rows("SELECT customer_id FROM customers ORDER BY customer_id LIMIT 200")]
+    campaign = "캠페인코드,캠페인명,시작일,비용\nKX1,Analyst's own test,2026-06-01,300\n".encode("utf-8")
+    contacts = ("캠페인코드,고객번호,대조군,반응\n" + "".join(
+        f"KX1,{c},{'예' if i % 4 == 0 else '아니오'},{'O' if i % 6 == 0 else 'X'}\n" for i, c in enumerate(ids))).encode()
+    at = run_app(monkeypatch, demo_db)
+    at.switch_page("pages/upload.py").run()
+    for kind, name, body in (("campaigns", "c.csv", campaign), ("campaign_contacts", "cc.csv", contacts)):
+        at.selectbox(key="up_kind").set_value(kind).run()
+        at.file_uploader(key="up_file").set_value((name, body, "text/csv")).run()
+        at.button(key="up_load").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [s.value for s in at.success][0].startswith(en["upload.loaded"].split("{")[0]), kind
+    at.switch_page("pages/campaigns.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    table = _table(at, en["campaigns.col.verdict"])
+    row = table[table[en["campaigns.col.campaign"]] == "Analyst's own test"].iloc[0]
+    assert (row[en["campaigns.col.contacted"]], row[en["campaigns.col.control"]]) == ("150", "50")
