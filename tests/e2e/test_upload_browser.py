@@ -126,6 +126,12 @@ def test_uploader_speaks_the_language(page: Page, upload_server: tuple[Server, P
     page.goto(f"{srv.url}/upload?lang={lang}")
     wait_ready(page, cat["upload.history"])
     zone = page.get_by_test_id("stFileUploaderDropzone")
+    # The style element can land a moment after the widget (it is drawn by its own element):
+    # wait until the button's text has been replaced, then read everything.
+    page.wait_for_function("""() => {
+      const p = document.querySelector('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p');
+      return p && getComputedStyle(p, '::after').content !== 'none';
+    }""", timeout=10_000)
     shown = zone.evaluate("""z => {
       const p = z.querySelector('button [data-testid="stMarkdownContainer"] p');
       const s = z.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
