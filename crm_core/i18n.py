@@ -192,6 +192,8 @@ DIMENSION_VALUES: dict[str, tuple[str, ...]] = {
     "industry": ("retail", "manufacturing", "finance", "healthcare", "information_technology", "logistics",
                  "hospitality"),
     "tier": ("none",),
+    "case_type": ("complaint", "inquiry", "return", "technical_support"),
+    "contact_channel": ("phone", "email", "chat", "store"),
 }
 #: The same dimension under the names pages and tables use for it.
 DIMENSION_ALIASES: dict[str, str] = {"regions": "region", "channels": "channel", "customer_types": "customer_type",

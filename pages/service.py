@@ -28,7 +28,7 @@ c[1].number_input(t.t("service.horizon"), 7, 1095, horizon, 30, key="w_sv_horizo
 types = relations.case_types(ctx.store.path, ctx.version)
 options = (["complaint"] if "complaint" in types else []) + ["all"] + [x for x in types if x != "complaint"]
 case_type = c[2].selectbox(t.t("service.case_type"), options, key="sv_type",
-                           format_func=lambda v: t.t("service.type.all") if v == "all" else v)
+                           format_func=lambda v: t.t("service.type.all") if v == "all" else t.value("case_type", v))
 try:
     r = relations.service(ctx, as_of, horizon, speed, None if case_type == "all" else case_type)
 except NoDataError:
@@ -56,7 +56,7 @@ for tab, which in zip(lazy_tabs(ctx, ["service.tab.type", "service.tab.channel"]
             chart(volume_bars(frame, which, t, t.t(f"service.volume_title.{which}")), f"sv_volume_{which}")
 
 st.subheader(t.t("service.speeds"))
-st.dataframe([{t.t("service.col.type"): t.t("service.type.all") if row.type == "all" else row.type,
+st.dataframe([{t.t("service.col.type"): t.t("service.type.all") if row.type == "all" else t.value("case_type", row.type),
                t.t("service.col.speed"): t.t(f"service.speed.{row.speed}"), t.t("service.col.cases"): t.number(row.cases),
                t.t("service.col.open"): t.number(row.open),
                **{t.t(f"service.col.{q}"): t.number(getattr(row, q), 1) for q in ("q25", "q50", "q75", "q90")},

@@ -73,17 +73,19 @@ def volume_bars(monthly: pd.DataFrame, column: str, tr: Translator, title: str) 
     """Cases per month (stacked by ``column``: type or channel)."""
     months = sorted(monthly["month"].unique())
     values = sorted(monthly[column].astype(str).unique())
-    legend, legend_px = wrapped_legend(values)
+    dimension = {"type": "case_type", "channel": "contact_channel"}.get(column, column)
+    names = [tr.value(dimension, v) for v in values]      # the demo's own words translated, a customer's as stored
+    legend, legend_px = wrapped_legend(names)
     option = base_option(title, top=40)
     option["grid"]["bottom"] = legend_px + 10
-    option["legend"] = {**legend, "data": values}
+    option["legend"] = {**legend, "data": names}
     option["tooltip"] = {"trigger": "axis", "confine": True}
     option["xAxis"] = {"type": "category", "data": [tr.month(pd.Timestamp(m).date()) for m in months]}
     option["yAxis"] = {"type": "value", "min": 0}
     wide = monthly.assign(**{column: monthly[column].astype(str)}).pivot_table(
         index="month", columns=column, values="cases", aggfunc="sum").reindex(months).fillna(0)
-    option["series"] = [{"type": "bar", "stack": "cases", "name": v, "data": [int(x) for x in wide[v]]}
-                        for v in values]
+    option["series"] = [{"type": "bar", "stack": "cases", "name": n, "data": [int(x) for x in wide[v]]}
+                        for v, n in zip(values, names)]
     return EChart(option, 340 + legend_px)
 
 
@@ -101,11 +103,10 @@ def lift_matrix(rules: pd.DataFrame, categories: list[str], tr: Translator) -> E
     lifts = [d["value"][2] for d in data] or [1.0]
     option = base_option(tr.t("affinity.matrix_title"), subtitle=tr.t("affinity.matrix_subtitle"), top=70)
     option["grid"].update(bottom=10, left=10)
-    option["xAxis"] = {"type": "category", "data": categories, "name": tr.t("affinity.consequent"),
-                       "nameLocation": "middle", "nameGap": 28, "position": "top",
+    # Which axis is A and which B is said in the subtitle: an axis name over rotated labels collides with them.
+    option["xAxis"] = {"type": "category", "data": categories, "position": "top",
                        "axisLabel": {"interval": 0, "rotate": 30 if len(categories) > 6 else 0}}
-    option["yAxis"] = {"type": "category", "data": categories, "name": tr.t("affinity.antecedent"), "inverse": True,
-                       "axisLabel": {"interval": 0}}
+    option["yAxis"] = {"type": "category", "data": categories, "inverse": True, "axisLabel": {"interval": 0}}
     colors = interpolate([0, 1, 2], ["#d73027", "#f7f7f7", "#1a9850"])
     option["visualMap"] = {"min": min(min(lifts), 0.5), "max": max(max(lifts), 1.5), "show": False, "dimension": 2,
                            "inRange": {"color": colors}}
