@@ -27,9 +27,9 @@ __all__ = ["portfolios", "service", "campaigns", "campaign_segments", "affinity"
            "value_scorecard", "readiness", "upgrade", "case_types"]
 
 
-def _values(ctx: PageContext) -> tuple[value.ValueSettings, pd.DataFrame]:
-    s = value.settings(ctx, value.unit_costs(ctx.store.path, ctx.version))
-    return s, value.value_data(ctx.store.path, ctx.version, s).frame
+def _value_settings(ctx: PageContext) -> value.ValueSettings:
+    """The value pages' settings as the user has them (CLV and cost to serve are theirs)."""
+    return value.settings(ctx, value.unit_costs(ctx.store.path, ctx.version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -45,7 +45,7 @@ def _portfolios(path: str, version: int, as_of: date, filters: Filters, period_d
 def portfolios(ctx: PageContext, as_of: date, targets: dict[str, float], growth: float) -> pd.DataFrame:
     """Every manager's portfolio with the user's churn, value and target settings (shared)."""
     window, threshold = journey.churn_setting(ctx, as_of)
-    s, _ = _values(ctx)
+    s = _value_settings(ctx)
     return _portfolios(ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, window, threshold, s,
                        tuple(sorted(targets.items())), growth)
 

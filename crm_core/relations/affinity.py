@@ -114,13 +114,9 @@ def rules(aff: Affinity, level: str = "basket", *, min_count: int = MIN_COUNT) -
     if not isinstance(min_count, (int, np.integer)) or min_count < 1:
         raise InvalidParameterError("min_count must be at least 1", name="min_count", value=min_count)
     k = len(aff.categories)
-    if level == "basket":
-        n, per, pair = pair_counts(aff.basket_masks, aff.basket_counts, k)
-    else:
-        um, uc = np.unique(aff.customer_masks, return_counts=True)
-        n, per, pair = pair_counts(um, uc, k)
     um, uc = np.unique(aff.customer_masks, return_counts=True)
-    _, cper, cpair = pair_counts(um, uc, k)
+    cn, cper, cpair = pair_counts(um, uc, k)          # histories: the customers and candidates columns
+    n, per, pair = pair_counts(aff.basket_masks, aff.basket_counts, k) if level == "basket" else (cn, cper, cpair)
     a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
     off = a != b
     a, b = a[off], b[off]
