@@ -1,4 +1,4 @@
-"""Start the dashboard warm: ``python -m crm_app.serve [--db PATH] [streamlit options]``.
+"""Start the dashboard warm: ``python -m crm_app.serve [--db PATH | --lake DIR] [streamlit options]``.
 
 The same as ``streamlit run app.py``, except that before the server accepts requests it
 creates the demo database if needed and computes the default view (see
@@ -23,8 +23,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m crm_app.serve", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="database file (default: $CRM_DB, else the demo database)")
+    ap.add_argument("--lake", metavar="DIR", help="a lake folder made by `python -m crm_core build`, in place of --db")
     args, rest = ap.parse_known_args(argv)
-    if args.db:
+    if args.db and args.lake:
+        ap.error("give --db or --lake, not both")
+    if args.lake:   # the lake's Parquet layers, attached through a small catalog of DuckDB views
+        from crm_core.lake.catalog import attach
+        os.environ["CRM_DB"] = attach(os.path.abspath(os.path.expanduser(args.lake)))
+    elif args.db:
         os.environ["CRM_DB"] = os.path.abspath(os.path.expanduser(args.db))
     path = os.environ.get("CRM_DB") or str(DEFAULT_DB)
     if not os.environ.get("CRM_DB") and not os.path.exists(path):

@@ -26,7 +26,7 @@ LAYERS: list[list[str]] = [
     ["crm_app"],
     ["crm_core.cli"],
     ["crm_core.charts"],
-    ["crm_core.journey", "crm_core.relations"],
+    ["crm_core.journey", "crm_core.relations", "crm_core.lake"],
     ["crm_core.exits", "crm_core.loyalty", "crm_core.ingest", "crm_core.demo"],
     ["crm_core.customers", "crm_core.value", "crm_core.access"],
     ["crm_core.store"],

@@ -30,7 +30,7 @@ from crm_core.loyalty.estimate import Design
 from crm_core.store.connection import Store, latest_version
 from crm_core.value import clv, costs, quadrants
 
-from . import journey, relations
+from . import journey, lake, relations
 from .common import _date, _filter_args, _positive, _print, _print_frame, _print_with_rows
 
 __all__ = ["build_parser", "main"]
@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     _filter_args(p)
     journey.add_parsers(sub)
     relations.add_parsers(sub)
+    lake.add_parsers(sub)
+    lake.allow_lake(sub)
     return parser
 
 
@@ -259,6 +261,8 @@ def _run(args: argparse.Namespace) -> int:
         return journey.run(args)
     elif args.command in relations.COMMANDS:
         return relations.run(args)
+    elif args.command in lake.COMMANDS:
+        return lake.run(args)
     elif args.command == "ingest":
         return _ingest(args)
     elif args.command == "ingest-history":
@@ -339,8 +343,10 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        lake.resolve(parser, args)
         return _run(args)
     except CrmError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -39,24 +39,14 @@ from crm_core.ingest import changes
 from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.history import history, quarantine, rollback
 from crm_core.ingest.read import fingerprint, open_source, raw_error
-from crm_core.ingest.schema import CUSTOMER_UPDATES, FALSE_WORDS, KINDS, REASON_WORDS, TRUE_WORDS, Kind, propose_mapping
-from crm_core.ingest.statements import (
-    ZONE_SUFFIX,
-    checks_sql,
-    stored_duplicates_sql,
-    create_customers_sql,
-    decimal_commas,
-    has_key,
-    in_file_duplicates_sql,
-    insert_sql,
-    source_kind,
-    typed_sql,
-)
-from crm_core.ingest.statements import day_first as decide_day_first
+from crm_core.ingest.schema import CUSTOMER_UPDATES, KINDS, Kind, propose_mapping
+from crm_core.ingest.check import check_rows
+from crm_core.ingest.statements import create_customers_sql, insert_sql
 from crm_core.store.connection import Store
 
 __all__ = ["STAGES", "Progress", "IngestResult", "Preview", "preview", "load_file", "ROW_PROBLEMS", "STATUSES", "history",
-           "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS", "IDENTICAL_ROWS", "business_time_zone"]
+           "quarantine", "rollback", "max_upload_bytes", "MAX_ERRORS", "IDENTICAL_ROWS", "business_time_zone",
+           "resolve_mapping", "generated_headers"]
 
 MAX_ERRORS = 200
 #: What can be wrong with a row (``column:problem`` in ``errors``; ``row`` for whole-row problems).
@@ -158,6 +148,10 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
     return proposed, positions
 
 
+#: The mapping a file's headers get (public: the lake build maps its inputs the same way).
+resolve_mapping = _resolve_mapping
+
+
 def max_upload_bytes() -> int:
     """The upload size limit: ``CRM_UPLOAD_MAX_MB`` (default 2048 MB)."""
     import os
@@ -203,6 +197,9 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
     ``progress(stage, rows)`` is called as each of :data:`STAGES` starts (``rows``: the file's
     rows once read, else None); it runs in the loading thread and must be quick."""
     actor.require("upload")
+    if store.meta("lake"):   # a lake's catalog: its tables are views over the lake's files
+        raise InvalidParameterError(f"this database reads the lake at {store.meta('lake')}: add files to it with "
+                                    "`python -m crm_core build`", name="db", value=store.path)
     report = progress or (lambda stage, rows: None)
     report("reading", None)
     user = actor.user
@@ -255,47 +252,12 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         report("parsing", res.rows_read)
         if res.rows_read == 0:
             raise IngestError("the file has a header but no rows", problem="no_rows")
-        types = dict(cur.execute("SELECT column_name, column_type FROM (DESCRIBE _raw)").fetchall())
-        dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols
-                 and source_kind(types.get(cols[c.name])) != "date"}   # typed dates have no day/month question
-        first = decide_day_first(cur, "_raw", dates, day_first)
         res.time_zone = zone
-        if dates:   # told on the result: which times were moved to business time
-            res.zoned_values = int(cur.execute("SELECT " + " + ".join(
-                f"count(*) FILTER (WHERE regexp_matches(trim(CAST({c} AS VARCHAR)), '{ZONE_SUFFIX}'))"
-                for c in dates.values()) + " FROM _raw").fetchall()[0][0])
-        cancel = False
-        if is_tx and "order_id" in cols:   # invoice numbers, some C + digits: those are cancellations
-            o = cols["order_id"]
-            numeric, prefixed = cur.execute(
-                f"SELECT count(*) FILTER (WHERE regexp_full_match(trim(CAST({o} AS VARCHAR)), '[0-9]+')), "
-                f"count(*) FILTER (WHERE regexp_full_match(trim(CAST({o} AS VARCHAR)), 'C[0-9]+')) FROM _raw").fetchone()
-            cancel = bool(numeric and prefixed)
-        money = {c.name: cols[c.name] for c in spec.columns if c.type == "money" and c.name in cols
-                 and source_kind(types.get(cols[c.name])) in ("text", "other")}
-        commas = decimal_commas(cur, "_raw", money, decimal_comma)
-        typed, extra = typed_sql(spec, cols, "_raw", first, types, guests=is_tx, cancel_prefix=cancel,
-                                 decimal_comma=commas)
-        params: dict[str, Any] = {"now": now, "tz": zone, "reason_keys": list(REASON_WORDS), "reason_values": list(REASON_WORDS.values()),
-                                  "true_words": list(TRUE_WORDS), "false_words": list(FALSE_WORDS)}
-        for col in spec.columns:
-            if col.type == "enum":
-                params[f"choices_{col.name}"] = list(col.choices)
-        mapped = {c for c in cols if not c.startswith("_extra:")}
-        # Parse, the row's own problems and the checks against other rows and tables in one
-        # statement (one pass, one materialised table; three were 2-3 s more on 10M rows).
-        code = f"SELECT t.* REPLACE ({checks_sql(spec, mapped, create_customers=create)} AS problems) FROM ({typed}) AS t"
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {code}", {k: v for k, v in params.items() if f"${k}" in code})
-        stored = stored_duplicates_sql(spec, mapped, "_typed")
-        if stored:
-            cur.execute(stored)
+        checked = check_rows(cur, spec, cols, now=now, zone=zone, day_first=day_first, decimal_comma=decimal_comma,
+                             create_customers=create, identical_rows=identical_rows)
+        res.zoned_values, res.identical_rows = checked.zoned_values, checked.identical_rows
+        mapped, extra = set(checked.mapped), list(checked.extra)
         report("checking", res.rows_read)
-        quick_repeats, count_repeats, mark_repeats = in_file_duplicates_sql(spec, mapped, "_typed")
-        repeats = int(cur.execute(quick_repeats).fetchall()[0][0]) and int(cur.execute(count_repeats).fetchall()[0][0])
-        if repeats and is_tx and not has_key(spec, mapped) and identical_rows == "purchases":
-            res.identical_rows = repeats      # two equal purchases on one day are two purchases
-        elif repeats:
-            cur.execute(mark_repeats)
         res.rows_rejected = int(cur.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchone()[0])
         res.guest_rows = int(cur.execute(
             "SELECT count(*) FROM _typed WHERE list_contains(problems, 'customer_id:guest')").fetchone()[0])

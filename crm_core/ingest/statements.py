@@ -23,7 +23,7 @@ from crm_core.ingest.cells import ZONE_SUFFIX, cell_text, date_expr, day_first, 
 from crm_core.ingest.schema import UPSERT_KEYS, Kind
 
 __all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "stored_duplicates_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
-           "cell_text", "source_kind", "create_customers_sql", "ZONE_SUFFIX", "zoned_timestamp"]
+           "cell_text", "source_kind", "create_customers_sql", "target_select_sql", "ZONE_SUFFIX", "zoned_timestamp"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
@@ -328,7 +328,24 @@ def insert_sql(kind: Kind, mapped: set[str]) -> str:
                 f"ON CONFLICT ({key}) {conflict}")
     pairs = _TARGETS[kind.name]
     return (f"INSERT INTO {kind.table} ({', '.join(p[0] for p in pairs)}, ingest_id) "
-            f"SELECT {', '.join(value(p[1]) for p in pairs)}, $ingest_id FROM _typed t WHERE len(t.problems) = 0")
+            f"{target_select_sql(kind, mapped)} WHERE len(t.problems) = 0")
+
+
+def target_select_sql(kind: Kind, mapped: set[str]) -> str:
+    """The stored row of every row of ``_typed`` (``t``): the table's columns in the order of
+    :func:`insert_sql`, then ``ingest_id`` = ``$ingest_id`` (what the insert writes; the lake
+    build writes it too, so both engines store the same values)."""
+    present = set(mapped) | {n for n, alt in kind.stand_ins if set(alt) <= set(mapped)} | {"_row"}
+
+    def value(expr: str) -> str:
+        return re.sub(r"\bt\.(\w+)", lambda m: m.group(0) if m.group(1) in present else "NULL", expr)
+
+    if kind.name in UPSERT_KEYS:
+        pairs = [(c.name, f"t.{c.name}") for c in kind.columns]
+    else:
+        pairs = _TARGETS[kind.name]
+    return (f"SELECT {', '.join(f'{value(p[1])} AS {p[0]}' for p in pairs)}, CAST($ingest_id AS BIGINT) AS ingest_id "
+            "FROM _typed t")
 
 
 def create_customers_sql(mapped: set[str]) -> str:

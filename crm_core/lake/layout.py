@@ -1,0 +1,130 @@
+"""The lake's layout: which tables it holds, how they are partitioned, the manifest.
+
+A lake is a folder of Parquet files written by ``python -m crm_core build`` (DuckDB or
+Spark) and read by the dashboard and the CLI through DuckDB views (:mod:`crm_core.lake.catalog`):
+
+- ``_lake.json``: the manifest (format, engine, inputs already loaded, row counts, the
+  files of each table). A build writes a new version folder ``v<N>/`` and then replaces
+  the manifest in one rename, so a reader never sees half a build.
+- ``v<N>/transactions/p_month=YYYY-MM/``: the validated transactions, by month;
+  ``customers/``; ``customer_days/p_bucket=B/`` (customer key modulo :data:`BUCKETS`,
+  each file sorted by ``next_day`` as the store keeps it); ``customer_months/p_year=Y/``;
+  ``day_totals/``; ``meta/``; ``rejected/`` (rows set aside, with their reasons).
+
+Money that the store keeps as DOUBLE sums is written as ``DECIMAL(38, 6)``: a sum of
+amounts in cents times a four-digit margin is a whole number of millionths, so rounding
+to them removes only the last-bit noise of the summation order, and two engines write the
+same values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from crm_core.errors import CrmError
+from crm_core.store.connection import Store
+
+__all__ = ["LAKE_FORMAT", "BUCKETS", "LAYERS", "Layer", "LakeError", "MANIFEST", "table_schemas", "staging_view_sql",
+           "read_manifest", "write_manifest", "export_columns", "partition_expr"]
+
+LAKE_FORMAT = 1
+MANIFEST = "_lake.json"
+#: Hash buckets of ``customer_days`` (by customer key): one file per bucket and build.
+BUCKETS = 16
+
+
+class LakeError(CrmError, ValueError):
+    """A lake folder that cannot be read or written (missing manifest, wrong format)."""
+
+    def __init__(self, message: str, *, path: str, problem: str) -> None:
+        super().__init__(message)
+        self.path, self.problem = path, problem
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One table of the lake: its partition column (an expression over the row, SQL both
+    engines read alike) and the order rows are written in."""
+
+    name: str
+    partition: tuple[str, str] | None   # (folder key, expression)
+    order: tuple[str, ...]
+
+
+LAYERS: tuple[Layer, ...] = (
+    # (by customer within a month: a customer's lines are in few row groups, found by their statistics)
+    Layer("transactions", ("p_month", "strftime(tx_date, '%Y-%m')"), ("customer_id", "tx_date", "transaction_id")),
+    Layer("customers", None, ("customer_id",)),
+    Layer("customer_days", ("p_bucket", f"customer_key % {BUCKETS}"), ("next_day", "customer_id", "day")),
+    Layer("customer_months", ("p_year", "year(month)"), ("customer_key", "month")),
+    Layer("day_totals", None, ("day",)),
+    Layer("meta", None, ("key",)),
+)
+
+
+def partition_expr(layer: Layer, engine: str) -> str | None:
+    """The partition expression in the engine's SQL."""
+    if layer.partition is None:
+        return None
+    expr = layer.partition[1]
+    return expr.replace("strftime(tx_date, '%Y-%m')", "date_format(tx_date, 'yyyy-MM')") if engine == "spark" else expr
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> tuple[dict[str, list[tuple[str, str]]], str]:
+    """The store's table columns and the staging view, from a database made by the migrations."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="crm-lake-schema-") as tmp:
+        store = Store(os.path.join(tmp, "schema.duckdb"), create=True)
+        with store.cursor() as cur:
+            names = [r[0] for r in cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
+            schemas = {n: [(r[0], r[1]) for r in cur.execute(f'DESCRIBE "{n}"').fetchall()] for n in names}
+            view = cur.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'stg_transactions'").fetchone()[0]
+        duckdb.default_connection()   # (nothing kept open on the file)
+    return schemas, view
+
+
+def table_schemas() -> dict[str, list[tuple[str, str]]]:
+    """Table -> [(column, DuckDB type)] as the migrations create them."""
+    return {k: list(v) for k, v in _catalog()[0].items()}
+
+
+def staging_view_sql() -> str:
+    """``CREATE VIEW stg_transactions AS ...`` as the migrations leave it."""
+    return _catalog()[1]
+
+
+def export_columns(table: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type written): DOUBLE money as DECIMAL(38, 6), the rest as stored."""
+    return [(c, "DECIMAL(38, 6)" if t == "DOUBLE" else t) for c, t in table_schemas()[table]]
+
+
+def read_manifest(lake: str | os.PathLike[str]) -> dict[str, Any]:
+    path = Path(lake) / MANIFEST
+    if not path.is_file():
+        raise LakeError(f"not a lake folder (no {MANIFEST}): {lake}", path=str(lake), problem="no_manifest")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise LakeError(f"unreadable lake manifest {path}: {exc}", path=str(path), problem="bad_manifest") from None
+    if manifest.get("format") != LAKE_FORMAT:
+        raise LakeError(f"lake format {manifest.get('format')!r} is not {LAKE_FORMAT}: rebuild it with this version",
+                        path=str(path), problem="format")
+    return manifest
+
+
+def write_manifest(lake: str | os.PathLike[str], manifest: dict[str, Any]) -> None:
+    """Replace the manifest in one rename (readers see the old build or the new one)."""
+    path = Path(lake) / MANIFEST
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), "utf-8")
+    os.replace(tmp, path)
