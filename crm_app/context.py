@@ -163,7 +163,9 @@ def render_sidebar(ctx: PageContext) -> None:
             st.multiselect(t.t(f"filter.{key}"), options[key], default=[v for v in ss[key] if v in options[key]],
                            key=f"w_{key}", on_change=persist, args=(key,), placeholder=t.t("filter.all"),
                            format_func=lambda v, dim=key: t.value(dim, v))
-        st.caption(t.t("sidebar.db_caption", name=Path(ctx.store.path).name, schema=info["schema_version"],
+        lake = info.get("lake")   # a lake read through its catalog: name the lake, not the catalog file
+        st.caption(t.t("sidebar.lake_caption" if lake else "sidebar.db_caption",
+                       name=Path(lake).name if lake else Path(ctx.store.path).name, schema=info["schema_version"],
                        version=ctx.version))
         _ENTER_APPLIES_DATES(key="crm_enter_applies_dates")
 

@@ -106,7 +106,7 @@ def db_info(path: str, version: int) -> dict[str, Any]:
     base = store.meta("base_currency", "USD") or "USD"
     fx = {base: fx.get(base, 1.0), **{k: v for k, v in fx.items() if k != base}}
     return {"first_date": first, "last_date": last, "fx": fx, "base_currency": base,
-            "schema_version": store.schema_version(), "tables": store.table_counts(),
+            "schema_version": store.schema_version(), "tables": store.table_counts(), "lake": store.meta("lake"),
             "ingests": store.df("SELECT * FROM ingest_log ORDER BY ingest_id DESC LIMIT 50")}
 
 

@@ -15,10 +15,10 @@ who = ensure_router("upload")
 ctx = page_context()
 t = ctx.tr
 st.title(t.t("page.upload"))
-st.caption(t.t("upload.caption"))
 if ctx.store.meta("lake"):   # a lake is read through views: files reach it through `build`, not here
     st.info(t.t("upload.lake", lake=ctx.store.meta("lake")), icon=":material/database:")
     st.stop()
+st.caption(t.t("upload.caption"))
 
 kind = st.selectbox(t.t("upload.kind"), list(KINDS), key="up_kind", format_func=lambda k: t.t(f"upload.kind.{k}"))
 up.kind_help(ctx, kind)

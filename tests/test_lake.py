@@ -282,6 +282,8 @@ def test_pages_render_on_a_spark_built_lake(lakes, monkeypatch: pytest.MonkeyPat
     assert not at.exception, [e.value for e in at.exception]
     k = overview.kpis(Store(catalog), overview.default_as_of(Store(catalog)))
     assert at.metric[0].value == f"{k.current.customers:,}"
+    lake_caption = catalogue("en")["sidebar.lake_caption"].format(name="spark", schema="", version="").split(" · ")[0]
+    assert any(c.value.startswith(lake_caption) for c in at.sidebar.caption)   # the lake, not its catalog file
     for page in ("segments", "pyramid", "clv", "quadrants", "churn", "lifecycle", "cohorts", "cross_sell", "loyalty"):
         at.switch_page(f"pages/{page}.py").run()
         assert not at.exception, (page, [e.value for e in at.exception])

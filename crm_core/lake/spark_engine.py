@@ -248,9 +248,11 @@ def build(lake: Path, target: Path, todo: list[tuple[str, Path]], first_id: int,
                   .groupBy("customer_id", "ingest_id").agg(F.max_by("_country", "_date").alias("country")))
         created = latest.join(current.select("customer_id"), "customer_id", "left_anti").select(
             "customer_id", "country", "ingest_id", F.col("ingest_id").alias("_load"))
-        res.customers_created = created.count()
+        created = created.localCheckpoint(eager=True)
+        per_load = {r["ingest_id"]: int(r["count"]) for r in created.groupBy("ingest_id").count().collect()}
+        res.customers_created = sum(per_load.values())
         for f in res.files:
-            f["customers_created"] = created.where(F.col("ingest_id") == ids[f["file"]]).count() if f["kind"] == "transactions" else 0
+            f["customers_created"] = per_load.get(ids[f["file"]], 0) if f["kind"] == "transactions" else 0
         current = current.unionByName(created, allowMissingColumns=True)
     current = current.localCheckpoint(eager=True)
     keys = load_sql("refresh_customer_keys")
