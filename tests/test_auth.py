@@ -25,7 +25,7 @@ from crm_core.filters import Filters
 from crm_core.ingest import load as ingest
 from crm_core.store.connection import Store
 
-from .conftest import REPO, make_store
+from .conftest import REPO
 
 NOW = datetime(2026, 11, 23, 9, 30)
 VIEWER = Principal.of("vic@example.com", "viewer")

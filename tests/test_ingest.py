@@ -4,7 +4,6 @@ database unchanged, all-or-nothing loads, quarantine, duplicates, history and ro
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from datetime import date, datetime

@@ -152,6 +152,34 @@ def test_first_build_identical(lakes) -> None:
     assert lakes["spark_first"].customers_created > 0   # customers the customers file left out
 
 
+def test_files_hold_money_to_the_millionth_uncompressed(lakes) -> None:
+    """Money sums are DOUBLE rounded to the millionth (both engines write the same value),
+    the files are uncompressed, and transactions come in small row groups (a customer's
+    lines are found by their statistics)."""
+    for engine in ("duckdb", "spark"):
+        lake = lakes["root"] / engine
+        files = [str(lake / f) for f in read_manifest(lake)["files"]["customer_days"]]
+        types = dict(duckdb.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet({files}))")
+                     .fetchall())
+        assert types["revenue"] == types["gross_profit"] == "DOUBLE", (engine, types)
+        off = duckdb.execute(f"SELECT count(*) FROM read_parquet({files}) "
+                             "WHERE round(revenue * 1e6) / 1e6 <> revenue").fetchone()[0]   # (rounding is idempotent)
+        assert off == 0
+        tx = [str(lake / f) for f in read_manifest(lake)["files"]["transactions"]]
+        meta = duckdb.execute(f"SELECT DISTINCT compression FROM parquet_metadata({files + tx})").fetchall()
+        assert meta == [("UNCOMPRESSED",)], (engine, meta)
+        assert duckdb.execute(f"SELECT max(row_group_num_rows) FROM parquet_metadata({tx})").fetchone()[0] <= 2 * 16_384
+        # each file in its layer's order (a Spark write partitioned by a column re-sorts by it alone
+        # unless the frame is sorted by it first): row-group statistics then skip what a page does not need
+        for name, order in (("transactions", "customer_id, tx_date, transaction_id"), ("customer_days", "next_day")):
+            for f in read_manifest(lake)["files"][name]:
+                unsorted = duckdb.execute(
+                    f"SELECT count(*) FROM (SELECT file_row_number AS n, row_number() OVER (ORDER BY {order}, "
+                    f"file_row_number) - 1 AS k FROM read_parquet('{lake / f}', file_row_number = true)) WHERE n <> k"
+                ).fetchone()[0]
+                assert unsorted == 0, (engine, f)
+
+
 def test_update_identical_to_full_build(lakes) -> None:
     root = lakes["root"]
     for a, b in (("duckdb", "spark"), ("duckdb", "full"), ("spark", "full")):

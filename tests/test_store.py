@@ -308,6 +308,8 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
         t[0] += max(a, 0)
         t[1] += a if a > 0 and a % 2 == 0 else 0
     assert {d: [int(x), int(y)] for d, x, y in store.rows("SELECT day, sales, costed_sales FROM day_totals")} == daily
+    # the first and last transaction dates every page starts from are read from day_totals
+    assert store.date_range() == ((min(daily), max(daily)) if daily else (None, None))
     keys = dict(store.rows("SELECT customer_id, customer_key FROM customers"))
     assert sorted(keys.values()) == list(range(len(keys)))        # dense, unique, given at each load
     assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_months"))

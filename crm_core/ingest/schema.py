@@ -281,7 +281,7 @@ _EXAMPLE_BY_NAME: dict[str, str] = {
     "phone": "+82-10-1234-5678", "address": "1 Sejong-daero", "city": "Seoul", "industry": "retail",
     "acquisition_channel": "search", "account_manager": "AM01", "store_id": "S01", "discount": "0",
     "left_at": "2024-12-31", "end_date": "2026-12-31", "resolved_at": "2024-03-06 09:00", "first_response_at": "2024-03-05 15:10", "annual_fee": "49",
-    "fee_paid": "49", "manager_id": "AM01", "product_id": "SKU-17", "category": "Books", "unit_cost": "38.00",
+    "fee_paid": "49", "manager_id": "AM01", "category": "Books", "unit_cost": "38.00",
     "campaign_id": "CMP01", "start_date": "2024-03-01", "contacted_at": "2024-03-05", "is_control": "false",
     "responded": "true", "response_date": "2024-03-09", "annual_cost": "85000",
 }

@@ -32,7 +32,10 @@ from crm_core.lake.layout import (
     LAKE_FORMAT,
     LAYERS,
     LakeError,
+    COMPRESSION,
+    TRANSACTION_ROW_GROUP,
     export_columns,
+    money_sql,
     partition_expr,
     read_manifest,
     write_manifest,
@@ -162,12 +165,13 @@ def _duckdb_build(lake: Path, target: Path, todo: list[tuple[str, Path]], first_
                 "WHERE list_contains($ids, ingest_id)) GROUP BY p", {"ids": ids}).fetchall():
             res.problems[problem] = int(n)
         for layer in LAYERS:
-            cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in export_columns(layer.name))
+            cols = ", ".join(f'{money_sql(c, "duckdb")} AS "{c}"' if t == "DOUBLE" else f'CAST("{c}" AS {t}) AS "{c}"'
+                             for c, t in export_columns(layer.name))
             where = " WHERE key IN ('default_margin', 'base_currency')" if layer.name == "meta" else ""
             if layer.name == "transactions":   # append-only: each load's rows once, under its own folder
                 n, written = _copy(cur, f"SELECT {cols}{_part(layer)}, ingest_id AS p_load FROM transactions "
                                         "WHERE list_contains($ids, ingest_id)", layer.order, lake / "transactions",
-                                   "p_load, p_month", {"ids": ids})
+                                   "p_load, p_month", {"ids": ids}, TRANSACTION_ROW_GROUP)
                 out["transactions"] = (n, written)
                 continue
             out[layer.name] = _copy(cur, f'SELECT {cols}{_part(layer)} FROM "{layer.name}"{where}', layer.order,
@@ -184,18 +188,31 @@ def _part(layer: Any) -> str:
 
 
 def _copy(cur: Any, select: str, order: tuple[str, ...], folder: Path, partition: str | None,
-          params: dict[str, Any] | None = None) -> tuple[int, list[str]]:
+          params: dict[str, Any] | None = None, row_group: int | None = None) -> tuple[int, list[str]]:
     """Write ``select`` as Parquet under ``folder`` (one file per partition); (rows, files
     relative to the lake). A partitioned folder only gains files (the loads' own folders)."""
     folder.mkdir(parents=True, exist_ok=True)
     before = set(folder.rglob("*.parquet"))
-    ordered = f"{select} ORDER BY {', '.join(order)}"
-    n = int(cur.execute(f"SELECT count(*) FROM ({select})", params).fetchone()[0])
     if partition:
-        cur.execute(f"COPY ({ordered}) TO '{_sql_path(folder)}' (FORMAT parquet, PARTITION_BY ({partition}), "
-                    "OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')", params)
+        # One COPY per partition: DuckDB's PARTITION_BY writer does not keep the rows' order
+        # within a file, and the order is what lets a reader skip row groups.
+        keys = [k.strip() for k in partition.split(",")]
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE _lake_out AS {select} ORDER BY {partition}, {', '.join(order)}",
+                    params)
+        size = f", ROW_GROUP_SIZE {int(row_group)}" if row_group else ""
+        for values in cur.execute(f"SELECT DISTINCT {partition} FROM _lake_out ORDER BY ALL").fetchall():
+            part = folder.joinpath(*(f"{k}={v}" for k, v in zip(keys, values)))
+            part.mkdir(parents=True, exist_ok=True)
+            where = " AND ".join(f"{k} = ${k}" for k in keys)
+            cur.execute(f"COPY (SELECT * EXCLUDE ({partition}) FROM _lake_out WHERE {where} ORDER BY {', '.join(order)}) "
+                        f"TO '{_sql_path(part / 'part-0.parquet')}' (FORMAT parquet, COMPRESSION {COMPRESSION}{size})",
+                        dict(zip(keys, values)))
+        n = int(cur.execute("SELECT count(*) FROM _lake_out").fetchone()[0])
+        cur.execute("DROP TABLE _lake_out")
     else:
-        cur.execute(f"COPY ({ordered}) TO '{_sql_path(folder / 'part-0.parquet')}' (FORMAT parquet)", params)
+        n = int(cur.execute(f"SELECT count(*) FROM ({select})", params).fetchone()[0])
+        cur.execute(f"COPY ({select} ORDER BY {', '.join(order)}) TO '{_sql_path(folder / 'part-0.parquet')}' "
+                    f"(FORMAT parquet, COMPRESSION {COMPRESSION})", params)
     lake = folder.parent if folder.name == "transactions" else folder.parent.parent
     return n, sorted(str(p.relative_to(lake)) for p in set(folder.rglob("*.parquet")) - before)
 

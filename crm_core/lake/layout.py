@@ -11,10 +11,14 @@ Spark) and read by the dashboard and the CLI through DuckDB views (:mod:`crm_cor
   each file sorted by ``next_day`` as the store keeps it); ``customer_months/p_year=Y/``;
   ``day_totals/``; ``meta/``; ``rejected/`` (rows set aside, with their reasons).
 
-Money that the store keeps as DOUBLE sums is written as ``DECIMAL(38, 6)``: a sum of
-amounts in cents times a four-digit margin is a whole number of millionths, so rounding
-to them removes only the last-bit noise of the summation order, and two engines write the
-same values.
+Money that the store keeps as DOUBLE sums is rounded to the millionth and written as
+DOUBLE (:func:`money_sql`): a sum of amounts in cents times a four-digit margin is a whole
+number of millionths, so the rounding removes only the last-bit noise of the summation
+order, and both engines compute the same double from the same whole number (IEEE
+multiplication, rounding and division). DOUBLE rather than ``DECIMAL(38, 6)``: a reader
+decodes a 128-bit decimal and casts it about three times slower (measured on the
+benchmark's ``customer_days``: 0.25 s against 0.09 s for its money columns). Below 9·10⁹
+per value (2⁵³ millionths) the two engines' files are identical; above, equal to 1e-15.
 """
 
 from __future__ import annotations
@@ -32,9 +36,17 @@ from crm_core.errors import CrmError
 from crm_core.store.connection import Store
 
 __all__ = ["LAKE_FORMAT", "BUCKETS", "LAYERS", "Layer", "LakeError", "MANIFEST", "table_schemas", "staging_view_sql",
+           "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
-LAKE_FORMAT = 1
+LAKE_FORMAT = 2     # 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
+#: Rows per row group of the lake's transactions (sorted by customer within a month): a
+#: customer's lines are found by row-group statistics without decoding the whole month.
+TRANSACTION_ROW_GROUP = 16_384
+#: Parquet compression of the lake's files: none. The dashboard reads them on every cold
+#: start; DuckDB scans uncompressed pages about 25% faster than Snappy's (customer_days of
+#: the benchmark: 0.138 s against 0.178 s, a native table 0.118 s) for 40% more disk.
+COMPRESSION = "uncompressed"
 MANIFEST = "_lake.json"
 #: Hash buckets of ``customer_days`` (by customer key): one file per bucket and build.
 BUCKETS = 16
@@ -104,8 +116,17 @@ def staging_view_sql() -> str:
 
 
 def export_columns(table: str) -> list[tuple[str, str]]:
-    """(column, DuckDB type written): DOUBLE money as DECIMAL(38, 6), the rest as stored."""
-    return [(c, "DECIMAL(38, 6)" if t == "DOUBLE" else t) for c, t in table_schemas()[table]]
+    """(column, DuckDB type written), as stored; DOUBLE columns (money sums) go through
+    :func:`money_sql`."""
+    return list(table_schemas()[table])
+
+
+def money_sql(column: str, engine: str) -> str:
+    """A DOUBLE money column rounded to the millionth, in the engine's SQL (the same
+    arithmetic in both; ``+ 0.0`` turns a rounded -0.0 into the 0.0 Spark's rounding gives)."""
+    col = f"`{column}`" if engine == "spark" else f'"{column}"'
+    one_m = "CAST(1000000 AS DOUBLE)"
+    return f"round(CAST({col} AS DOUBLE) * {one_m}) / {one_m} + CAST(0 AS DOUBLE)"
 
 
 def read_manifest(lake: str | os.PathLike[str]) -> dict[str, Any]:

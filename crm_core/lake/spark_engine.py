@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from crm_core.ingest import load as ingest
 from crm_core.ingest.schema import KINDS
 from crm_core.ingest.statements import duplicate_key, has_key
-from crm_core.lake.layout import LAYERS, export_columns, partition_expr, staging_view_sql, table_schemas
+from crm_core.lake.layout import COMPRESSION, LAYERS, export_columns, money_sql, partition_expr, staging_view_sql, table_schemas
 from crm_core.lake.spark_sql import SparkTables, spark_type
 from crm_core.store.sql_text import load_sql
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["local_session", "build"]
 
 _ROW_GROUP_BYTES = 8 * 2**20
+_TX_ROW_GROUP_BYTES = 2**20
 _STATE = ("transactions", "customers", "customer_days", "customer_months", "day_totals", "meta")
 
 
@@ -310,25 +311,32 @@ def _count(res: BuildResult, kind: str, chk: DataFrame, ids: dict[str, int], fil
 
 
 def _write(frame: DataFrame, layer: Any, folder: Path, lake: Path) -> tuple[int, list[str]]:
-    """Write ``frame`` as the layer's Parquet (money as DECIMAL(38, 6), one file per partition)."""
+    """Write ``frame`` as the layer's Parquet (money rounded to the millionth, one file per partition)."""
     from pyspark.sql import functions as F
 
     before = set(folder.rglob("*.parquet")) if folder.exists() else set()
     if layer is not None:
-        cols = [F.col(c).cast(spark_type(t)).alias(c) for c, t in export_columns(layer.name)]
+        cols = [F.expr(money_sql(c, "spark")).alias(c) if t == "DOUBLE" else F.col(c).cast(spark_type(t)).alias(c)
+                for c, t in export_columns(layer.name)]
         where = F.col("key").isin("default_margin", "base_currency") if layer.name == "meta" else F.lit(True)
         extra = ["p_load"] if layer.name == "transactions" else []
         frame = frame.where(where).select(*cols, *extra)
         parts = extra + ([layer.partition[0]] if layer.partition else [])
         if layer.partition:
             frame = frame.withColumn(layer.partition[0], F.expr(partition_expr(layer, "spark")))
-        frame = (frame.repartition(*parts) if parts else frame.coalesce(1)).sortWithinPartitions(*layer.order)
+        # Sorted by the partition columns first: the write requires that order, and Spark
+        # re-sorts by them alone (losing the layer's order) when the frame's order lacks them.
+        frame = (frame.repartition(*parts) if parts else frame.coalesce(1)).sortWithinPartitions(*parts, *layer.order)
         # Row groups of about DuckDB's size (~120k rows of a layer) rather than Spark's 128 MB:
         # a reader skips row groups by their statistics (a period, a customer), not whole files.
-        writer = frame.write.mode("append").option("parquet.block.size", str(_ROW_GROUP_BYTES))
+        # Transactions (by customer within a month) in smaller ones, as the DuckDB build
+        # writes them (TRANSACTION_ROW_GROUP rows): a customer's lines are a row group a month.
+        size = _TX_ROW_GROUP_BYTES if layer.name == "transactions" else _ROW_GROUP_BYTES
+        writer = frame.write.mode("append").option("parquet.block.size", str(size)).option("compression", COMPRESSION)
         writer = writer.partitionBy(*parts) if parts else writer
     else:
-        writer = frame.coalesce(1).sortWithinPartitions("kind", "file", "row").write.mode("append")
+        writer = (frame.coalesce(1).sortWithinPartitions("kind", "file", "row").write.mode("append")
+                  .option("compression", COMPRESSION))
     writer.parquet(str(folder))
     files = sorted(p for p in set(folder.rglob("*.parquet")) - before)
     n = 0

@@ -11,7 +11,6 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from crm_core.customers.overview import default_as_of
-from crm_core.i18n import catalogue
 from crm_core.store.connection import Store
 from crm_core.value import quadrants
 from crm_core.value.costs import CostAssumptions, default_unit_costs
