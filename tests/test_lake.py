@@ -284,6 +284,19 @@ def test_cli_build_and_lake_errors(inputs: Path, tmp_path: Path, capsys: pytest.
     assert "not a lake folder" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli(["summary", "--lake", str(out), "--db", str(tmp_path / "x.duckdb")])
+    # a lake built again into the same folder (its catalog folder left behind) gets a new catalog
+    first = attach(out)
+    rows_first = Store(first).scalar("SELECT count(*) FROM transactions")
+    for p in out.iterdir():
+        if p.name != "_catalog":
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+    capsys.readouterr()
+    one = sorted(p for p in (inputs / "tx").iterdir() if p.suffix == ".parquet")[0]
+    assert cli(["build", "--transactions", str(one), "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    second = attach(out)
+    assert second != first and Path(first).exists()
+    assert Store(second).scalar("SELECT count(*) FROM transactions") == doc["tables"]["transactions"] < rows_first
 
 
 def _diff(a, b, rel, path=""):

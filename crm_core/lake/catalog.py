@@ -11,6 +11,7 @@ Parquet scans). Tables the lake does not hold (loyalty, service, campaigns) are 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -24,16 +25,18 @@ from crm_core.store.sql_text import latest_version
 __all__ = ["attach", "catalog_path"]
 
 
-def catalog_path(lake: str | os.PathLike[str], version: int) -> Path:
+def catalog_path(lake: str | os.PathLike[str], version: int, built_at: str = "") -> Path:
     """Where the catalog of ``lake``'s version lives: ``<lake>/_catalog/`` when the lake is
-    writable, else ``CRM_LAKE_CATALOG_DIR`` or the temp folder."""
+    writable, else ``CRM_LAKE_CATALOG_DIR`` or the temp folder. Named by the version and the
+    build's time, so a lake built again into the same folder never meets an old catalog."""
     own = Path(lake) / "_catalog"
     if os.access(lake, os.W_OK):
         base = own
     else:
         base = Path(os.environ.get("CRM_LAKE_CATALOG_DIR") or tempfile.gettempdir()) / "crm-lake-catalogs"
         base = base / str(abs(hash(str(Path(lake).resolve()))))
-    return base / f"v{version}.duckdb"
+    stamp = hashlib.sha1(built_at.encode()).hexdigest()[:8] if built_at else ""
+    return base / (f"v{version}-{stamp}.duckdb" if stamp else f"v{version}.duckdb")
 
 
 def _quote(text: str) -> str:
@@ -45,7 +48,7 @@ def attach(lake: str | os.PathLike[str]) -> str:
     lake = Path(lake).resolve()
     manifest = read_manifest(lake)
     version = int(manifest["version"])
-    path = catalog_path(lake, version)
+    path = catalog_path(lake, version, str(manifest.get("built_at", "")))
     if path.is_file():
         return str(path)
     path.parent.mkdir(parents=True, exist_ok=True)
