@@ -29,11 +29,11 @@ from crm_core.access.auth import Principal
 from crm_core.errors import InvalidParameterError
 from crm_core.ingest import load as ingest
 from crm_core.lake.layout import (
+    COMPRESSION,
     LAKE_FORMAT,
     LAYERS,
-    LakeError,
-    COMPRESSION,
     TRANSACTION_ROW_GROUP,
+    LakeError,
     export_columns,
     money_sql,
     partition_expr,
@@ -204,7 +204,8 @@ def _copy(cur: Any, select: str, order: tuple[str, ...], folder: Path, partition
             part = folder.joinpath(*(f"{k}={v}" for k, v in zip(keys, values)))
             part.mkdir(parents=True, exist_ok=True)
             where = " AND ".join(f"{k} = ${k}" for k in keys)
-            cur.execute(f"COPY (SELECT * EXCLUDE ({partition}) FROM _lake_out WHERE {where} ORDER BY {', '.join(order)}) "
+            cur.execute(f"COPY (SELECT * EXCLUDE ({partition}) FROM _lake_out WHERE {where} "
+                        f"ORDER BY {', '.join(order)}) "
                         f"TO '{_sql_path(part / 'part-0.parquet')}' (FORMAT parquet, COMPRESSION {COMPRESSION}{size})",
                         dict(zip(keys, values)))
         n = int(cur.execute("SELECT count(*) FROM _lake_out").fetchone()[0])

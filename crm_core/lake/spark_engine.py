@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 from crm_core.ingest import load as ingest
 from crm_core.ingest.schema import KINDS
 from crm_core.ingest.statements import duplicate_key, has_key
-from crm_core.lake.layout import COMPRESSION, LAYERS, export_columns, money_sql, partition_expr, staging_view_sql, table_schemas
+from crm_core.lake.layout import (
+    COMPRESSION,
+    LAYERS,
+    export_columns,
+    money_sql,
+    partition_expr,
+    staging_view_sql,
+    table_schemas,
+)
 from crm_core.lake.spark_sql import SparkTables, spark_type
 from crm_core.store.sql_text import load_sql
 
