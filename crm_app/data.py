@@ -148,7 +148,7 @@ class TargetSettings:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-@warmable
+@warmable(keep=True)
 def frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
     """One row per customer with segment and tier. Shared, never copied: callers must not
     modify it (select/cut return new frames). No categories: see :func:`micro_frame`."""
@@ -167,7 +167,7 @@ def members(path: str, version: int, s: TargetSettings, where: tuple[tuple[str, 
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-@warmable
+@warmable(keep=True)
 def micro_frame(path: str, version: int, s: TargetSettings) -> micro.MicroFrame:
     """:func:`frame` plus product categories bought and loyalty membership (Micro-segments)."""
     return attributes(path, frame(path, version, s), s)
@@ -178,7 +178,7 @@ def attributes(path: str, base: micro.MicroFrame, s: TargetSettings) -> micro.Mi
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-@warmable
+@warmable(keep=True)
 def targets(path: str, version: int, s: TargetSettings) -> dict[str, Any]:
     """The small aggregates of the Segments and Pyramid pages (see :func:`target_summaries`)."""
     return target_summaries(frame(path, version, s).customers, s)

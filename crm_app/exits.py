@@ -17,11 +17,13 @@ from crm_core.store.connection import Store
 from crm_core.value import clv
 
 from .context import PageContext, persist
+from .warm_cache import warmable
 
 __all__ = ["default_window", "churn_data", "controls", "definition", "lost_method", "alive_rule", "at_risk", "breakdowns"]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+@warmable(keep=True)
 def default_window(path: str, version: int, as_of: date) -> int:
     return churn.default_window(Store(path), as_of)
 
@@ -38,6 +40,7 @@ def alive_rule(path: str, version: int, as_of: date, filters: Filters,
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable(keep=True)
 def churn_data(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
                years: float | None, threshold: float | None = None, lost_method: str = "years") -> churn.ChurnData:
     """Shared, never copied: callers must not modify it. With ``threshold``, customers without
@@ -55,6 +58,7 @@ def churn_data(path: str, version: int, as_of: date, filters: Filters, period_da
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable(keep=True)
 def profile(path: str, version: int, start: date, filters: Filters, scores: bool):  # -> DataFrame
     """Customers at the period's start: attributes, and with ``scores`` segment and tier
     (shared, not copied)."""
@@ -62,6 +66,7 @@ def profile(path: str, version: int, start: date, filters: Filters, scores: bool
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
+@warmable(keep=True)
 def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
                years: float | None, dimension: str, threshold: float | None = None, lost_method: str = "years") -> dict:
     """The per-month and per-group reason tables and the period's churned customers
@@ -81,6 +86,7 @@ def breakdowns(path: str, version: int, as_of: date, filters: Filters, period_da
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable(keep=True)
 def at_risk(path: str, version: int, as_of: date, filters: Filters, period_days: int, window_days: int,
             years: float | None, threshold: float | None = None,
             lost_method: str = "years"):  # -> DataFrame | tuple

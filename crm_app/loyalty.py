@@ -24,7 +24,7 @@ __all__ = ["report", "design_controls", "program_card", "designs_table", "what_i
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-@warmable
+@warmable(keep=True)
 def report(path: str, version: int, as_of: date, filters: Filters, design: Design) -> LoyaltyReport | tuple:
     """Every program's analysis, or (message key, params) when there is nothing to analyse.
     Shared, never copied: callers must not modify it."""

@@ -3,7 +3,8 @@
 The same as ``streamlit run app.py``, except that before the server accepts requests it
 creates the demo database if needed and computes the default view (see
 :mod:`crm_app.warm`), in this process, so the first visitor does not wait for imports and
-queries. Other options (``--server.port 8502``...) go to ``streamlit run`` unchanged.
+queries; then, in the background, it prepares the heavy pages' default views into the
+results kept beside the database, again after every load. Other options (``--server.port 8502``...) go to ``streamlit run`` unchanged.
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     if os.path.exists(path):
         import logging
         logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)  # "no runtime yet"
-        from .warm import entries, warm_default
+        from .warm import entries, warm_default, watch
         secs = warm_default(os.path.realpath(path))
         print(f"warm start: {', '.join(entries()) or 'nothing'} in {secs:.1f} s", file=sys.stderr)
+        # The heavy pages' default views, kept beside the database: now (read back if already
+        # kept) and after every load, in the background while the server answers.
+        watch(os.path.realpath(path))
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(REPO / "app.py"), *rest]

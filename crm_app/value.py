@@ -7,6 +7,7 @@ also drive the net CLV on the Lifetime value page, and the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -55,8 +56,11 @@ class ValueData:
     error: tuple[str, dict[str, Any]] | None   # (message key, params) when the models could not be fitted
 
 
-def settings(ctx: PageContext, unit_costs: tuple[tuple[str, float], ...]) -> ValueSettings:
-    ss = st.session_state
+def settings(ctx: PageContext, unit_costs: tuple[tuple[str, float], ...],
+             state: Mapping[str, Any] | None = None) -> ValueSettings:
+    """The value pages' settings from the session (``state``: another mapping, e.g. ``{}``
+    for the defaults a first visitor sees)."""
+    ss = st.session_state if state is None else state
     margin = None if ss.get("clv_margin_auto", True) else float(ss.get("clv_margin", 30.0)) / 100
     include = tuple(c for c in costs.COST_COMPONENTS if c in ss.get("cts_include", costs.COST_COMPONENTS))
     assumptions = costs.CostAssumptions(use_recorded=bool(ss.get("cts_recorded", True)),
@@ -83,7 +87,7 @@ class Fitted:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-@warmable
+@warmable(keep=True)
 def fitted(path: str, version: int, as_of: date, filters: Filters, time_unit: str, margin: float | None) -> Fitted:
     """The CLV models fitted on everything up to ``as_of`` (independent of costs, horizon
     and discounting, so changing those never refits)."""
@@ -103,12 +107,14 @@ def margin_basis(path: str, version: int, as_of: date) -> costs.MarginBasis:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable(keep=True)
 def quadrant_frame(path: str, version: int, as_of: date, period_days: int, filters: Filters,
                    assumptions: costs.CostAssumptions) -> pd.DataFrame:
     return quadrants.quadrant_frame(Store(path), as_of, period_days, filters, assumptions)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+@warmable(keep=True)
 def value_data(path: str, version: int, s: ValueSettings) -> ValueData:
     """Window profit, cost to serve and net CLV per customer: the cached fit scored with
     each customer's cost to serve per purchase in the window. Shared, never copied:

@@ -17,12 +17,17 @@ locale data, plotly's validators for the chart types the pages draw, and Streaml
 
 from __future__ import annotations
 
+import argparse
 import logging
+import threading
 import time
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import Any
 
-from .warm_cache import _WARM, _put, entries, warmable  # noqa: F401 (warmable, _WARM: re-exported)
+from .warm_cache import _WARM, _kept, _put, call_args, entries, warmable  # noqa: F401 (warmable, _WARM: re-exported)
 
-__all__ = ["warmable", "warm_default", "entries", "prime_process"]
+__all__ = ["warmable", "warm_default", "entries", "prime_process", "prepare", "watch", "main"]
 
 
 log = logging.getLogger(__name__)
@@ -107,3 +112,94 @@ def warm_default(path: str) -> float:
     except Exception:  # noqa: BLE001 - warming is an optimisation; the pages report real errors
         log.exception("warm start failed; pages will compute on first use")
     return time.perf_counter() - t0
+
+
+def _keep(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` read from or computed into the kept results (not the warm-start results:
+    those live for the process, these for the data version)."""
+    plain = fn.compute  # type: ignore[attr-defined]
+    return _kept(plain, call_args(plain, args, {}))
+
+
+def prepare(path: str) -> dict[str, float]:
+    """Compute the default view of the heavy pages (as a first visitor opens them: latest
+    date, no filters, 365 days) into the results kept beside the database, so that every
+    process reads them instead of computing (:mod:`crm_core.store.kept`). Returns the
+    seconds per page; already kept views cost the time to read them."""
+    from crm_core.customers import overview
+    from crm_core.filters import Filters
+    from crm_core.loyalty.estimate import Design
+    from crm_core.store.connection import Store
+
+    from . import data, exits, loyalty, value
+
+    store = Store(path)
+    version, as_of = store.data_version(), overview.default_as_of(store)
+    spent: dict[str, float] = {}
+    if as_of is None:
+        return spent
+    f = Filters()
+
+    def timed(name: str, work: Callable[[], Any]) -> None:
+        t0 = time.perf_counter()
+        work()
+        spent[name] = round(time.perf_counter() - t0, 3)
+
+    timed("targets", lambda: _keep(data.targets, store.path, version, data.TargetSettings(as_of=as_of, filters=f)))
+    page = SimpleNamespace(as_of=as_of, filters=f, period_days=365)
+    vs = value.settings(page, value.unit_costs(store.path, version), {})  # type: ignore[arg-type]
+    timed("value", lambda: _keep(value.value_data, store.path, version, vs))
+
+    def churn_page() -> None:
+        window = _keep(exits.default_window, store.path, version, as_of)
+        _keep(exits.churn_data, store.path, version, as_of, f, 365, window, None, None, "years")
+        _keep(exits.breakdowns, store.path, version, as_of, f, 365, window, None, "region", None, "years")
+        _keep(exits.at_risk, store.path, version, as_of, f, 365, window, None, None, "years")
+    timed("churn", churn_page)
+    timed("loyalty", lambda: _keep(loyalty.report, store.path, version, as_of, f, Design()))
+    return spent
+
+
+def watch(path: str, interval: float = 30.0) -> threading.Thread:
+    """A background thread of the server: prepare the default views now, and again whenever
+    the data version changes (a load from the Upload page or the command line)."""
+    def run() -> None:
+        from crm_core.store.connection import Store
+
+        done = None
+        while True:
+            try:
+                version = Store(path).data_version()
+                if version != done:
+                    secs = prepare(path)
+                    log.info("prepared the default views of data version %s: %s", version, secs)
+                    done = version
+            except Exception:  # noqa: BLE001 - preparing is an optimisation; the pages report real errors
+                log.exception("preparing the default views failed; pages will compute on first use")
+            time.sleep(interval)
+
+    thread = threading.Thread(target=run, name="crm-prepare", daemon=True)
+    thread.start()
+    return thread
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m crm_app.warm --db PATH``: prepare the default views after a load from the
+    command line (a scheduled load can run it next), printing the seconds per page."""
+    import json
+    import os
+
+    from crm_core.store.kept import wait_for_writes
+
+    ap = argparse.ArgumentParser(prog="python -m crm_app.warm", description=main.__doc__)
+    ap.add_argument("--db", default=os.environ.get("CRM_DB"), required=not os.environ.get("CRM_DB"))
+    args = ap.parse_args(argv)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    spent = prepare(os.path.realpath(args.db))
+    wait_for_writes()
+    print(json.dumps(spent))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -74,8 +74,8 @@ def attach(lake: str | os.PathLike[str]) -> str:
         meta = [str(lake / f) for f in files.get("meta", [])]
         if meta:
             cur.execute(f"INSERT OR REPLACE INTO meta SELECT key, value FROM read_parquet([{', '.join(_quote(f) for f in meta)}])")
-        cur.execute("INSERT OR REPLACE INTO meta VALUES ('data_version', $v), ('lake', $lake)",
-                    {"v": str(version), "lake": str(lake)})
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('data_version', $v), ('lake', $lake), ('data_stamp', $stamp)",
+                    {"v": str(version), "lake": str(lake), "stamp": path.stem})
         cur.execute("CHECKPOINT")
     finally:
         cur.close()

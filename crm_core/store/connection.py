@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -331,6 +332,9 @@ class Store:
         cur.execute("""INSERT OR REPLACE INTO meta
             SELECT 'data_version', CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR)
             FROM meta WHERE key = 'data_version'""")
+        # A random stamp per version: a file made again at the same path starts again at
+        # version 1, and results kept for the old file must never match it (see .kept).
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('data_stamp', ?)", [uuid.uuid4().hex])
 
     @staticmethod
     def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
@@ -367,13 +371,22 @@ class Store:
 
     def data_version(self) -> int:
         """The data version, re-read from the file only when its stat has changed."""
+        return self._version_and_stamp()[0]
+
+    def data_stamp(self) -> str | None:
+        """The random stamp written with the data version (None: a file from before stamps):
+        the version says which load, the stamp which file."""
+        return self._version_and_stamp()[1]
+
+    def _version_and_stamp(self) -> tuple[int, str | None]:
         fp = self.fingerprint()
         cached = _DATA_VERSIONS.get(self.path)
         if cached and cached[0] == fp:
             return cached[1]
-        version = int(self.meta("data_version", "0") or 0)
-        _DATA_VERSIONS[self.path] = (fp, version)
-        return version
+        rows = dict(self.rows("SELECT key, value FROM meta WHERE key IN ('data_version', 'data_stamp')"))
+        found = (int(rows.get("data_version") or 0), rows.get("data_stamp"))
+        _DATA_VERSIONS[self.path] = (fp, found)
+        return found
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every data table (names from the fixed allow-list), in its order."""
@@ -389,4 +402,4 @@ class Store:
         return row[0], row[1]
 
 
-_DATA_VERSIONS: dict[str, tuple[tuple[int, ...], int]] = {}
+_DATA_VERSIONS: dict[str, tuple[tuple[int, ...], tuple[int, str | None]]] = {}
