@@ -47,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"warm start: {', '.join(entries()) or 'nothing'} in {secs:.1f} s", file=sys.stderr)
         # The heavy pages' default views, kept beside the database: now (read back if already
         # kept) and after every load, in the background while the server answers.
-        watch(os.path.realpath(path))
+        if os.environ.get("CRM_PREPARE", "1").strip() != "0":
+            watch(os.path.realpath(path))
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(REPO / "app.py"), *rest]

@@ -164,19 +164,28 @@ def watch(path: str, interval: float = 30.0) -> threading.Thread:
     """A background thread of the server: prepare the default views now, and again whenever
     the data version changes (a load from the Upload page or the command line)."""
     def run() -> None:
+        from crm_core.errors import CrmError, DatabaseBusyError
         from crm_core.store.connection import Store
 
         done = None
         while True:
+            pause, version = interval, None
             try:
                 version = Store(path).data_version()
                 if version != done:
                     secs = prepare(path)
                     log.info("prepared the default views of data version %s: %s", version, secs)
                     done = version
+            except DatabaseBusyError:   # a load holds the file: try again soon, it is not an error
+                log.info("database busy; preparing the default views again in 3 s")
+                pause = 3.0
+            except CrmError as exc:     # e.g. no database yet, or no data: the pages say so themselves
+                log.warning("not preparing the default views: %s", exc)
+                done = version
             except Exception:  # noqa: BLE001 - preparing is an optimisation; the pages report real errors
                 log.exception("preparing the default views failed; pages will compute on first use")
-            time.sleep(interval)
+                done = version
+            time.sleep(pause)
 
     thread = threading.Thread(target=run, name="crm-prepare", daemon=True)
     thread.start()

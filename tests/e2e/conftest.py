@@ -56,7 +56,9 @@ class Server:
         cmd = [sys.executable, "-m", "crm_app.serve", "--server.headless=true",
                f"--server.port={self.port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
                "--server.fileWatcherType=none", *args]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=log.open("wb"),
+        # The background preparation of kept results (crm_app.warm.watch) holds the file while
+        # tests read it in-process; off unless a test asks for it (test_kept_browser.py).
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "CRM_PREPARE": "0", **env}, stdout=log.open("wb"),
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
