@@ -332,8 +332,7 @@ class Store:
         cur.execute("""INSERT OR REPLACE INTO meta
             SELECT 'data_version', CAST(coalesce(max(CAST(value AS BIGINT)), 0) + 1 AS VARCHAR)
             FROM meta WHERE key = 'data_version'""")
-        # A random stamp per version: a file made again at the same path starts again at
-        # version 1, and results kept for the old file must never match it (see .kept).
+        # A random stamp per version: a file made again at the same path restarts at version 1 (see .kept).
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('data_stamp', ?)", [uuid.uuid4().hex])
 
     @staticmethod
@@ -374,19 +373,16 @@ class Store:
         return self._version_and_stamp()[0]
 
     def data_stamp(self) -> str | None:
-        """The random stamp written with the data version (None: a file from before stamps):
-        the version says which load, the stamp which file."""
+        """The random stamp written with the data version (None: a file from before stamps)."""
         return self._version_and_stamp()[1]
 
     def _version_and_stamp(self) -> tuple[int, str | None]:
         fp = self.fingerprint()
         cached = _DATA_VERSIONS.get(self.path)
-        if cached and cached[0] == fp:
-            return cached[1]
-        rows = dict(self.rows("SELECT key, value FROM meta WHERE key IN ('data_version', 'data_stamp')"))
-        found = (int(rows.get("data_version") or 0), rows.get("data_stamp"))
-        _DATA_VERSIONS[self.path] = (fp, found)
-        return found
+        if not (cached and cached[0] == fp):
+            meta = dict(self.rows("SELECT key, value FROM meta WHERE key IN ('data_version', 'data_stamp')"))
+            cached = _DATA_VERSIONS[self.path] = (fp, (int(meta.get("data_version") or 0), meta.get("data_stamp")))
+        return cached[1]
 
     def table_counts(self) -> dict[str, int]:
         """Row count of every data table (names from the fixed allow-list), in its order."""
@@ -398,8 +394,7 @@ class Store:
         """First and last transaction date (None, None when there are none), from
         ``day_totals`` (one row per transaction date, kept by the derived refresh): a
         thousand rows rather than a scan of every line's date."""
-        row = self.rows("SELECT min(day), max(day) FROM day_totals")[0]
-        return row[0], row[1]
+        return tuple(self.rows("SELECT min(day), max(day) FROM day_totals")[0])  # type: ignore[return-value]
 
 
 _DATA_VERSIONS: dict[str, tuple[tuple[int, ...], tuple[int, str | None]]] = {}
