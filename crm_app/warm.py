@@ -114,18 +114,25 @@ def warm_default(path: str) -> float:
     return time.perf_counter() - t0
 
 
-def _keep(fn: Callable[..., Any], *args: Any) -> Any:
+def _keep(fn: Callable[..., Any], *args: Any, load: bool = True) -> Any:
     """``fn(*args)`` read from or computed into the kept results (not the warm-start results:
-    those live for the process, these for the data version)."""
+    those live for the process, these for the data version). Without ``load``, a result
+    already kept is not read (None): preparing views kept before costs no reading."""
+    from crm_core.store.connection import Store
+    from crm_core.store.kept import KeptResults
+
     plain = fn.compute  # type: ignore[attr-defined]
-    return _kept(plain, call_args(plain, args, {}))
+    full = call_args(plain, args, {})
+    if not load and KeptResults(full[0], full[1], Store(full[0]).data_stamp()).has(plain.__name__, full):
+        return None
+    return _kept(plain, full)
 
 
 def prepare(path: str) -> dict[str, float]:
     """Compute the default view of the heavy pages (as a first visitor opens them: latest
     date, no filters, 365 days) into the results kept beside the database, so that every
     process reads them instead of computing (:mod:`crm_core.store.kept`). Returns the
-    seconds per page; already kept views cost the time to read them."""
+    seconds per page; views kept before are not read again (a restart costs no reading)."""
     from crm_core.customers import overview
     from crm_core.filters import Filters
     from crm_core.loyalty.estimate import Design
@@ -145,18 +152,19 @@ def prepare(path: str) -> dict[str, float]:
         work()
         spent[name] = round(time.perf_counter() - t0, 3)
 
-    timed("targets", lambda: _keep(data.targets, store.path, version, data.TargetSettings(as_of=as_of, filters=f)))
+    timed("targets", lambda: _keep(data.targets, store.path, version, data.TargetSettings(as_of=as_of, filters=f),
+                                   load=False))
     page = SimpleNamespace(as_of=as_of, filters=f, period_days=365)
     vs = value.settings(page, value.unit_costs(store.path, version), {})  # type: ignore[arg-type]
-    timed("value", lambda: _keep(value.value_data, store.path, version, vs))
+    timed("value", lambda: _keep(value.value_data, store.path, version, vs, load=False))
 
     def churn_page() -> None:
         window = _keep(exits.default_window, store.path, version, as_of)
-        _keep(exits.churn_data, store.path, version, as_of, f, 365, window, None, None, "years")
-        _keep(exits.breakdowns, store.path, version, as_of, f, 365, window, None, "region", None, "years")
-        _keep(exits.at_risk, store.path, version, as_of, f, 365, window, None, None, "years")
+        _keep(exits.churn_data, store.path, version, as_of, f, 365, window, None, None, "years", load=False)
+        _keep(exits.breakdowns, store.path, version, as_of, f, 365, window, None, "region", None, "years", load=False)
+        _keep(exits.at_risk, store.path, version, as_of, f, 365, window, None, None, "years", load=False)
     timed("churn", churn_page)
-    timed("loyalty", lambda: _keep(loyalty.report, store.path, version, as_of, f, Design()))
+    timed("loyalty", lambda: _keep(loyalty.report, store.path, version, as_of, f, Design(), load=False))
     return spent
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -27,6 +28,7 @@ from babel.numbers import (
     get_currency_precision,
     get_currency_symbol,
     get_decimal_symbol,
+    get_group_symbol,
 )
 
 __all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "DIMENSION_VALUES", "Translator", "catalogue", "translator"]
@@ -68,8 +70,8 @@ def _missing(value: Any) -> bool:
 
 
 def _no_negative_zero(value: float, digits: int) -> float:
-    """A negative value that rounds to zero at ``digits`` is shown as 0, not "-0.0"."""
-    return 0.0 if value < 0 and round(-value, digits) == 0 else value
+    """A negative value (or -0.0) that rounds to zero at ``digits`` is shown as 0, not "-0.0"."""
+    return 0.0 if value <= 0 and round(-value, digits) == 0 else value
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,30 @@ class Translator:
                 text = text.replace(symbol, preferred, 1)
         return text
 
+    def money_many(self, values: Any, currency: str) -> list[str]:
+        """:meth:`money` of each value (not compact), the same strings in a fraction of the time:
+        the locale's pattern is read once from Babel and filled in for each amount (thousands of
+        hover labels on a chart). Falls back to :meth:`money` where the pattern is not plain
+        three-digit grouping."""
+        values = [float(v) if v is not None else None for v in values]
+        fast = _money_template(self, currency)
+        if fast is None:
+            return [self.money(v, currency) for v in values]
+        digits, pos, neg, table = fast
+        quantum = Decimal(1).scaleb(-digits)
+        out = []
+        for v in values:
+            if v is None or not math.isfinite(v):
+                out.append(MISSING)
+                continue
+            if digits:
+                body = format(abs(Decimal(repr(v))).quantize(quantum, ROUND_HALF_EVEN), ",f")
+            else:
+                body = f"{abs(round(v)):,}"
+            negative = v < 0 and (round(-v, digits) != 0 if digits else round(v) != 0)
+            out.append((neg if negative else pos).format(body.translate(table)))
+        return out
+
     def date(self, value: date | None, style: str = "medium") -> str:
         if value is None:
             return MISSING
@@ -202,6 +228,24 @@ DIMENSION_ALIASES: dict[str, str] = {"regions": "region", "channels": "channel",
 
 def _value_code(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
+
+
+@lru_cache(maxsize=64)
+def _money_template(tr: Translator, currency: str) -> tuple[int, str, str, dict[int, str]] | None:
+    """(digits, positive and negative templates, symbol table) for :meth:`Translator.money_many`,
+    or None when a probe amount formatted that way differs from :meth:`Translator.money`."""
+    digits = 0 if currency in _NO_DECIMALS or get_currency_precision(currency) == 0 else \
+        get_currency_precision(currency)
+    table = str.maketrans({",": get_group_symbol(tr.locale), ".": get_decimal_symbol(tr.locale)})
+    probe = 1234567.25 if digits else 1234567.0
+    body = f"{probe:,.{digits}f}".translate(table)
+    templates = []
+    for value in (probe, -probe):
+        text = tr.money(value, currency)
+        if text.count(body) != 1 or "{" in text or "}" in text:
+            return None
+        templates.append(text.replace(body, "{}"))
+    return digits, templates[0], templates[1], table
 
 
 def _pad_decimals(text: str, point: str, digits: int) -> str:

@@ -83,7 +83,7 @@ boxes = [{"x": to_data(b["x"]), "y": to_data(b["y"])}
          for b in (selection.get("box", []) if selection else []) if "x" in b and "y" in b]
 lassos = [{"x": to_data(la["x"]), "y": to_data(la["y"])}
           for la in (selection.get("lasso", []) if selection else []) if "x" in la and "y" in la]
-listed = df.assign(quadrant=quadrant.to_numpy())
+listed = df.assign(quadrant=quadrant)   # categorical, aligned on the index
 if boxes or lassos:
     st.subheader(t.t("quad.selected"))
     picked = listed[quadrants.select_region(df, chart, boxes=boxes, lassos=lassos)]  # type: ignore[arg-type]
@@ -95,5 +95,5 @@ else:
     names = list(quadrants.QUADRANTS_A if chart == "a" else quadrants.QUADRANTS_B)
     pick = st.pills(t.t("quad.list_quadrant"), names, default=names[0], key=f"quad_pick_{chart}",
                     format_func=lambda q: t.t(f"quad.{q}")) or names[0]
-    members = listed[listed["quadrant"] == pick].sort_values(ycol, ascending=False, kind="stable")
+    members = listed[(quadrant == pick).to_numpy()].sort_values(ycol, ascending=False, kind="stable")
     customer_list(ctx, members, f"quadrant-{chart}-{pick}-{as_of.isoformat()}", "quad_list")

@@ -142,6 +142,7 @@ def test_numbers_dates_and_missing_values() -> None:
     assert Translator("en").percent(-0.00001) == "0.0%" and Translator("en").percent(-0.5) == "-50.0%"
     assert Translator("en").number(-0.3) == "0" and Translator("en").number(-0.6) == "-1"
     assert Translator("en").money(-0.001, "USD") == "$0.00" and Translator("en").money(-0.01, "USD") == "-$0.01"
+    assert Translator("en").money(-0.0, "USD") == "$0.00" and Translator("en").number(-0.0) == "0"
     assert Translator("en").points(-0.031) == "-3.1 pts" and Translator("ko").points(0.018) == "+1.8%p"
     for tr in map(Translator, LANGUAGES):
         assert tr.money(None, "USD") == tr.percent(float("nan")) == tr.number(None) == "–"
@@ -226,3 +227,29 @@ def test_the_apps_own_values_are_translated_customers_values_are_not() -> None:
         assert tr.value("region", "Gyeonggi-do") == "Gyeonggi-do"       # a customer's own value
     assert Translator("ko").value("region", "Korea") == "한국"
     assert set(DIMENSION_VALUES["region"]) == {v.lower().replace(" ", "_") for v in people.REGIONS}
+
+
+_AMOUNTS = [0.0, -0.0, 0.005, -0.005, -0.004, 2.675, -2.675, 0.125, 999.995, -999.995, 0.5, 1.5, 2.5, -0.5,
+            1e12, -1e-9, 1234567.891, float("nan"), float("inf"), None]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("currency", ["USD", "KRW", "CNY", "TWD", "EUR", "JPY", "BHD", "XXX"])
+def test_money_many_is_money_of_each(lang: str, currency: str) -> None:
+    """The bulk formatter (chart hover labels) gives exactly :meth:`money`'s strings: rounding
+    halves, negative zero, no-decimal currencies, three-decimal ones, missing values."""
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as hs
+
+    tr = Translator(lang)
+    one = lambda v: "–" if v is None else tr.money(v, currency)  # noqa: E731
+    assert tr.money_many(_AMOUNTS, currency) == [one(v) for v in _AMOUNTS]
+    assert tr.money_many(np.array([1.005, -7.125]), currency) == [one(1.005), one(-7.125)]
+
+    @settings(max_examples=150, deadline=None)
+    @given(hs.lists(hs.floats(min_value=-1e13, max_value=1e13) | hs.decimals(places=3, min_value=-10**6,
+                                                                              max_value=10**6).map(float)))
+    def same(values: list[float]) -> None:
+        assert tr.money_many(values, currency) == [one(v) for v in values]
+    same()

@@ -44,8 +44,13 @@ def test_kept_by_data_version_stamp_code_and_arguments(tmp_path: Path, monkeypat
     other = kept.code_id([REPO / "crm_core" / "store"])
     assert other != kept.code_id()
     monkeypatch.setattr(kept, "_CODE_ID", other)
-    assert k.get("f", (1,)) is kept.MISSING
+    assert k.get("f", (1,)) is kept.MISSING and not k.has("f", (1,))
+    # ... and the first result the other code keeps removes the old code's (an upgrade frees the disk).
+    old_file = kept.KeptResults(db, 3, "s1").files()
+    assert k.put("g", (1,), "by other code", 5.0, wait=True)
+    assert not any(f.exists() for f in old_file) and len(k.files()) == 1
     monkeypatch.setattr(kept, "_CODE_ID", None)
+    assert k.put("f", (1,), {"v": [1, 2]}, 5.0, wait=True) and k.has("f", (1,))
     # A result of a newer load makes the older ones go.
     newer = kept.KeptResults(db, 4, "s3")
     assert newer.put("f", (1,), "new", 5.0, wait=True)
@@ -91,8 +96,15 @@ def test_a_new_process_reads_the_prepared_churn_page_until_a_load(demo_db: Path,
     spent = warm.prepare(store.path)
     kept.wait_for_writes()
     assert set(spent) == {"targets", "value", "churn", "loyalty"}
-    names = {f.name.split("-")[2] for f in kept.KeptResults(store.path, version, store.data_stamp()).files()}
+    names = {f.name.split("-")[3] for f in kept.KeptResults(store.path, version, store.data_stamp()).files()}
     assert {"churn_data", "breakdowns", "at_risk", "default_window", "fitted", "value_data", "report"} <= names
+    # Preparing again (a restarted server) reads nothing back but the churn window it needs.
+    read: list[str] = []
+    real_get = kept.KeptResults.get
+    monkeypatch.setattr(kept.KeptResults, "get", lambda self, name, args: read.append(name) or real_get(self, name, args))
+    warm.prepare(store.path)
+    assert read == ["default_window"]
+    monkeypatch.setattr(kept.KeptResults, "get", real_get)
     as_of = store.date_range()[1]
     here = exits.churn_data.__wrapped__.compute(store.path, version, as_of, Filters(), 365,
                                                 exits.default_window.__wrapped__.compute(store.path, version, as_of),

@@ -156,6 +156,22 @@ def test_selection_by_box_and_lasso() -> None:
     assert not select_region(FRAME, "a").any()
 
 
+def test_density_grid_counts_as_numpy_histogram2d() -> None:
+    """The chart's density shading (a million customers): bin counts by arithmetic equal
+    numpy's histogram2d over the same range, ties on the right edge included."""
+    rng = np.random.default_rng(7)
+    for n in (1, 50, 20_000):
+        x = rng.lognormal(size=n) * np.where(rng.random(n) < 0.2, -1, 1)
+        y = np.round(rng.normal(size=n), 1)                      # many ties, some on the edges
+        cx, cy, counts = quadrants.density(x, y, bins=40)
+        lo_x, hi_x = np.percentile(x, [0.5, 99.5])
+        lo_y, hi_y = np.percentile(y, [0.5, 99.5])
+        ref, ex, ey = np.histogram2d(x, y, bins=40, range=[[lo_x, hi_x if hi_x > lo_x else lo_x + 1],
+                                                            [lo_y, hi_y if hi_y > lo_y else lo_y + 1]])
+        assert np.array_equal(counts, ref.T) and np.allclose(cx, (ex[:-1] + ex[1:]) / 2)
+    assert quadrants.density(np.array([]), np.array([]))[2].shape == (0, 0)
+
+
 def test_signed_log_round_trip() -> None:
     v = np.array([-1e6, -12.5, -1, 0, 0.3, 1, 999, 4e7])
     assert np.allclose(slog_inverse(slog(v)), v)

@@ -47,15 +47,15 @@ def quadrant_figure(df: pd.DataFrame, quadrant: pd.Series, chart: str, x_split: 
             fig.add_heatmap(x=cx, y=cy, z=np.where(counts > 0, counts, np.nan), colorscale="Greys",
                             showscale=False, opacity=0.6, hoverinfo="skip", name=tr.t("quad.density"))
         keep = keep[::int(np.ceil(len(df) / SAMPLE_POINTS))]
-    q = quadrant.to_numpy()[keep]
-    ids = df["customer_id"].to_numpy()[keep]
+    q = np.asarray(quadrant.iloc[keep], dtype=object)
+    ids = df["customer_id"].iloc[keep].to_numpy(dtype=object)
     for name in names:
         sel = keep[q == name]
         fig.add_scattergl(
             x=scale(xv[sel]), y=scale(yv[sel]), mode="markers", name=tr.t(f"quad.{name}"),
             marker={"color": QUADRANT_COLORS[name], "size": 5, "opacity": 0.7},
-            customdata=np.column_stack([ids[q == name], [tr.money(v, currency) for v in xv[sel]],
-                                        [tr.money(v, currency) for v in yv[sel]]]),
+            customdata=np.column_stack([ids[q == name], tr.money_many(xv[sel], currency),
+                                        tr.money_many(yv[sel], currency)]),
             hovertemplate="%{customdata[0]}<br>%{customdata[1]} / %{customdata[2]}<extra>"
                           + tr.t(f"quad.{name}") + "</extra>")
     line = {"color": SERIES["reference"], "dash": "dash", "width": 1.5}

@@ -118,7 +118,8 @@ class KeptResults:
         return self.stamp is not None and self.limit > 0
 
     def _prefix(self) -> str:
-        return f"{self.stamp}-v{self.version}-"
+        # The code is in the name too: after an upgrade the old code's results go at the next write.
+        return f"{self.stamp}-v{self.version}-{code_id()[:12]}-"
 
     def path(self, name: str, args: tuple[Any, ...]) -> Path:
         """The file of ``name(*args)`` (the arguments pickled into the digest: dates, filters,
@@ -128,14 +129,12 @@ class KeptResults:
 
     def get(self, name: str, args: tuple[Any, ...]) -> Any:
         """The kept value, or :data:`MISSING` (nothing kept, unreadable or not trusted)."""
-        if not self.enabled:
+        if not self.has(name, args):
             return MISSING
         f = self.path(name, args)
         pending = _PENDING.get(f, MISSING)
         if pending is not MISSING:
             return pending
-        if not _trusted(self.dir) or not _trusted(f):
-            return MISSING
         try:
             with f.open("rb") as fh:
                 value = pickle.load(fh)
@@ -145,6 +144,13 @@ class KeptResults:
             return MISSING
         os.utime(f)   # recently read: the last to go when the cap is reached
         return value
+
+    def has(self, name: str, args: tuple[Any, ...]) -> bool:
+        """Whether ``name(*args)`` is kept (being written, or a trusted file), without reading it."""
+        if not self.enabled:
+            return False
+        f = self.path(name, args)
+        return f in _PENDING or (_trusted(self.dir) and _trusted(f))
 
     def put(self, name: str, args: tuple[Any, ...], value: Any, seconds: float, *, wait: bool = False) -> bool:
         """Keep ``value`` if it took at least :data:`MIN_SECONDS`; written by a background
@@ -180,7 +186,7 @@ class KeptResults:
             _PENDING.pop(target, None)
 
     def _prune(self, keep: Path) -> None:
-        """Drop results of other data (another stamp or version), then the least recently read
+        """Drop results of other data (another stamp or version) or other code, then the least recently read
         until the folder is within the cap; never ``keep`` (just written)."""
         entries = []
         for f in self.dir.iterdir():

@@ -176,12 +176,13 @@ def classify(df: pd.DataFrame, chart: Literal["a", "b"], x_split: Split = Split(
         high_x = np.zeros(len(df), dtype=bool)
     if not varies(df[ycol]):
         high_y = np.zeros(len(df), dtype=bool)
+    # Codes into the names by (high y, high x): a categorical, not a million strings.
     if chart == "a":   # x = cost (high is bad), y = profit
-        names = np.where(high_y, np.where(high_x, "costly_to_serve", "most_profitable"),
-                         np.where(high_x, "least_profitable", "profitable"))
+        names = ["profitable", "least_profitable", "most_profitable", "costly_to_serve"]
     else:              # x = profit now, y = profit in the future
-        names = np.where(high_y, np.where(high_x, "best", "invest"), np.where(high_x, "keep", "worst"))
-    return pd.Series(names, index=df.index, name="quadrant"), xs, ys
+        names = ["worst", "keep", "invest", "best"]
+    codes = high_y.astype(np.int8) * 2 + high_x.astype(np.int8)
+    return pd.Series(pd.Categorical.from_codes(codes, names), index=df.index, name="quadrant"), xs, ys
 
 
 def quadrant_summary(df: pd.DataFrame, quadrant: pd.Series, chart: Literal["a", "b"]) -> pd.DataFrame:
@@ -189,8 +190,10 @@ def quadrant_summary(df: pd.DataFrame, quadrant: pd.Series, chart: Literal["a", 
     and shares of customers and of gross profit. Every quadrant appears, even if empty."""
     order = QUADRANTS_A if chart == "a" else QUADRANTS_B
     cols = ["revenue", "gross_profit", "cost_to_serve", "net_profit"] + (["clv"] if "clv" in df else [])
-    g = df[cols].groupby(quadrant.to_numpy()).sum().reindex(list(order), fill_value=0.0)
-    g.insert(0, "customers", quadrant.value_counts().reindex(list(order), fill_value=0).to_numpy())
+    names = pd.Categorical(quadrant, categories=list(order))      # codes, whatever came in
+    g = df[cols].groupby(names, observed=False).sum()
+    g.index = list(order)
+    g.insert(0, "customers", np.bincount(names.codes[names.codes >= 0], minlength=len(order)))
     total_cust = max(int(g["customers"].sum()), 1)
     total_gp = float(g["gross_profit"].sum())
     g["customer_share"] = g["customers"] / total_cust
@@ -248,6 +251,21 @@ def density(x: np.ndarray, y: np.ndarray, bins: int = 80) -> tuple[np.ndarray, n
         return np.array([]), np.array([]), np.zeros((0, 0))
     lo_x, hi_x = np.nanpercentile(x, [0.5, 99.5])
     lo_y, hi_y = np.nanpercentile(y, [0.5, 99.5])
-    counts, ex, ey = np.histogram2d(x, y, bins=bins, range=[[lo_x, hi_x if hi_x > lo_x else lo_x + 1],
-                                                           [lo_y, hi_y if hi_y > lo_y else lo_y + 1]])
-    return (ex[:-1] + ex[1:]) / 2, (ey[:-1] + ey[1:]) / 2, counts.T
+    # np.histogram2d's bins, by arithmetic instead of a search of the edges (a million points
+    # in 20 ms, not 150): the right edge belongs to the last bin, points outside are left out.
+    ex = np.linspace(lo_x, hi_x if hi_x > lo_x else lo_x + 1, bins + 1)
+    ey = np.linspace(lo_y, hi_y if hi_y > lo_y else lo_y + 1, bins + 1)
+    inside = (x >= ex[0]) & (x <= ex[-1]) & (y >= ey[0]) & (y <= ey[-1])
+    ix, iy = _bin(x[inside], ex), _bin(y[inside], ey)
+    counts = np.bincount(iy * bins + ix, minlength=bins * bins).reshape(bins, bins).astype(float)
+    return (ex[:-1] + ex[1:]) / 2, (ey[:-1] + ey[1:]) / 2, counts
+
+
+def _bin(v: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin of each value (all within the edges) as numpy's histogram puts it: the arithmetic
+    guess, moved by one where rounding put a value on the wrong side of an edge."""
+    n = len(edges) - 1
+    i = np.clip(((v - edges[0]) * (n / (edges[-1] - edges[0]))).astype(np.int64), 0, n - 1)
+    i -= (v < edges[i]) & (i > 0)
+    i += (v >= edges[np.minimum(i + 1, n)]) & (i < n - 1)
+    return i
