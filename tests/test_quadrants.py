@@ -125,6 +125,14 @@ def test_quadrant_frame_and_filters(hand) -> None:
     assert set(north["customer_id"]) == {"A", "C"}
     per = cost_per_purchase(cost_to_serve(hand, AS_OF, 365, assumptions=UNIT), df["purchases"])
     assert per["A"] == pytest.approx(df.loc["A", "cost_to_serve"] / 2)     # two purchase days in the window
+    # The frame's cost (one statement with the activity) is cost_to_serve's, for any set of components;
+    # a customer whose only cost is left out drops out of the frame unless they bought.
+    for include in [("service_cost", "return_cost"), ("manager_cost",), (), ("order_cost", "loyalty_cost")]:
+        a = CostAssumptions(order_cost=2.0, include=include)
+        frame = quadrants.quadrant_frame(hand, AS_OF, 365, assumptions=a).set_index("customer_id")
+        costs = cost_to_serve(hand, AS_OF, 365, assumptions=a).set_index("customer_id")["cost_to_serve"]
+        assert frame["cost_to_serve"].to_dict() == {c: costs.get(c, 0.0) for c in frame.index}
+        assert set(frame.index) == set(frame.index[frame["purchases"] > 0]) | set(costs.index[costs > 0])
 
 
 FRAME = pd.DataFrame({"customer_id": list("abcd"), "revenue": [100.0, 200, 300, 400],

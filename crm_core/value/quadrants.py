@@ -27,7 +27,7 @@ from crm_core.periods import period_start
 from crm_core.store.arrow_frames import index_in, take_or
 from crm_core.store.connection import Store
 from crm_core.value import clv as clv_model
-from crm_core.value.costs import CostAssumptions, cost_per_purchase, cost_to_serve
+from crm_core.value.costs import COST_COMPONENTS, CostAssumptions, cost_per_purchase
 
 __all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "score_with_costs",
            "ValueFrame", "value_frame", "report", "split_value", "varies", "classify", "quadrant_summary", "select_region",
@@ -60,17 +60,10 @@ def quadrant_frame(store: Store, as_of: date, period_days: int, filters: Filters
     if not isinstance(period_days, int) or not 1 <= period_days <= 3660:
         raise InvalidParameterError("period_days must be between 1 and 3660", name="period_days", value=period_days)
     start = period_start(as_of, period_days)
-    activity = store.query("window_activity", {"start": start, "as_of": as_of, **filters.params()},
-                           filtered=filters.active)
-    costs = cost_to_serve(store, as_of, period_days, filters, assumptions)
-    attrs = ["region", "channel", "customer_type"]
-    df = activity.merge(costs[["customer_id", "cost_to_serve", *attrs]], on="customer_id", how="outer", sort=True,
-                        suffixes=("", "_cost"))
-    for col in attrs:   # customers with costs but no transaction in the window
-        df[col] = df[col].fillna(df.pop(f"{col}_cost"))
-    df[["revenue", "gross_profit", "cost_to_serve"]] = df[["revenue", "gross_profit", "cost_to_serve"]].fillna(0.0)
-    df["purchases"] = df["purchases"].fillna(0).astype("int64")
-    df = df[(df["purchases"] > 0) | (df["cost_to_serve"] > 0)].reset_index(drop=True)
+    # The window's activity and the cost to serve (see cost_to_serve) joined in one statement.
+    df = store.query("quadrant_frame", {"start": start, "as_of": as_of, "end": as_of, **assumptions.params(),
+                                        "components": [c for c in COST_COMPONENTS if c in assumptions.include],
+                                        **filters.params()}, filtered=filters.active)
     df["net_profit"] = df["gross_profit"] - df["cost_to_serve"]
     return df
 

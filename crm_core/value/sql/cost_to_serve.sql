@@ -92,11 +92,11 @@ SELECT fc.customer_id, fc.region, fc.channel, fc.customer_type,
        coalesce(tx.discounts, 0)                                 AS discounts,
        coalesce(loyalty.loyalty_cost, 0)                         AS loyalty_cost,
        coalesce(manager.manager_cost, 0)                         AS manager_cost
-FROM fc
+FROM (SELECT customer_id FROM service UNION SELECT customer_id FROM tx   -- the customers with any cost:
+      UNION SELECT customer_id FROM loyalty UNION SELECT customer_id FROM manager) AS costed   -- joins of
+JOIN fc USING (customer_id)                                    -- those rows, not of every customer
 LEFT JOIN service USING (customer_id)
 LEFT JOIN tx USING (customer_id)
 LEFT JOIN loyalty USING (customer_id)
 LEFT JOIN manager USING (customer_id)
-WHERE service.customer_id IS NOT NULL OR tx.customer_id IS NOT NULL
-   OR loyalty.customer_id IS NOT NULL OR manager.customer_id IS NOT NULL
 ORDER BY fc.customer_id
