@@ -6,10 +6,6 @@
 -- "base"), so only transactions on or after $start are read, and an appended month costs
 -- the month, not the customers' whole histories. Runs inside the writer's transaction.
 -- ($start = 0001-01-01 rebuilds everything.)
-CREATE OR REPLACE TEMP TABLE _touched AS
-SELECT customer_id FROM transactions WHERE tx_date >= $start
-UNION
-SELECT customer_id FROM customer_days WHERE next_day >= $start AND day >= $start;   -- (next_day: zone maps)
 
 -- Grain: one row per customer per day with a transaction on or after $start.
 CREATE OR REPLACE TEMP TABLE _daily AS
@@ -26,6 +22,14 @@ FROM (SELECT customer_id, purchase_date AS day,
       WHERE purchase_date >= $start
       GROUP BY customer_id, purchase_date) AS d
 JOIN customers AS c USING (customer_id);
+
+-- Grain: one customer: everyone with a transaction from $start on (the customers of _daily:
+-- a transaction's customer is always on file) or a customer_days row from $start on (their
+-- transactions were removed).
+CREATE OR REPLACE TEMP TABLE _touched AS
+SELECT DISTINCT customer_id FROM _daily
+UNION
+SELECT customer_id FROM customer_days WHERE next_day >= $start AND day >= $start;   -- (next_day: zone maps)
 
 -- Grain: one row per touched customer: their running totals on the day before $start
 -- (the row whose validity spans it), none for customers new since.
@@ -83,17 +87,17 @@ GROUP BY tx_date
 ORDER BY tx_date;
 
 -- customers.first_purchase: unchanged for a customer who bought before the start (the
--- base counts a purchase day), else their first purchase day from the start on, or NULL.
--- Materialised before the UPDATE: DuckDB runs an UPDATE ... FROM over an aggregate
--- subquery about 10x slower.
+-- base counts a purchase day: nothing to write), else their first purchase day from the
+-- start on, or NULL. Only those customers are joined (an appended month touches many
+-- customers who bought before, and none of them changes). Materialised before the
+-- UPDATE: DuckDB runs an UPDATE ... FROM over an aggregate subquery about 10x slower.
 CREATE OR REPLACE TEMP TABLE _firsts AS
-SELECT t.customer_id,
-       CASE WHEN coalesce(b.purchase_days, 0) > 0 THEN c.first_purchase ELSE n.first_order END AS first_purchase
+SELECT t.customer_id, n.first_order AS first_purchase
 FROM _touched AS t
-JOIN customers AS c USING (customer_id)
 LEFT JOIN _base AS b USING (customer_id)
 LEFT JOIN (SELECT customer_id, min(day) FILTER (WHERE orders > 0) AS first_order FROM _daily GROUP BY customer_id) AS n
-       USING (customer_id);
+       USING (customer_id)
+WHERE coalesce(b.purchase_days, 0) = 0;
 
 UPDATE customers AS c
 SET first_purchase = f.first_purchase
