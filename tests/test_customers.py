@@ -169,3 +169,22 @@ def test_assembled_on_hand_data_with_gaps(hand) -> None:
         for period_days in (None, 30):
             got = customer_base(hand, as_of, period_days=period_days)
             pd.testing.assert_frame_equal(got, _one_query(hand, as_of, Filters(), period_days)[list(got.columns)])
+
+
+def test_attribute_categories_in_every_script(store_factory) -> None:
+    """The attributes come from the database as numbers into their sorted values: the
+    categories are the values in Python's (code point) order whatever the script or case,
+    an empty text is a value and a missing one is missing, exactly as pandas would make them."""
+    names = ["서울", "Zürich", "apple", "Apple", "", "北京", "Ωmega", "zeta", "臺北", "apple "]
+    store = store_factory(
+        customers=[{"customer_id": f"C{i}", "signup_date": date(2024, 1, 1), "region": name,
+                    "customer_type": names[-1 - i] if i % 3 else None, "account_manager": "AM" if i % 2 else None}
+                   for i, name in enumerate(names)] + [{"customer_id": "CX", "signup_date": date(2024, 1, 1)}],
+        transactions=[tx("T1", "C1", "2024-03-01", "10"), tx("T2", "C4", "2024-04-01", "20")])
+    got = customer_base(store, AS_OF)
+    pd.testing.assert_frame_equal(got, _one_query(store, AS_OF, Filters(), None)[list(got.columns)])
+    regions = store.rows("SELECT region FROM stg_customers WHERE region IS NOT NULL")
+    assert list(got["region"].cat.categories) == sorted({r for (r,) in regions})
+    cx = got.set_index("customer_id").loc["CX"]   # staging names a missing region or type; a manager stays missing
+    assert (cx["region"], cx["customer_type"]) == ("(unknown)", "(unknown)") and pd.isna(cx["account_manager"])
+    assert list(got["industry"].cat.categories) == []

@@ -108,3 +108,31 @@ def test_page_shows_the_translated_message(monkeypatch: pytest.MonkeyPatch, demo
     assert not at.exception, [e.value for e in at.exception]
     shown = " ".join(e.value for e in at.error)
     assert catalogue(lang)["error.memory_limit"].format(limit="4MB") in shown
+
+
+@pytest.mark.parametrize(("given", "on"), [(None, False), ("", False), ("0", False), ("1", True), (" 2 ", True)])
+def test_numpy_huge_pages_off_unless_asked(monkeypatch: pytest.MonkeyPatch, given: str | None, on: bool) -> None:
+    """numpy's 2 MB pages are off by default (the kernel compacts memory for them when the
+    database fills the page cache); NUMPY_MADVISE_HUGEPAGE, numpy's own switch, turns them
+    on. Applied to this process and passed on to the processes it starts."""
+    from numpy._core import multiarray
+    before = multiarray._get_madvise_hugepage()
+    if given is None:
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    else:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", given)
+    try:
+        assert settings.apply_process_settings() is on
+        assert multiarray._get_madvise_hugepage() is on
+        assert settings.os.environ["NUMPY_MADVISE_HUGEPAGE"] == ("1" if on else "0")
+    finally:
+        multiarray._set_madvise_hugepage(before)
+
+
+def test_a_bad_huge_pages_setting_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, demo_db: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "yes")
+    with pytest.raises(InvalidParameterError, match="NUMPY_MADVISE_HUGEPAGE"):
+        settings.huge_pages()
+    assert cli(["summary", "--db", str(demo_db)]) == 1
+    assert "NUMPY_MADVISE_HUGEPAGE must be 0 or 1" in capsys.readouterr().err

@@ -132,6 +132,17 @@ def test_value_tiles_score_equal_values_alike(values: list[float], bins: int, de
     assert (value_tiles(v[::-1], bins, descending=descending) == s[::-1]).all()   # row order does not matter
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 40), st.integers(-3000, 3000), st.integers(-2**40, 2**40)), max_size=90),
+       st.sampled_from([3, 4, 5]), st.booleans())
+def test_value_tiles_counts_whole_numbers_as_it_sorts_them(values: list[int], bins: int, descending: bool) -> None:
+    """Whole numbers (days, purchase counts) are grouped by counting, not sorting: the scores
+    equal those of the same values as floats, narrow ranges and wide ones (which sort)."""
+    v = np.array(values, dtype=np.int64)
+    assert value_tiles(v, bins, descending=descending).tolist() == \
+        value_tiles(v.astype(np.float64), bins, descending=descending).tolist()
+
+
 def test_one_time_buyers_share_one_frequency_score() -> None:
     """The issue's case: 60% one-time buyers were split 4,000 to F1 and 2,836 to F2 by customer
     id. Now they are all F1, each repeat count keeps one score, and all five scores are used."""

@@ -28,6 +28,7 @@ from crm_core.ingest.schema import KINDS
 from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.estimate import Design
 from crm_core.store.connection import Store, latest_version
+from crm_core.store.settings import apply_process_settings
 from crm_core.value import clv, costs, quadrants
 
 from . import journey, lake, relations
@@ -346,6 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        apply_process_settings()
         lake.resolve(parser, args)
         return _run(args)
     except CrmError as exc:
