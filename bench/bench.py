@@ -666,8 +666,6 @@ def main() -> int:
     if args.steps is None:
         args.steps = [s[0] for s in steps_table] + (["lifetimes"] if args.scale == "1x" else [])
     if args.measure:
-        from crm_core.store.settings import apply_process_settings
-        apply_process_settings()   # as the server and the CLI run (numpy without huge pages unless asked)
         print(json.dumps(measure(args.measure, args.db)))
         return 0
     db = Path(args.db)

@@ -3,12 +3,14 @@ cannot fit under the limit gives a named message (library, CLI, page), never a t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import crm_core
 from crm_core.cli.main import main as cli
 from crm_core.customers import overview
 from crm_core.customers.base import customer_base
@@ -122,9 +124,9 @@ def test_numpy_huge_pages_off_unless_asked(monkeypatch: pytest.MonkeyPatch, give
     else:
         monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", given)
     try:
-        assert settings.apply_process_settings() is on
+        assert crm_core.apply_process_settings() is on
         assert multiarray._get_madvise_hugepage() is on
-        assert settings.os.environ["NUMPY_MADVISE_HUGEPAGE"] == ("1" if on else "0")
+        assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == ("1" if on else "0")
     finally:
         multiarray._set_madvise_hugepage(before)
 
@@ -133,6 +135,6 @@ def test_a_bad_huge_pages_setting_is_refused_by_name(monkeypatch: pytest.MonkeyP
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "yes")
     with pytest.raises(InvalidParameterError, match="NUMPY_MADVISE_HUGEPAGE"):
-        settings.huge_pages()
+        crm_core.huge_pages()
     assert cli(["summary", "--db", str(demo_db)]) == 1
     assert "NUMPY_MADVISE_HUGEPAGE must be 0 or 1" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from crm_core import __version__
+from crm_core import __version__, apply_process_settings
 from crm_core.access import audit, auth
 from crm_core.customers import overview, pyramid
 from crm_core.customers import report as segments
@@ -28,7 +28,6 @@ from crm_core.ingest.schema import KINDS
 from crm_core.loyalty import report as loyalty_report
 from crm_core.loyalty.estimate import Design
 from crm_core.store.connection import Store, latest_version
-from crm_core.store.settings import apply_process_settings
 from crm_core.value import clv, costs, quadrants
 
 from . import journey, lake, relations

@@ -16,8 +16,7 @@ from typing import Any
 
 from crm_core.errors import InvalidParameterError
 
-__all__ = ["CGROUP_LIMIT_FILES", "MEMORY_SHARE", "available_memory", "memory_limit", "connection_settings",
-           "huge_pages", "apply_process_settings"]
+__all__ = ["CGROUP_LIMIT_FILES", "MEMORY_SHARE", "available_memory", "memory_limit", "connection_settings"]
 
 
 #: The share of the memory this process may use that DuckDB takes by default (the rest is
@@ -78,30 +77,3 @@ def connection_settings(path: str) -> dict[str, Any]:
         "temp_directory": os.environ.get("CRM_TEMP_DIR") or path + ".tmp",
     }
 
-
-def huge_pages() -> bool:
-    """Whether numpy asks the kernel for 2 MB pages (transparent huge pages, ``madvise``) for
-    its arrays of 4 MB and more: numpy's own switch ``NUMPY_MADVISE_HUGEPAGE`` (1 or 0) when
-    set, else off. With the database file filling the page cache, each such page can make
-    the kernel compact memory first: the customer base at 5M customers took 1.4-4.3 s with
-    them and 1.6-1.8 s without on the benchmark machine (2026-12-06), with twice the
-    kernel time."""
-    given = os.environ.get("NUMPY_MADVISE_HUGEPAGE", "").strip()
-    if not given:
-        return False
-    if not re.fullmatch(r"[+-]?\d+", given):   # numpy reads it as a whole number (non-zero: on)
-        raise InvalidParameterError("NUMPY_MADVISE_HUGEPAGE must be 0 or 1", name="NUMPY_MADVISE_HUGEPAGE", value=given)
-    return int(given) != 0
-
-
-def apply_process_settings() -> bool:
-    """Apply :func:`huge_pages` to this process (numpy reads its variable only when first
-    imported, so the setting is also made directly) and to the processes it starts. Called
-    by the server, the CLI and the benchmark. Returns the setting."""
-    on = huge_pages()
-    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "1" if on else "0"
-    from numpy._core import multiarray   # the switch numpy itself sets from the variable at import
-    toggle = getattr(multiarray, "_set_madvise_hugepage", None)
-    if toggle is not None:
-        toggle(on)
-    return on
