@@ -282,6 +282,10 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
     buys = [(c, d) for c, d, a in rows if a >= 0]
     firsts = {c: min(d for cc, d in buys if cc == c) for c, _ in buys}
     assert dict(store.rows("SELECT customer_id, first_purchase FROM customers WHERE first_purchase IS NOT NULL")) == firsts
+    # first_revenue: the running revenue on the first purchase day (returns before it included)
+    assert dict(store.rows("SELECT customer_id, first_revenue FROM customers WHERE first_revenue IS NOT NULL")) == \
+        {c: float(sum(a for cc, d, a in rows if cc == c and d <= first)) for c, first in firsts.items()}
+    assert store.scalar("SELECT count(*) FROM customers WHERE (first_revenue IS NULL) <> (first_purchase IS NULL)") == 0
     for day in (0, 20, 35, 70):
         as_of = date.fromordinal(base.toordinal() + day)
         expect = {}

@@ -35,11 +35,13 @@ import duckdb
 from crm_core.errors import CrmError
 from crm_core.store.connection import Store
 
-__all__ = ["LAKE_FORMAT", "BUCKETS", "LAYERS", "Layer", "LakeError", "MANIFEST", "table_schemas", "staging_view_sql",
+__all__ = ["LAKE_FORMAT", "BUCKETS", "LAYERS", "DERIVED_CUSTOMER_COLUMNS", "Layer", "LakeError", "MANIFEST", "table_schemas", "staging_view_sql",
            "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
-LAKE_FORMAT = 2     # 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
+LAKE_FORMAT = 3     # 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
+#: Columns of ``customers`` the refresh derives (no file gives them; a customers file keeps them).
+DERIVED_CUSTOMER_COLUMNS = ("first_purchase", "first_revenue", "customer_key")
 #: Rows per row group of the lake's transactions (sorted by customer within a month): a
 #: customer's lines are found by row-group statistics without decoding the whole month.
 TRANSACTION_ROW_GROUP = 16_384

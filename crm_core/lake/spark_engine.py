@@ -24,6 +24,7 @@ from crm_core.ingest.schema import KINDS
 from crm_core.ingest.statements import duplicate_key, has_key
 from crm_core.lake.layout import (
     COMPRESSION,
+    DERIVED_CUSTOMER_COLUMNS,
     LAYERS,
     export_columns,
     money_sql,
@@ -128,7 +129,7 @@ def _check(spark: SparkSession, kind: str, files: list[Path], ids: dict[str, int
         sample = [tuple(r) for r in raw.select(*headers).limit(1000).collect()]
     _proposed, cols = ingest.resolve_mapping(spec, headers, None, False, sample)
     table = spec.table
-    store_cols = [(c, t) for c, t in table_schemas()[table] if c not in ("first_purchase", "customer_key")]
+    store_cols = [(c, t) for c, t in table_schemas()[table] if c not in DERIVED_CUSTOMER_COLUMNS]
     out_ddl = ", ".join([f"`{c}` {spark_type(t)}" for c, t in store_cols] +
                         ["_row BIGINT", "_file STRING", "_problems ARRAY<STRING>", "_data STRING",
                          "_country STRING", "_date TIMESTAMP_NTZ", "_identical BIGINT"])
@@ -239,9 +240,9 @@ def build(lake: Path, target: Path, todo: list[tuple[str, Path]], first_id: int,
     cust_cols = [c for c, _t in table_schemas()["customers"]]
     current = tables.tables["customers"].withColumn("_load", F.lit(0))
     if customers_new is not None:
-        new = customers_new.select(*[c for c in cust_cols if c not in ("first_purchase", "customer_key")], F.col("ingest_id").alias("_load"))
+        new = customers_new.select(*[c for c in cust_cols if c not in DERIVED_CUSTOMER_COLUMNS], F.col("ingest_id").alias("_load"))
         def pick(c: str) -> Any:
-            if c in ("first_purchase", "customer_key"):
+            if c in DERIVED_CUSTOMER_COLUMNS:
                 return F.col(f"o.{c}").alias(c)
             if c == "ingest_id":   # a stored customer keeps the load that created it
                 return F.coalesce(F.col(f"o.{c}"), F.col(f"n.{c}")).alias(c)

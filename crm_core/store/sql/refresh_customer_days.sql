@@ -86,23 +86,29 @@ WHERE tx_date >= $start
 GROUP BY tx_date
 ORDER BY tx_date;
 
--- customers.first_purchase: unchanged for a customer who bought before the start (the
--- base counts a purchase day: nothing to write), else their first purchase day from the
--- start on, or NULL. Only those customers are joined (an appended month touches many
--- customers who bought before, and none of them changes). Materialised before the
--- UPDATE: DuckDB runs an UPDATE ... FROM over an aggregate subquery about 10x slower.
+-- customers.first_purchase and first_revenue (the running revenue on that day, as the
+-- customer_days row where purchase days become 1 has it): unchanged for a customer who
+-- bought before the start (the base counts a purchase day: nothing to write), else their
+-- first purchase day from the start on, or NULL. Only those customers are joined (an
+-- appended month touches many customers who bought before, and none of them changes).
+-- Materialised before the UPDATE: DuckDB runs an UPDATE ... FROM over an aggregate
+-- subquery about 10x slower.
 CREATE OR REPLACE TEMP TABLE _firsts AS
-SELECT t.customer_id, n.first_order AS first_purchase
+SELECT t.customer_id, n.first_order AS first_purchase, f.revenue AS first_revenue
 FROM _touched AS t
 LEFT JOIN _base AS b USING (customer_id)
 LEFT JOIN (SELECT customer_id, min(day) FILTER (WHERE orders > 0) AS first_order FROM _daily GROUP BY customer_id) AS n
        USING (customer_id)
+LEFT JOIN (SELECT customer_id, revenue FROM customer_days
+           WHERE day >= $start AND purchase_days = 1 AND last_purchase = day) AS f
+       USING (customer_id)
 WHERE coalesce(b.purchase_days, 0) = 0;
 
 UPDATE customers AS c
-SET first_purchase = f.first_purchase
+SET first_purchase = f.first_purchase, first_revenue = f.first_revenue
 FROM _firsts AS f
-WHERE c.customer_id = f.customer_id AND c.first_purchase IS DISTINCT FROM f.first_purchase;
+WHERE c.customer_id = f.customer_id
+  AND (c.first_purchase IS DISTINCT FROM f.first_purchase OR c.first_revenue IS DISTINCT FROM f.first_revenue);
 
 DROP TABLE _firsts;
 DROP TABLE _base;

@@ -3,8 +3,9 @@
 --   purchase_days = distinct days with a purchase up to $calibration_end (same-day purchases
 --   combined); x = purchase_days - 1 repeat purchases; t_x_days = last - first purchase;
 --   T_days = $calibration_end - first purchase;
---   repeat_revenue = net revenue after the first purchase day (returns netted), so the
---   average repeat value is repeat_revenue / x;
+--   repeat_revenue = net revenue after the first purchase day (returns netted): the revenue
+--   up to $calibration_end less customers.first_revenue, the running revenue on the first
+--   purchase day; the average repeat value is repeat_revenue / x;
 --   holdout_days = purchase days in ($calibration_end, $holdout_end] (NULL without a holdout).
 WITH fc AS (
     {filtered_customers}
@@ -13,11 +14,6 @@ cal AS (
     SELECT customer_key, purchase_days, last_purchase, revenue, gross_profit
     FROM customer_days
     WHERE next_day > $calibration_end AND day <= $calibration_end {key_filter}
-),
-first_day AS (   -- the state on the first purchase day: the one row where purchase days become 1
-    SELECT customer_key, revenue AS first_revenue   -- (a filter, not a join over every day row: 10x faster)
-    FROM customer_days
-    WHERE purchase_days = 1 AND last_purchase = day AND day <= $calibration_end {key_filter}
 ),
 hold AS (
     SELECT customer_key, purchase_days AS holdout_state
@@ -29,13 +25,12 @@ SELECT fc.customer_id,
        cal.purchase_days - 1                                   AS x,
        cal.last_purchase - fc.first_purchase                   AS t_x_days,
        CAST($calibration_end AS DATE) - fc.first_purchase      AS T_days,
-       cal.revenue - coalesce(first_day.first_revenue, 0)      AS repeat_revenue,
+       cal.revenue - coalesce(fc.first_revenue, 0)             AS repeat_revenue,   -- (kept at load time)
        cal.revenue                                             AS revenue,
        cal.gross_profit                                        AS gross_profit,
        hold.holdout_state - cal.purchase_days                  AS holdout_days
 FROM fc
 JOIN cal USING (customer_key)          -- every join by the integer key
-LEFT JOIN first_day USING (customer_key)
 LEFT JOIN hold USING (customer_key)
 WHERE fc.first_purchase <= $calibration_end AND cal.purchase_days > 0
 ORDER BY fc.customer_id
