@@ -99,8 +99,8 @@ FROM _touched AS t
 LEFT JOIN _base AS b USING (customer_id)
 LEFT JOIN (SELECT customer_id, min(day) FILTER (WHERE orders > 0) AS first_order FROM _daily GROUP BY customer_id) AS n
        USING (customer_id)
-LEFT JOIN (SELECT customer_id, revenue FROM customer_days
-           WHERE day >= $start AND purchase_days = 1 AND last_purchase = day) AS f
+LEFT JOIN (SELECT customer_id, revenue FROM customer_days   -- (next_day: zone maps, which day alone lacks)
+           WHERE next_day > $start AND day >= $start AND purchase_days = 1 AND last_purchase = day) AS f
        USING (customer_id)
 WHERE coalesce(b.purchase_days, 0) = 0;
 
