@@ -35,7 +35,8 @@ import duckdb
 from crm_core.errors import CrmError
 from crm_core.store.connection import Store
 
-__all__ = ["LAKE_FORMAT", "BUCKETS", "LAYERS", "DERIVED_CUSTOMER_COLUMNS", "Layer", "LakeError", "MANIFEST", "table_schemas", "staging_view_sql",
+__all__ = ["LAKE_FORMAT", "BUCKETS", "LAYERS", "DERIVED_CUSTOMER_COLUMNS", "Layer", "LakeError", "MANIFEST",
+           "table_schemas", "staging_view_sql",
            "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 

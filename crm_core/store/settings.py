@@ -76,4 +76,3 @@ def connection_settings(path: str) -> dict[str, Any]:
         "threads": int(threads or os.cpu_count() or 2),
         "temp_directory": os.environ.get("CRM_TEMP_DIR") or path + ".tmp",
     }
-
