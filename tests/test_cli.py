@@ -127,6 +127,41 @@ def test_clv_json_reproduces_the_published_cdnow_fit(tmp_path: Path) -> None:
     assert early.returncode == 1 and "customers" in one_line_error(early)
 
 
+def test_clv_total_is_the_pages_net_clv(demo_db: Path) -> None:
+    """One name, one number: the CLI's ``clv_total`` is the Lifetime value page's "Total CLV
+    (net)" (the page's own data function, at its default settings); the gross total and the
+    expected cost to serve have names of their own and add up to it."""
+    import warnings
+
+    from crm_app import value
+    from crm_core.customers.overview import default_as_of
+    from crm_core.filters import Filters
+    from crm_core.value.costs import CostAssumptions, default_unit_costs
+
+    store = Store(demo_db)
+    as_of = default_as_of(store)
+    out = cli("clv", "--db", str(demo_db), "--calibration-end", as_of.isoformat(), "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        page = value.value_data(store.path, store.data_version(),
+                                value.ValueSettings(as_of=as_of, filters=Filters(),
+                                                    costs=CostAssumptions(unit_costs=default_unit_costs(store))))
+    assert page.result is not None
+    scores = page.result.scores
+    assert doc["customers"] == len(scores)
+    assert doc["clv_total"] == pytest.approx(float(scores["clv"].sum()), rel=1e-9)
+    assert doc["clv_gross_total"] == pytest.approx(float(scores["clv_gross"].sum()), rel=1e-9)
+    assert doc["expected_cost_total"] > 0
+    assert doc["clv_gross_total"] - doc["expected_cost_total"] == pytest.approx(doc["clv_total"], rel=1e-9)
+    # A higher handling cost per order lowers the net total only.
+    dear = json.loads(cli("clv", "--db", str(demo_db), "--calibration-end", as_of.isoformat(), "--order-cost", "5",
+                          "--json").stdout)
+    assert dear["clv_gross_total"] == pytest.approx(doc["clv_gross_total"], rel=1e-12)
+    assert dear["clv_total"] < doc["clv_total"]
+
+
 def test_quadrants_json(demo_db: Path) -> None:
     out = cli("quadrants", "--db", str(demo_db), "--as-of", "2026-06-30", "--json")
     assert out.returncode == 0, out.stderr

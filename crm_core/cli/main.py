@@ -44,6 +44,20 @@ def _os_user() -> str:
         return "cli"
 
 
+def _cost_args(p: argparse.ArgumentParser) -> None:
+    """The cost-to-serve assumptions the value pages start from (contact types at their average
+    recorded cost)."""
+    p.add_argument("--return-cost", type=float, default=10.0, help="handling cost per returned line")
+    p.add_argument("--order-cost", type=float, default=0.0, help="handling cost per order (purchase day); default 0")
+    p.add_argument("--loyalty-operating", action="store_true",
+                   help="charge loyalty programs' operating costs (operations, marketing, other) to members too")
+
+
+def _assumptions(store: Store, args: argparse.Namespace) -> costs.CostAssumptions:
+    return costs.CostAssumptions(unit_costs=costs.default_unit_costs(store), return_cost=args.return_cost,
+                                 order_cost=args.order_cost, loyalty_operating=args.loyalty_operating)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crm_core", description="CRM analytics over a DuckDB file.")
     parser.add_argument("--version", action="version", version=f"crm_core {__version__} (schema {latest_version()})")
@@ -86,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=float, help="prediction horizon in time units (default: one year)")
     p.add_argument("--discount", type=float, default=0.10, help="annual discount rate (default 0.10)")
     p.add_argument("--margin", type=float, help="margin on revenue (default: gross profit / revenue)")
+    p.add_argument("--period-days", type=_positive, default=365,
+                   help="window up to the calibration end whose cost to serve per purchase net CLV charges "
+                        "(default 365, as the Lifetime value page's period)")
+    _cost_args(p)
     _filter_args(p)
 
     p = sub.add_parser("churn", help="churn rate, reasons, profit lost and the retention break-even")
@@ -173,10 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, help="YYYY-MM-DD (default: latest transaction date)")
     p.add_argument("--period-days", type=_positive, default=365, help="window for profit and costs (default 365)")
     p.add_argument("--time-unit", choices=("day", "week"), default="week")
-    p.add_argument("--return-cost", type=float, default=10.0, help="handling cost per returned line")
-    p.add_argument("--order-cost", type=float, default=0.0, help="handling cost per order (purchase day); default 0")
-    p.add_argument("--loyalty-operating", action="store_true",
-                   help="charge loyalty programs' operating costs (operations, marketing, other) to members too")
+    _cost_args(p)
     _filter_args(p)
     journey.add_parsers(sub)
     relations.add_parsers(sub)
@@ -227,9 +242,12 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "clv":
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
+        # Net of cost to serve as on the page: each customer's cost per purchase in the window.
+        window = quadrants.quadrant_frame(store, args.calibration_end, args.period_days, filters,
+                                          _assumptions(store, args))
         res = clv.run_clv(store, args.calibration_end, holdout_end=args.holdout_end, filters=filters,
                           time_unit=args.time_unit, horizon=args.horizon, annual_discount=args.discount,
-                          margin=args.margin)
+                          margin=args.margin, cost_per_purchase=quadrants.window_cost_per_purchase(window))
         doc = clv.to_json(res)
         _print(doc if args.json else {k: v for k, v in doc.items() if k != "holdout"}, args.json)
         if not args.json and doc["holdout"]:
@@ -299,9 +317,7 @@ def _run(args: argparse.Namespace) -> int:
         store = Store(args.db, busy_timeout=10)
         filters = Filters.of(args.region, args.channel, args.customer_type)
         as_of = args.as_of or overview.default_as_of(store)
-        rep = quadrants.report(store, as_of, args.period_days, filters,
-                               costs.CostAssumptions(return_cost=args.return_cost, order_cost=args.order_cost,
-                                                     loyalty_operating=args.loyalty_operating),
+        rep = quadrants.report(store, as_of, args.period_days, filters, _assumptions(store, args),
                                time_unit=args.time_unit)
         _print(rep, args.json)
     return 0

@@ -311,7 +311,9 @@ def to_json(result: ClvResult) -> dict[str, Any]:
         "cost_share": result.settings["cost_share"],
         "horizon": result.settings["horizon"],
         "expected_purchases": float(result.scores["expected_purchases"].sum()),
-        "clv_total": float(result.scores["clv"].sum()),
+        "clv_total": float(result.scores["clv"].sum()),      # net of the expected cost to serve
+        "clv_gross_total": float(result.scores["clv_gross"].sum()),
+        "expected_cost_total": float(result.scores["expected_cost"].sum()),
         "warnings": list(m.warnings),
     }
     if m.gamma_gamma is not None:

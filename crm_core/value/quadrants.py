@@ -29,7 +29,8 @@ from crm_core.store.connection import Store
 from crm_core.value import clv as clv_model
 from crm_core.value.costs import COST_COMPONENTS, CostAssumptions, cost_per_purchase
 
-__all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "score_with_costs",
+__all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "window_cost_per_purchase",
+           "score_with_costs",
            "ValueFrame", "value_frame", "report", "split_value", "varies", "classify", "quadrant_summary", "select_region",
            "density", "slog", "slog_inverse"]
 
@@ -86,13 +87,18 @@ class ValueFrame:
     error: ModelFitError | None                # why the CLV models could not be fitted
 
 
+def window_cost_per_purchase(frame: pd.DataFrame) -> pd.Series:
+    """Each customer's cost to serve per purchase in the window of a :func:`quadrant_frame`
+    (indexed by customer id): what net CLV charges for every purchase the model expects."""
+    return cost_per_purchase(frame[["customer_id", "cost_to_serve"]], frame.set_index("customer_id")["purchases"])
+
+
 def score_with_costs(frame: pd.DataFrame, summary: pd.DataFrame, model: clv_model.ClvModel, *, horizon: float,
                      annual_discount: float = 0.10,
                      groups: clv_model.Groups | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CLV scores net of each customer's cost to serve per purchase in the window, and
     ``frame`` with them attached (``with_clv``)."""
-    per_purchase = cost_per_purchase(frame[["customer_id", "cost_to_serve"]],
-                                     frame.set_index("customer_id")["purchases"])
+    per_purchase = window_cost_per_purchase(frame)
     cost = take_or(per_purchase, index_in(summary["customer_id"], per_purchase.index), 0.0)
     scores = clv_model.score(model, summary, horizon=horizon, annual_discount=annual_discount,
                              cost_per_purchase=cost, groups=groups)
