@@ -11,8 +11,7 @@ matching, and the normal computation runs.
 
 It also pays the once-per-process costs that the first page run would otherwise carry
 (:func:`prime_process`, about 1 s on this machine): Streamlit's emoji catalogue, Babel's
-locale data, plotly's validators for the chart types the pages draw, and Streamlit's
-"run me with streamlit run" check.
+locale data and Streamlit's "run me with streamlit run" check.
 """
 
 from __future__ import annotations
@@ -42,19 +41,15 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
       it calls ``inspect.stack()``, which reads the source lines of every frame (0.3 s). This
       process is about to run the server, where the warning never applies, so it is marked
       as done (a private flag; if Streamlit renames it, nothing breaks, the cost returns);
-    * Babel's locale data for each language and currency (0.2 s for the first amount);
-    * plotly's validators for what the one plotly chart left, the quadrant scatter, uses
-      (WebGL scatter, density heatmap, split lines, corner labels); every other page draws
-      ECharts options, which need nothing in this process.
+    * Babel's locale data for each language and currency (0.2 s for the first amount).
+
+    Every chart is an ECharts option, plain data, which needs nothing loaded in this process.
     """
     from datetime import date
 
-    import plotly.graph_objects as go
-    import plotly.io as pio
     from streamlit import delta_generator
     from streamlit.string_util import is_emoji
 
-    from crm_core.charts.plotly_base import base_layout
     from crm_core.i18n import LANGUAGES, translator
 
     is_emoji("📊")
@@ -65,13 +60,6 @@ def prime_process(currencies: tuple[str, ...] = ("USD",)) -> None:
         for currency in currencies:
             tr.money(1234.5, currency), tr.money(123_456_789.0, currency, compact=True)
         tr.number(1234.5, 1), tr.percent(0.25), tr.date(date(2024, 3, 5)), tr.month(date(2024, 3, 1))
-    fig = go.Figure([go.Scattergl(x=[1], y=[1], mode="markers", marker={"color": "#000", "size": 4},
-                                  customdata=["a"], hovertemplate="%{customdata}"),
-                     go.Heatmap(z=[[1]], colorscale="Greys", showscale=False)])
-    fig.add_vline(x=0.5), fig.add_hline(y=0.5)
-    fig.add_annotation(text="a", xref="paper", yref="paper", x=0, y=0)
-    base_layout(fig, "warm-up").update_layout(dragmode="select", xaxis={"tickformat": ","})
-    pio.to_json(go.Figure(fig), validate=False)
 
 
 def warm_default(path: str) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -15,8 +15,8 @@ from crm_core.customers.overview import KPI_NAMES, Kpis
 from crm_core.store.connection import Store
 
 from .auth import now, principal
-from .customer360 import link
 from .context import PageContext
+from .customer360 import link
 
 __all__ = ["kpi_row", "definitions", "customer_list", "chart", "lazy_tabs", "PREVIEW_ROWS"]
 
@@ -34,13 +34,15 @@ _PREVIEW_COLUMNS = ("customer_id", "name", "stage_before", "stage", "cohort",
 _LOWER_IS_BETTER = {"lapse_rate"}
 
 
-def chart(spec: EChart, key: str, on_select: Callable[[], None] | None = None) -> None:
-    """Draw an ECharts chart from a chart builder at its own height, full width, as SVG (text
-    stays text: selectable, searchable, crisp in print), titled for screen readers. With
-    ``on_select``, a click on an item (the builder sets ``selectedMode``) calls it, then reruns."""
+def chart(spec: EChart, key: str, on_select: Callable[[], None] | Literal["rerun"] | None = None) -> Any:
+    """Draw an ECharts chart from a chart builder at its own height, full width, with the
+    builder's renderer (SVG unless it asks for a canvas: text stays text, selectable,
+    searchable, crisp in print), titled for screen readers. With ``on_select``, a selection
+    (a click on an item where the builder sets ``selectedMode``, a brushed region where it
+    sets ``brush``) calls it, or reruns; the chart's event state is returned."""
     extra: dict[str, Any] = {} if on_select is None else {"on_select": on_select}
-    st.echarts_chart(spec.option, height=spec.height, width="stretch", key=key, renderer="svg",
-                     alt=spec.option.get("title", {}).get("text"), **extra)
+    return st.echarts_chart(spec.option, height=spec.height, width="stretch", key=key, renderer=spec.renderer,
+                            alt=spec.option.get("title", {}).get("text"), **extra)
 
 
 def lazy_tabs(ctx: PageContext, label_keys: Sequence[str], key: str) -> Sequence[Any]:

@@ -7,8 +7,9 @@ import streamlit as st
 from crm_app import value
 from crm_app.context import page_context, require_data
 from crm_app.router import ensure_router
+from crm_app.widgets import chart as draw
 from crm_app.widgets import customer_list
-from crm_core.charts.quadrants import MAX_POINTS, SAMPLE_POINTS, quadrant_figure
+from crm_core.charts.quadrants import MAX_POINTS, SAMPLE_POINTS, quadrant_chart
 from crm_core.value import quadrants
 
 ensure_router()
@@ -51,9 +52,9 @@ if chart == "a" and not quadrants.varies(df[xcol]):
     st.warning(t.t("quad.no_cost_variation", cost=ctx.money(float(df[xcol].iloc[0]) if len(df) else 0.0),
                    return_cost=ctx.money(s.costs.return_cost), order_cost=ctx.money(s.costs.order_cost)),
                icon=":material/info:")
-fig = quadrant_figure(df, quadrant, chart, xs, ys, t, ctx.currency, ctx.rate, log=log)
-event = st.plotly_chart(fig, width="stretch", key=f"quad_scatter_{chart}", on_select="rerun",
-                        selection_mode=("box", "lasso"))
+# A drawn region is kept in the chart's coordinates: another scale or currency starts afresh.
+event = draw(quadrant_chart(df, quadrant, chart, xs, ys, t, ctx.currency, ctx.rate, log=log),
+             f"quad_scatter_{chart}_{'log' if log else 'linear'}_{ctx.currency}", on_select="rerun")
 if len(df) > MAX_POINTS:
     st.caption(t.t("quad.sampled", shown=t.number(SAMPLE_POINTS), total=t.number(len(df))))
 st.caption(t.t(f"quad.definition_{chart}", x=ctx.money(xs), y=ctx.money(ys)))
@@ -71,22 +72,12 @@ st.dataframe(table[shown_cols], hide_index=True, width="stretch", key="quad_tabl
                                                              "gross_profit": "col.period_gross_profit"}.get(c, f"col.{c}")))
                             for c in shown_cols})
 
-selection = event.get("selection") if event else None
-
-
-def to_data(values: list[float]) -> list[float]:
-    """Chart coordinates of a selection back to amounts in the base currency."""
-    return list((quadrants.slog_inverse(values) if log else values) / ctx.rate)
-
-
-boxes = [{"x": to_data(b["x"]), "y": to_data(b["y"])}
-         for b in (selection.get("box", []) if selection else []) if "x" in b and "y" in b]
-lassos = [{"x": to_data(la["x"]), "y": to_data(la["y"])}
-          for la in (selection.get("lasso", []) if selection else []) if "x" in la and "y" in la]
+boxes, lassos = quadrants.brushed_regions(event.get("selection") if event else None)
 listed = df.assign(quadrant=quadrant)   # categorical, aligned on the index
 if boxes or lassos:
     st.subheader(t.t("quad.selected"))
-    picked = listed[quadrants.select_region(df, chart, boxes=boxes, lassos=lassos)]  # type: ignore[arg-type]
+    picked = listed[quadrants.select_region(df, chart, boxes=boxes, lassos=lassos,  # type: ignore[arg-type]
+                                            rate=ctx.rate, log=log)]
     customer_list(ctx, picked.sort_values(ycol, ascending=False, kind="stable"),
                   f"quadrant-{chart}-selection-{as_of.isoformat()}", "quad_sel_list")
 else:

@@ -213,7 +213,8 @@ def test_quadrant_box_selection_lists_every_customer_inside(monkeypatch: pytest.
     # A box drawn on the (signed-log) chart: cost to serve 0..100, gross profit 10..1,000.
     box = {"x": [float(quadrants.slog(0)), float(quadrants.slog(100))],
            "y": [float(quadrants.slog(10)), float(quadrants.slog(1000))]}
-    at.session_state["quad_scatter_a"] = {"selection": {"points": [], "point_indices": [], "box": [box], "lasso": []}}
+    area = {"brush_index": 0, "brush_type": "rect", "coord_range": [box["x"], box["y"]]}
+    at.session_state["quad_scatter_a_log_USD"] = {"selection": {"selected": [], "areas": [area]}}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     inside = frame[(frame["cost_to_serve"] <= 100) & (frame["gross_profit"] >= 10) & (frame["gross_profit"] <= 1000)]

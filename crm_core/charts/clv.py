@@ -1,8 +1,7 @@
 """Chart builders for the Lifetime value page: customers by CLV band, the model's
 frequency x recency surfaces, and the two fit checks (calibration, holdout). Frames in,
 ECharts options out (:class:`crm_core.echarts.EChart`); the histogram is binned here, never
-one bar per customer. (The quadrant scatter, with its box/lasso selection, stays plotly:
-:mod:`crm_core.charts.quadrants`.)"""
+one bar per customer."""
 
 from __future__ import annotations
 

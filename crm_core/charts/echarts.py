@@ -1,9 +1,11 @@
 """Shared pieces of ECharts options (``st.echarts_chart``): title, grid, tooltip, colour scales.
 
-The first-screen charts of the target-customer pages and the Overview are ECharts options,
-plain JSON-ready dicts: Streamlit's ECharts bundle loads in a fraction of the time of its
-plotly bundle (measured in bench/browser.py), which is what lets those pages draw within
-their render budget. Everything here is plain data, so the builders are tested as dicts.
+Every chart of the app is an ECharts option, a plain JSON-ready dict (or a DataFrame in a
+``dataset``, which Streamlit sends as Arrow): Streamlit's ECharts bundle loads in a fraction
+of the time of its plotly bundle (measured in bench/browser.py: the quadrant page drew in
+3.15 s with plotly at 5M customers and 2.35-2.54 s with ECharts), which is what lets the pages
+draw within their render budget. Everything here is plain data, so the builders are tested
+as dicts.
 
 Safety: ECharts draws labels, axis names and titles as text; only tooltip *templates* are
 HTML. Builders therefore put every piece of data (customer-provided names included) in
@@ -13,11 +15,10 @@ placeholders, whose values Streamlit inserts escaped; no template contains data.
 
 from __future__ import annotations
 
-import re
-
 import math
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 import numpy as np
 
@@ -34,10 +35,12 @@ RED_YELLOW_GREEN = ["#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9
 
 @dataclass(frozen=True)
 class EChart:
-    """An ECharts option and the height (px) to draw it at (ECharts options carry no size)."""
+    """An ECharts option, the height (px) to draw it at (ECharts options carry no size) and
+    the renderer: SVG keeps text as text; a canvas draws thousands of points quickly."""
 
     option: dict[str, Any]
     height: int = 380
+    renderer: Literal["svg", "canvas"] = "svg"
 
 
 def number(value: Any) -> float | None:

@@ -14,9 +14,10 @@ only to the points drawn, so a sampled or aggregated chart still selects exactly
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,8 @@ from crm_core.value import clv as clv_model
 from crm_core.value.costs import COST_COMPONENTS, CostAssumptions, cost_per_purchase
 
 __all__ = ["QUADRANTS_A", "QUADRANTS_B", "AXES", "Split", "quadrant_frame", "with_clv", "window_cost_per_purchase",
-           "score_with_costs",
-           "ValueFrame", "value_frame", "report", "split_value", "varies", "classify", "quadrant_summary", "select_region",
-           "density", "slog", "slog_inverse"]
+           "score_with_costs", "ValueFrame", "value_frame", "report", "split_value", "varies", "classify",
+           "quadrant_summary", "brushed_regions", "select_region", "density", "slog", "slog_inverse"]
 
 QUADRANTS_A: tuple[str, ...] = ("most_profitable", "costly_to_serve", "profitable", "least_profitable")
 QUADRANTS_B: tuple[str, ...] = ("best", "keep", "invest", "worst")
@@ -214,12 +214,38 @@ def _in_polygon(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray) ->
     return inside
 
 
+def brushed_regions(selection: Mapping[str, Any] | None) -> tuple[list[dict], list[dict]]:
+    """The boxes and lassos of a chart's brush selection (ECharts ``areas``: a ``rect``'s
+    ``coord_range`` is ``[[x0, x1], [y0, y1]]``, a ``polygon``'s ``[[x, y], ...]``), in the
+    chart's coordinates, for :func:`select_region`. Anything else in the payload (other brush
+    types, malformed or non-finite ranges) is left out."""
+    boxes: list[dict] = []
+    lassos: list[dict] = []
+    for area in (selection or {}).get("areas") or []:
+        try:
+            coords = np.asarray(area.get("coord_range"), float)
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if not np.isfinite(coords).all():
+            continue
+        if area.get("brush_type") == "rect" and coords.shape == (2, 2):
+            boxes.append({"x": list(coords[0]), "y": list(coords[1])})
+        elif area.get("brush_type") == "polygon" and coords.ndim == 2 and coords.shape[1] == 2 and len(coords) >= 3:
+            lassos.append({"x": list(coords[:, 0]), "y": list(coords[:, 1])})
+    return boxes, lassos
+
+
 def select_region(df: pd.DataFrame, chart: Literal["a", "b"], *, boxes: list[dict] | None = None,
-                  lassos: list[dict] | None = None) -> np.ndarray:
+                  lassos: list[dict] | None = None, rate: float = 1.0, log: bool = False) -> np.ndarray:
     """Mask of customers inside any selected box (``{"x": [x0, x1], "y": [y0, y1]}``) or
-    lasso (``{"x": [...], "y": [...]}``), in data coordinates of ``chart``'s axes."""
+    lasso (``{"x": [...], "y": [...]}``), given in the coordinates of ``chart`` as drawn: amounts
+    in the display currency (``rate`` per base unit), on the signed log scale when ``log``.
+    Customers are placed the same way, so a lasso's straight edges are straight where they
+    were drawn (its corners alone, taken back to amounts, would bend them)."""
     xcol, ycol = AXES[chart]
-    x, y = df[xcol].to_numpy(float), df[ycol].to_numpy(float)
+    x, y = df[xcol].to_numpy(float) * rate, df[ycol].to_numpy(float) * rate
+    if log:
+        x, y = slog(x), slog(y)
     mask = np.zeros(len(df), bool)
     for box in boxes or []:
         (x0, x1), (y0, y1) = sorted(map(float, box["x"][:2])), sorted(map(float, box["y"][:2]))
@@ -242,14 +268,19 @@ def slog_inverse(values: np.ndarray | list[float] | float) -> np.ndarray:
     return np.sinh(np.asarray(values, float) * np.log(10))
 
 
-def density(x: np.ndarray, y: np.ndarray, bins: int = 80) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Point counts on a ``bins`` x ``bins`` grid spanning the 0.5..99.5 percentiles of x
-    and y: bin centres x, y and counts[y, x], for charts with too many points to draw."""
+def density(x: np.ndarray, y: np.ndarray, bins: int = 80,
+            extent: tuple[float, float, float, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Point counts on a ``bins`` x ``bins`` grid spanning ``extent`` (x0, x1, y0, y1; by
+    default the 0.5..99.5 percentiles of x and y): bin centres x, y and counts[y, x], for
+    charts with too many points to draw."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     if x.size == 0:
         return np.array([]), np.array([]), np.zeros((0, 0))
-    lo_x, hi_x = np.nanpercentile(x, [0.5, 99.5])
-    lo_y, hi_y = np.nanpercentile(y, [0.5, 99.5])
+    if extent is None:
+        lo_x, hi_x = np.nanpercentile(x, [0.5, 99.5])
+        lo_y, hi_y = np.nanpercentile(y, [0.5, 99.5])
+    else:
+        lo_x, hi_x, lo_y, hi_y = (float(e) for e in extent)
     # np.histogram2d's bins, by arithmetic instead of a search of the edges (a million points
     # in 20 ms, not 150): the right edge belongs to the last bin, points outside are left out.
     ex = np.linspace(lo_x, hi_x if hi_x > lo_x else lo_x + 1, bins + 1)

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+import numpy as np
+import pandas as pd
+from PIL import Image
+from playwright.sync_api import Locator, Page, expect
 
+from crm_core.charts.quadrants import GRID, quadrant_chart
 from crm_core.customers.overview import default_as_of
+from crm_core.i18n import translator
 from crm_core.store.connection import Store
 from crm_core.value import quadrants
 from crm_core.value.costs import CostAssumptions, default_unit_costs
@@ -35,6 +41,42 @@ def test_clv_page_in_traditional_chinese(page: Page, server: Server, console_err
     screenshot(page, "clv-check-zh_Hant")
 
 
+def chart_extent(frame: pd.DataFrame) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The axis ranges (signed-log coordinates) of the page's default chart A of ``frame``."""
+    quadrant, xs, ys = quadrants.classify(frame, "a", quadrants.Split(), quadrants.Split())
+    option = quadrant_chart(frame, quadrant, "a", xs, ys, translator("en"), "USD", log=True).option
+    x, y = option["xAxis"][0], option["yAxis"][0]
+    return (x["min"], x["max"]), (y["min"], y["max"])
+
+
+def plot_area(chart: Locator) -> tuple[float, float, float, float]:
+    """Left, top, right, bottom of the plotting area on the page (the builder's fixed margins)."""
+    box = chart.bounding_box()
+    assert box is not None
+    return (box["x"] + GRID["left"], box["y"] + GRID["top"], box["x"] + box["width"] - GRID["right"],
+            box["y"] + box["height"] - GRID["bottom"])
+
+
+def tool_centres(chart: Locator) -> list[tuple[float, float]]:
+    """Page coordinates of the chart's tools (box, lasso, clear), found where they are drawn:
+    the canvas has no elements to click, so the top-right corner of a screenshot is read for
+    the icons' strokes (dark columns, grouped where they are at most 6 px apart)."""
+    box = chart.bounding_box()
+    assert box is not None
+    pixels = np.asarray(Image.open(io.BytesIO(chart.screenshot())).convert("L"))
+    corner = pixels[:GRID["top"] - 4, -170:] < 200
+    cols, rows = np.nonzero(corner.any(axis=0))[0], np.nonzero(corner.any(axis=1))[0]
+    groups: list[list[int]] = []
+    for c in cols:
+        if groups and c <= groups[-1][1] + 6:
+            groups[-1][1] = c
+        else:
+            groups.append([c, c])
+    offset = pixels.shape[1] - 170
+    y = box["y"] + (rows.min() + rows.max()) / 2
+    return [(box["x"] + offset + (a + b) / 2, y) for a, b in groups]
+
+
 def test_quadrant_box_selection_lists_and_downloads_the_customers(page: Page, server: Server, e2e_db: Path,
                                                                    console_errors: list[str]) -> None:
     en = open_page(page, server, "en", "page.quadrants")
@@ -42,17 +84,20 @@ def test_quadrant_box_selection_lists_and_downloads_the_customers(page: Page, se
     store = Store(e2e_db)
     frame = quadrants.quadrant_frame(store, default_as_of(store), 365,
                                      assumptions=CostAssumptions(unit_costs=default_unit_costs(store)))
-    chart = page.get_by_test_id("stPlotlyChart").first
-    expect(chart.get_by_text(en["quad.title_a"])).to_be_visible()
+    chart = page.get_by_role("img", name=en["quad.title_a"])
+    expect(chart).to_be_visible()
+    chart.scroll_into_view_if_needed()
     screenshot(page, "quadrants-en")
-    # Box-select the whole plotting area: every customer is inside, including those drawn on the edges.
-    chart.locator('.modebar-btn[data-val="select"]').click(force=True)
-    area = chart.locator(".nsewdrag").first.bounding_box()
-    assert area is not None
-    page.mouse.move(area["x"] + 2, area["y"] + 2)
+    tools = tool_centres(chart)
+    assert len(tools) == 3, tools                        # box, lasso, clear
+    # The box tool, then a box over the whole plotting area: every customer is inside,
+    # including those drawn on the edges.
+    page.mouse.click(*tools[0])
+    left, top, right, bottom = plot_area(chart)
+    page.mouse.move(left + 2, top + 2)
     page.mouse.down()
-    page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2, steps=5)
-    page.mouse.move(area["x"] + area["width"] - 2, area["y"] + area["height"] - 2, steps=5)
+    page.mouse.move((left + right) / 2, (top + bottom) / 2, steps=5)
+    page.mouse.move(right - 2, bottom - 2, steps=5)
     page.mouse.up()
     expect(page.get_by_text(en["quad.selected"], exact=True)).to_be_visible(timeout=30_000)
     expect(page.get_by_text(f"{len(frame):,} customers", exact=False).first).to_be_visible(timeout=30_000)
@@ -63,3 +108,25 @@ def test_quadrant_box_selection_lists_and_downloads_the_customers(page: Page, se
     assert {r["customer_id"] for r in rows} == set(frame["customer_id"])
     assert {r["quadrant"] for r in rows} <= set(quadrants.QUADRANTS_A)
     assert {"cost_to_serve", "net_profit", "email"} <= set(rows[0])
+    # The lasso tool, then a triangle over the lower-left half of the area: the list holds
+    # exactly the customers inside that triangle as drawn (straight edges on the log axes).
+    chart.scroll_into_view_if_needed()               # the download's rerun may have moved it
+    page.mouse.click(*tool_centres(chart)[1])
+    left, top, right, bottom = plot_area(chart)
+    corners = [(left + 4, top + 4), (right - 4, bottom - 4), (left + 4, bottom - 4)]
+    page.mouse.move(*corners[0])
+    page.mouse.down()
+    for x, y in corners[1:] + corners[:1]:
+        page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+    (x0, x1), (y0, y1) = chart_extent(frame)
+    drawn = {"x": [x0 + (x - left) / (right - left) * (x1 - x0) for x, _ in corners],
+             "y": [y0 + (bottom - y) / (bottom - top) * (y1 - y0) for _, y in corners]}
+    inside = int(quadrants.select_region(frame, "a", lassos=[drawn], log=True).sum())
+    assert 100 < inside < len(frame) - 100        # a real part of the customers, not all
+    count = page.get_by_text(" customers (showing", exact=False).first
+    expect(count).not_to_have_text(re.compile(f"^{len(frame):,} customers"), timeout=30_000)
+    wait_ready(page)
+    shown = int(count.inner_text().split(" ")[0].replace(",", ""))
+    # Within a pixel of the edges a customer may fall either way (the mouse path is sampled).
+    assert abs(shown - inside) <= max(3, inside // 200), (shown, inside)
