@@ -113,6 +113,7 @@ def test_customer_text_is_data_never_markup() -> None:
     for series, src in scatter(option):
         template = series["tooltip"]["formatter"]
         assert "{@[2]}" in template and "<img" not in template and "alert" not in template
+        assert translator("zh_Hant").t("quad.axis.cost_to_serve", currency="USD") + ": {@[3]}" in template
     ids = pd.concat([src["id"] for _, src in scatter(option)])
     assert EVIL in set(ids)
     text = json.dumps({k: v for k, v in option.items() if k != "dataset"}, ensure_ascii=False)

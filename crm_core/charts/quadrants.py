@@ -100,12 +100,13 @@ def quadrant_chart(df: pd.DataFrame, quadrant: pd.Series, chart: str, x_split: f
     # no name hides a customer (the most valuable one is in a corner).
     y0, y1 = extent(np.append(py, ys), pad=0.09)
 
+    x_name, y_name = (tr.t(f"quad.axis.{c}", currency=currency) for c in (xcol, ycol))
     option = base_option(tr.t(f"quad.title_{chart}"))
     option["grid"] = {**GRID, "containLabel": False, "outerBoundsMode": "none"}   # exactly GRID
     hidden = {"axisLabel": {"show": False}, "axisTick": {"show": False}, "splitLine": {"show": False}}
-    option["xAxis"] = [{"type": "value", "min": x0, "max": x1, "name": tr.t(f"quad.axis.{xcol}", currency=currency),
+    option["xAxis"] = [{"type": "value", "min": x0, "max": x1, "name": x_name,
                         "nameLocation": "middle", "nameGap": 34, "axisLine": {"onZero": False}, **hidden}]
-    option["yAxis"] = [{"type": "value", "min": y0, "max": y1, "name": tr.t(f"quad.axis.{ycol}", currency=currency),
+    option["yAxis"] = [{"type": "value", "min": y0, "max": y1, "name": y_name,
                         "nameLocation": "middle", "nameGap": GRID["left"] - 22, "axisLine": {"onZero": False},
                         **hidden}]
     option["dataset"], option["series"] = [], []
@@ -141,7 +142,8 @@ def quadrant_chart(df: pd.DataFrame, quadrant: pd.Series, chart: str, x_split: f
             "type": "scatter", "name": label, "datasetIndex": len(option["dataset"]) - 1,
             "encode": {"x": "x", "y": "y"}, "symbolSize": 5, "large": True, "largeThreshold": 2000,
             "itemStyle": {"color": QUADRANT_COLORS[name], "opacity": 0.7},
-            "tooltip": {"formatter": tooltip_safe(label) + "<br/>{@[2]}<br/>{@[3]} / {@[4]}"}})
+            "tooltip": {"formatter": tooltip_safe(label) + "<br/>{@[2]}<br/>" + tooltip_safe(f"{x_name}: ")
+                        + "{@[3]}<br/>" + tooltip_safe(f"{y_name}: ") + "{@[4]}"}})
     xticks = axis_ticks(x0, x1, log, tr)
     yticks = axis_ticks(y0, y1, log, tr)
     option["series"].append({"type": "scatter", "data": [], "silent": True, "clip": False,

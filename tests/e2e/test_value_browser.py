@@ -130,3 +130,43 @@ def test_quadrant_box_selection_lists_and_downloads_the_customers(page: Page, se
     shown = int(count.inner_text().split(" ")[0].replace(",", ""))
     # Within a pixel of the edges a customer may fall either way (the mouse path is sampled).
     assert abs(shown - inside) <= max(3, inside // 200), (shown, inside)
+
+
+def test_a_customer_id_like_markup_stays_text_in_the_quadrant_tooltip(page: Page, tmp_path: Path,
+                                                                       console_errors: list[str]) -> None:
+    """Customer ids travel in the chart's Arrow datasets and reach the tooltip only through
+    placeholders: an id written like markup shows as text, no element is made, no script runs."""
+    from datetime import date, timedelta
+
+    from tests.conftest import make_store
+
+    from .conftest import Server
+
+    evil = '<img src=x onerror="window.__xss=1">'
+    start = date(2025, 1, 6)
+    transactions = [{"transaction_id": f"T{i}-{k}", "customer_id": f"{evil}{i}", "tx_date": start + timedelta(days=9 * k + i),
+                     "amount": 10.0 + 7 * i, "cost": 5.0 + i} for i in range(40) for k in range(3)]
+    db = tmp_path / "evil.duckdb"
+    store = make_store(db, transactions=transactions)
+    frame = quadrants.quadrant_frame(store, default_as_of(store), 365,
+                                     assumptions=CostAssumptions(unit_costs=default_unit_costs(store)))
+    quadrant, xs, ys = quadrants.classify(frame, "a", quadrants.Split(), quadrants.Split())
+    option = quadrant_chart(frame, quadrant, "a", xs, ys, translator("en"), "USD", log=True).option
+    (x0, x1), (y0, y1) = ((a["min"], a["max"]) for a in (option["xAxis"][0], option["yAxis"][0]))
+    first = next(d["source"] for d in option["dataset"] if len(d["source"]))
+    srv = Server({"CRM_DB": str(db)}, tmp_path / "server.log")
+    try:
+        en = open_page(page, srv, "en", "page.quadrants")
+        wait_ready(page, en["quad.select_hint"])
+        chart = page.get_by_role("img", name=en["quad.title_a"])
+        chart.scroll_into_view_if_needed()
+        left, top, right, bottom = plot_area(chart)
+        x = left + (float(first["x"].iloc[0]) - x0) / (x1 - x0) * (right - left)
+        y = bottom - (float(first["y"].iloc[0]) - y0) / (y1 - y0) * (bottom - top)
+        page.mouse.move(x, y)
+        tooltip = chart.locator("div").filter(has_text=str(first["id"].iloc[0])).last
+        expect(tooltip).to_be_visible(timeout=10_000)   # ECharts' tooltip (HTML), the id in it as text
+        assert page.evaluate("() => window.__xss") is None
+        assert page.locator('img[src="x"]').count() == 0
+    finally:
+        srv.stop()
