@@ -248,6 +248,10 @@ def test_pages_read_the_same_figures_from_either_lake_and_from_a_database(lakes,
         load_file(store, f, "customers" if f.name == "customers.parquet" else "transactions", now=NOW,
                   accept_rejects=True, actor=Principal.local_user("test"))
     plain = _figures(store.path)
+    # A lake's catalog keeps Parquet footers once read (its files never change); a database
+    # file keeps DuckDB's default (an uploaded file is read afresh).
+    setting = "SELECT current_setting('parquet_metadata_cache')"
+    assert Store(attach(root / "spark")).rows(setting) == [(True,)] and store.rows(setting) == [(False,)]
     fitted = ("bgnbd", "gamma_gamma")
     assert _close({k: v for k, v in plain.items() if k not in fitted}, {k: v for k, v in on_spark.items() if k not in fitted},
                   1e-9), list(_diff(plain, on_spark, 1e-9))
