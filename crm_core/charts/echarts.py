@@ -3,7 +3,7 @@
 Every chart of the app is an ECharts option, a plain JSON-ready dict (or a DataFrame in a
 ``dataset``, which Streamlit sends as Arrow): Streamlit's ECharts bundle loads in a fraction
 of the time of its plotly bundle (measured in bench/browser.py: the quadrant page drew in
-3.15 s with plotly at 5M customers and 2.35-2.54 s with ECharts), which is what lets the pages
+3.15 s with plotly at 5M customers and 2.17 s with ECharts), which is what lets the pages
 draw within their render budget. Everything here is plain data, so the builders are tested
 as dicts.
 
