@@ -43,7 +43,7 @@ from crm_core.errors import (
     SchemaVersionError,
 )
 from crm_core.store.arrow_frames import arrow_to_frame
-from crm_core.store.settings import connection_settings, memory_limit
+from crm_core.store.settings import connection_settings, lake_settings, memory_limit
 from crm_core.store.sql_text import Migration, latest_version, load_sql, migrations, named
 
 __all__ = [
@@ -138,18 +138,11 @@ class Store:
             conn = duckdb.connect(self.path, read_only=read_only, config=connection_settings(self.path))
         except duckdb.Error as exc:
             raise _translate(exc, self.path) from exc
-        # DuckDB draws a progress bar on stdout for queries over ~2 s (a migration, a large
-        # load), terminal or not: it would land in the CLI's --json output. Cursors inherit this.
+        # DuckDB's progress bar (queries over ~2 s) would land in the CLI's --json output.
         conn.execute("SET enable_progress_bar = false")
         try:
             self._check_and_migrate(conn, read_only=read_only, fresh=not exists)
-            # A lake's catalog (crm_core.lake.catalog; its meta names the lake): Parquet footers
-            # are kept in memory once read, so its views parse each file's footer once per
-            # process, not once per query (the lake's files never change: a build writes new
-            # ones). A Spark-written lake's transactions have 57 footers of 24 KB, half the time
-            # of one customer's lines. Database files keep the default (an upload is read once).
-            if conn.execute("SELECT count(*) FROM meta WHERE key = 'lake'").fetchone()[0]:
-                conn.execute("SET GLOBAL parquet_metadata_cache = true")
+            lake_settings(conn)
         except BaseException:
             conn.close()
             raise

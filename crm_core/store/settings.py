@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from crm_core.errors import InvalidParameterError
 
-__all__ = ["CGROUP_LIMIT_FILES", "MEMORY_SHARE", "available_memory", "memory_limit", "connection_settings"]
+__all__ = ["CGROUP_LIMIT_FILES", "MEMORY_SHARE", "available_memory", "memory_limit", "connection_settings", "lake_settings"]
 
 
 #: The share of the memory this process may use that DuckDB takes by default (the rest is
@@ -76,3 +78,14 @@ def connection_settings(path: str) -> dict[str, Any]:
         "threads": int(threads or os.cpu_count() or 2),
         "temp_directory": os.environ.get("CRM_TEMP_DIR") or path + ".tmp",
     }
+
+
+def lake_settings(conn: duckdb.DuckDBPyConnection) -> None:
+    """On a lake's catalog (:mod:`crm_core.lake.catalog`; its meta names the lake), keep
+    Parquet footers in memory once read, so its views parse each file's footer once per
+    process, not once per query (the lake's files never change: a build writes new ones). A
+    Spark-written lake's transactions have 57 footers of 24 KB: half the time of one
+    customer's lines. Database files keep DuckDB's default (an upload is read once). Set
+    after connecting: the Parquet reader is not loaded when the connection's config is read."""
+    if conn.execute("SELECT count(*) FROM meta WHERE key = 'lake'").fetchone()[0]:
+        conn.execute("SET GLOBAL parquet_metadata_cache = true")
