@@ -321,7 +321,8 @@ def measure(step: str, db: str) -> dict[str, Any]:
         from crm_core.periods import period_start
         from crm_core.relations import affinity as aff
 
-        window = exits.default_window(db, version, as_of)     # cached by the Churn page in the app
+        # (the churn window: cached by the Churn page in the app; only the steps that use it pay for it)
+        window = exits.default_window(db, version, as_of) if step in ("managers", "service") else None
         s = value.ValueSettings(as_of=as_of, filters=f)
         targets = data.TargetSettings(as_of=as_of, filters=f)
         if step in ("managers", "cross_sell", "scorecards"):   # another page's (warmed) cache: timed apart

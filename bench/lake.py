@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 import duckdb  # noqa: E402
 
 PAGE_STEPS = ["customer_base", "overview", "overview_filtered", "targets", "quadrant_a", "clv_500k", "value_500k",
-              "churn", "lifecycle", "cohorts", "customer360", "affinity"]
+              "churn", "lifecycle", "cohorts", "customer360", "affinity", "cross_sell"]
 RATIO_TARGET = 1.3
 
 

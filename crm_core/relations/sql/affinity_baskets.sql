@@ -8,8 +8,8 @@ WITH fc AS (
 ),
 lines AS (
     SELECT t.customer_id, t.tx_date, t.order_id,
-           list_position($categories, coalesce(t.product_category, p.category)) AS pos
-    FROM transactions AS t LEFT JOIN products AS p USING (product_id)
+           list_position($categories, t.category) AS pos
+    FROM {category_lines} AS t
     WHERE t.amount > 0 AND t.tx_date > $start AND t.tx_date <= $as_of {customer_filter}
 )
 SELECT mask, count(*) AS baskets

@@ -4,8 +4,8 @@
 WITH fc AS (
     SELECT customer_id FROM ({filtered_customers})
 )
-SELECT coalesce(t.product_category, p.category) AS category, count(*) AS lines
-FROM transactions AS t LEFT JOIN products AS p USING (product_id)
-WHERE t.amount > 0 AND t.tx_date <= $as_of AND coalesce(t.product_category, p.category) IS NOT NULL {customer_filter}
+SELECT t.category, count(*) AS lines
+FROM {category_lines} AS t
+WHERE t.amount > 0 AND t.tx_date <= $as_of {customer_filter}
 GROUP BY 1
 ORDER BY lines DESC, category

@@ -6,11 +6,10 @@ WITH fc AS (
 )
 SELECT c.customer_key, c.customer_id, m.mask
 FROM (SELECT t.customer_id,
-             bit_or(CAST(1 AS UBIGINT) << CAST(list_position($categories, coalesce(t.product_category, p.category)) - 1
-                                                AS UBIGINT)) AS mask
-      FROM transactions AS t LEFT JOIN products AS p USING (product_id)
+             bit_or(CAST(1 AS UBIGINT) << CAST(list_position($categories, t.category) - 1 AS UBIGINT)) AS mask
+      FROM {category_lines} AS t
       WHERE t.amount > 0 AND t.tx_date <= $as_of {customer_filter}
-        AND list_position($categories, coalesce(t.product_category, p.category)) IS NOT NULL
+        AND list_position($categories, t.category) IS NOT NULL
       GROUP BY t.customer_id) AS m
 JOIN customers AS c USING (customer_id)
 ORDER BY c.customer_key

@@ -16,8 +16,7 @@ SELECT
       WHERE tx_date <= $as_of)                                                                    AS history_months,
     (SELECT (count(region) + count(acquisition_channel) + count(customer_type) + count(industry)
              + count(signup_date)) / 5.0 FROM customers)                                          AS attribute_cells,
-    (SELECT count(*) FROM transactions AS t LEFT JOIN products AS p USING (product_id)
-      WHERE t.tx_date <= $as_of AND coalesce(t.product_category, p.category) IS NOT NULL)         AS categorised_lines,
+    (SELECT count(*) FROM {category_lines} AS t WHERE t.tx_date <= $as_of)                       AS categorised_lines,
     (SELECT count(*) FROM transactions WHERE tx_date <= $as_of AND cost IS NOT NULL)              AS costed_lines,
     (SELECT count(DISTINCT customer_id) FROM campaign_contacts AS c JOIN campaigns AS k USING (campaign_id)
       WHERE coalesce(c.contacted_at, k.start_date) BETWEEN CAST($as_of AS DATE) - 365 AND $as_of) AS contacted_year,

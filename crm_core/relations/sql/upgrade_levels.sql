@@ -7,12 +7,10 @@ WITH fc AS (
     SELECT customer_id FROM ({filtered_customers})
 ),
 l AS (
-    SELECT t.customer_id, coalesce(t.product_category, p.category) AS category,
-           CAST(t.amount AS DOUBLE) / greatest(coalesce(t.quantity, 1), 1) AS unit_price
-    FROM transactions AS t LEFT JOIN products AS p USING (product_id)
+    SELECT t.customer_id, t.category, CAST(t.amount AS DOUBLE) / greatest(coalesce(t.quantity, 1), 1) AS unit_price
+    FROM {category_lines} AS t
     WHERE t.amount > 0 AND t.tx_date > $start AND t.tx_date <= $as_of
-      AND coalesce(t.product_category, p.category) IS NOT NULL
-      AND (CAST($category AS VARCHAR) IS NULL OR coalesce(t.product_category, p.category) = $category)
+      AND (CAST($category AS VARCHAR) IS NULL OR t.category = $category)
       {customer_filter}
 ),
 q AS (
