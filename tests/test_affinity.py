@@ -15,7 +15,9 @@ from crm_core.customers.overview import default_as_of
 from crm_core.customers.rfm import rfm
 from crm_core.demo.relations import PLANTED_BASKETS
 from crm_core.errors import InvalidParameterError, NoDataError
+from crm_core.filters import Filters
 from crm_core.relations import affinity as af
+from crm_core.relations import scorecards, upgrade
 from crm_core.store.connection import Store
 
 AS_OF = date(2024, 12, 31)
@@ -132,26 +134,22 @@ def test_a_lines_category_is_its_own_else_its_products(store_factory) -> None:
     products = [{"product_id": "p-a", "name": "a", "category": "A"}, {"product_id": "p-b", "name": "b", "category": "B"},
                 {"product_id": "p-none", "name": "n", "category": None}]
     rows = [line("u1", "2024-03-01", None) | {"product_id": "p-a"},                  # -> A (its product's)
-            line("u1", "2024-03-01", "B") | {"product_id": "p-a", "n": 1},           # -> B (its own wins)
+            line("u1", "2024-03-01", "B", n=1) | {"product_id": "p-a"},              # -> B (its own wins)
             line("u2", "2024-03-02", None) | {"product_id": "p-b"},                  # -> B
             line("u2", "2024-03-02", "A"),                                           # -> A
             line("u3", "2024-03-03", None) | {"product_id": "p-none"},              # neither: left out
-            line("u3", "2024-03-03", None) | {"product_id": "p-unknown", "n": 2},   # neither: left out
+            line("u3", "2024-03-03", None, n=2) | {"product_id": "p-unknown"},      # neither: left out
             line("u3", "2024-03-03", None, n=3),                                     # no product: left out
             line("u4", "2024-03-04", None, amount=-5.0) | {"product_id": "p-a"}]    # a return of A: not bought
-    for r in rows:
-        r.pop("n", None)
-        r["transaction_id"] = f"{r['transaction_id']}-{r.get('product_id')}"
     store = store_factory(transactions=rows, products=products)
     with store.session():
-        cats = store.query("affinity_categories", {"as_of": AS_OF, **af.Filters().params()}, filtered=False)
+        cats = store.query("affinity_categories", {"as_of": AS_OF, **Filters().params()}, filtered=False)
     assert dict(zip(cats["category"], cats["lines"])) == {"A": 2, "B": 2}
     aff = af.affinity(store, AS_OF, period_days=365)
     assert set(aff.categories) == {"A", "B"}
     both = af.rules(aff, "basket", min_count=1).set_index(["antecedent", "consequent"]).loc[("A", "B")]
     assert (both.both, both.units, both.customers) == (2, 2, 2)      # u1's and u2's baskets hold A and B
     assert sorted(aff.customer_ids) == ["u1", "u2"]
-    from crm_core.relations import scorecards, upgrade
     levels = upgrade.upgrade(store, AS_OF).levels
     assert sorted(zip(levels["customer_id"], levels["category"])) == [("u1", "A"), ("u1", "B"), ("u2", "A"), ("u2", "B")]
     assert len(upgrade.upgrade(store, AS_OF, category="B").levels) == 2
