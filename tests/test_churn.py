@@ -54,6 +54,8 @@ def test_churn_events_by_hand(hand) -> None:
     a = ev[ev["customer_id"] == "A"].iloc[0]
     assert a["annual_revenue"] == pytest.approx(150 / 82 * 365.25)       # lifetime revenue / tenure
     assert a["annual_profit"] == pytest.approx(60 / 82 * 365.25)
+    c = ev[ev["customer_id"] == "C"].iloc[0]                             # explicit: the totals on the event's date
+    assert (c["annual_revenue"], c["annual_profit"]) == pytest.approx((100 / 106 * 365.25, 40 / 106 * 365.25))
 
 
 def test_default_window_from_a_customer_sample_is_close(demo_db, monkeypatch) -> None:

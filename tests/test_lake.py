@@ -31,7 +31,7 @@ from crm_core.ingest.load import load_file
 from crm_core.lake import spark_engine
 from crm_core.lake.build import build
 from crm_core.lake.catalog import attach
-from crm_core.lake.layout import LakeError, read_manifest
+from crm_core.lake.layout import BUCKET_CUSTOMERS, LakeError, read_manifest
 from crm_core.store.connection import Store
 from crm_core.value import clv
 
@@ -178,6 +178,12 @@ def test_files_hold_money_to_the_millionth_uncompressed(lakes) -> None:
                     f"file_row_number) - 1 AS k FROM read_parquet('{lake / f}', file_row_number = true)) WHERE n <> k"
                 ).fetchone()[0]
                 assert unsorted == 0, (engine, f)
+        # customer_days in ranges of customer keys, not hashes: a file's keys are its bucket's own,
+        # so a query for one customer reads one file (its statistics rule out every other)
+        for f in read_manifest(lake)["files"]["customer_days"]:
+            bucket = int(Path(f).parent.name.removeprefix("p_bucket="))
+            lo, hi = duckdb.execute(f"SELECT min(customer_key), max(customer_key) FROM read_parquet('{lake / f}')").fetchone()
+            assert bucket * BUCKET_CUSTOMERS <= lo <= hi < (bucket + 1) * BUCKET_CUSTOMERS, (engine, f, lo, hi)
 
 
 def test_update_identical_to_full_build(lakes) -> None:

@@ -1,5 +1,7 @@
 -- Grain: one row per customer (passing the filters) with an explicit churn event up to
 -- $as_of: their first event (date, reason, detail) and their lifetime totals at that date.
+-- The totals are joined by customer_key (an integer, which the scan of customer_days filters
+-- by: for one customer, a lake reads one bucket file of it).
 WITH fc AS (
     SELECT customer_key, customer_id FROM ({filtered_customers})
 ),
@@ -16,5 +18,5 @@ SELECT fc.customer_key AS key, e.churn_date, e.reason, e.reason_detail,
 FROM first_event AS e
 JOIN fc USING (customer_id)
 LEFT JOIN customer_days AS cd
-       ON cd.customer_id = e.customer_id AND cd.day <= e.churn_date AND cd.next_day > e.churn_date
+       ON cd.customer_key = fc.customer_key AND cd.day <= e.churn_date AND cd.next_day > e.churn_date
 ORDER BY key
