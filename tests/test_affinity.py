@@ -119,6 +119,22 @@ def test_pair_counts_equal_a_plain_self_join(demo_db_master) -> None:
         assert r.loc[(row.a, row.b), "both"] == row.n
 
 
+def test_category_ranking_from_category_days_equals_the_lines(demo_db_master) -> None:
+    """Unfiltered, the categories are ranked from category_days (kept at load) and the lines
+    without a category of their own: the same counts, in the same order, as counting every
+    line up to the as-of date, at any date (before the first line, mid-month, the last day)."""
+    store = Store(demo_db_master)
+    first, last = store.date_range()
+    with store.session():
+        for as_of in (first - timedelta(days=1), first, first + timedelta(days=400), last - timedelta(days=17), last):
+            params = {"as_of": as_of, **Filters().params()}
+            lines = store.query("affinity_categories", params, filtered=False)
+            days = store.query("affinity_categories", params, filtered=False, options=frozenset({"days"}))
+            assert lines.to_dict("list") == days.to_dict("list"), as_of
+            assert len(days) == (0 if as_of < first else store.scalar(
+                "SELECT count(DISTINCT product_category) FROM transactions WHERE amount > 0 AND tx_date <= ?", [as_of]))
+
+
 def test_cli_affinity_json(demo_db_master, capsys) -> None:
     assert cli(["affinity", "--db", str(demo_db_master), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -142,9 +158,11 @@ def test_a_lines_category_is_its_own_else_its_products(store_factory) -> None:
             line("u3", "2024-03-03", None, n=3),                                     # no product: left out
             line("u4", "2024-03-04", None, amount=-5.0) | {"product_id": "p-a"}]    # a return of A: not bought
     store = store_factory(transactions=rows, products=products)
-    with store.session():
-        cats = store.query("affinity_categories", {"as_of": AS_OF, **Filters().params()}, filtered=False)
-    assert dict(zip(cats["category"], cats["lines"])) == {"A": 2, "B": 2}
+    with store.session():   # from the lines, and from category_days plus the lines without a category
+        for options in (frozenset(), frozenset({"days"})):
+            cats = store.query("affinity_categories", {"as_of": AS_OF, **Filters().params()}, filtered=False,
+                               options=options)
+            assert dict(zip(cats["category"], cats["lines"])) == {"A": 2, "B": 2}, options
     aff = af.affinity(store, AS_OF, period_days=365)
     assert set(aff.categories) == {"A", "B"}
     both = af.rules(aff, "basket", min_count=1).set_index(["antecedent", "consequent"]).loc[("A", "B")]

@@ -148,6 +148,7 @@ def test_first_build_identical(lakes) -> None:
     diff = _both_ways(root / "duckdb_v1", root / "spark_v1")
     assert all(a == 0 and b == 0 for a, b, _n in diff.values()), diff
     assert diff["transactions"][2] > 3000 and diff["customer_days"][2] > 2000 and diff["customers"][2] > 700
+    assert diff["category_days"][2] > 1000      # (one row per day and category bought)
     assert _counts(lakes["duckdb_first"]) == _counts(lakes["spark_first"])
     assert lakes["spark_first"].customers_created > 0   # customers the customers file left out
 

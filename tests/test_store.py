@@ -246,6 +246,11 @@ def test_sql_files_are_fixed_names_only() -> None:
             load_sql(bad)
 
 
+def _category(day: int, amount: int) -> str | None:
+    """A line's own category in the test below: none on every third."""
+    return (None, "Books", "Music")[(day + amount) % 3]
+
+
 @settings(max_examples=20, deadline=None)
 @given(first=st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
        second=st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
@@ -254,8 +259,8 @@ def test_sql_files_are_fixed_names_only() -> None:
 def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, removed) -> None:
     """After an initial load and an incremental one (and, if drawn, the second one removed
     again, as a rollback does): first_purchase is the earliest purchase (NULL when none is
-    left), and the customer_days state as of any date, customer_months and day_totals equal
-    brute-force sums."""
+    left), and the customer_days state as of any date, customer_months, day_totals and
+    category_days equal brute-force sums."""
     store = Store(tmp_path_factory.mktemp("flags") / "f.duckdb", create=True)
     base = date(2024, 1, 1)
     rows: list[tuple[str, date, int]] = []
@@ -268,9 +273,10 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
             for i, (cid, day, amount) in enumerate(batch):
                 d = date.fromordinal(base.toordinal() + day)
                 rows.append((cid, d, amount))
-                cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, cost) "
-                            "VALUES (?, ?, ?, ?, ?)",   # a cost on even amounts (day_totals.costed_sales)
-                            [f"T{len(rows)}", cid, d, amount, amount / 2 if amount % 2 == 0 else None])
+                cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, cost, "
+                            "product_category) VALUES (?, ?, ?, ?, ?, ?)",   # a cost on even amounts (costed_sales)
+                            [f"T{len(rows)}", cid, d, amount, amount / 2 if amount % 2 == 0 else None,
+                             _category(day, amount)])
             since = min(date.fromordinal(base.toordinal() + day) for _, day, _ in batch)
             Store.refresh_derived(cur, since if batch is second else None)
     if removed and second:   # as ingest.rollback does: delete the rows, refresh from their earliest date
@@ -312,6 +318,13 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
         t[0] += max(a, 0)
         t[1] += a if a > 0 and a % 2 == 0 else 0
     assert {d: [int(x), int(y)] for d, x, y in store.rows("SELECT day, sales, costed_sales FROM day_totals")} == daily
+    # category_days: each date's lines of positive amount per category of their own (none: not counted)
+    lines: dict[tuple[date, str], int] = {}
+    for _, d, a in rows:
+        cat = _category((d - base).days, a)
+        if a > 0 and cat is not None:
+            lines[(d, cat)] = lines.get((d, cat), 0) + 1
+    assert {(d, c): n for d, c, n in store.rows("SELECT day, category, lines FROM category_days")} == lines
     # the first and last transaction dates every page starts from are read from day_totals
     assert store.date_range() == ((min(daily), max(daily)) if daily else (None, None))
     keys = dict(store.rows("SELECT customer_id, customer_key FROM customers"))

@@ -2,7 +2,7 @@
 
 :func:`attach` makes (once per lake version) a DuckDB file holding the store's schema in
 which the lake's tables (transactions, customers, customer_days, customer_months,
-day_totals) are views over the lake's Parquet files, cast to the store's column types.
+day_totals, category_days) are views over the lake's Parquet files, cast to the store's column types.
 Every page and CLI command then reads it through :class:`crm_core.store.connection.Store`
 as it reads a database file: the same queries, the same figures, no local copy of the
 transactions (pages that need raw lines read the lake's files, filtered by DuckDB's

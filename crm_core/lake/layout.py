@@ -9,7 +9,7 @@ Spark) and read by the dashboard and the CLI through DuckDB views (:mod:`crm_cor
 - ``v<N>/transactions/p_month=YYYY-MM/``: the validated transactions, by month;
   ``customers/``; ``customer_days/p_bucket=B/`` (a range of :data:`BUCKET_CUSTOMERS`
   customer keys, each file sorted by ``next_day`` as the store keeps it); ``customer_months/p_year=Y/``;
-  ``day_totals/``; ``meta/``; ``rejected/`` (rows set aside, with their reasons).
+  ``day_totals/``; ``category_days/``; ``meta/``; ``rejected/`` (rows set aside, with their reasons).
 
 Money that the store keeps as DOUBLE sums is rounded to the millionth and written as
 DOUBLE (:func:`money_sql`): a sum of amounts in cents times a four-digit margin is a whole
@@ -40,7 +40,7 @@ __all__ = ["LAKE_FORMAT", "BUCKET_CUSTOMERS", "LAYERS", "DERIVED_CUSTOMER_COLUMN
            "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
-LAKE_FORMAT = 3     # 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
+LAKE_FORMAT = 4     # 4: category_days; 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
 #: Columns of ``customers`` the refresh derives (no file gives them; a customers file keeps them).
 DERIVED_CUSTOMER_COLUMNS = ("first_purchase", "first_revenue", "customer_key")
 #: Rows per row group of the lake's transactions (sorted by customer within a month): a
@@ -87,6 +87,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer("customer_days", ("p_bucket", f"customer_key // {BUCKET_CUSTOMERS}"), ("next_day", "customer_id", "day")),
     Layer("customer_months", ("p_year", "year(month)"), ("customer_key", "month")),
     Layer("day_totals", None, ("day",)),
+    Layer("category_days", None, ("day", "category")),
     Layer("meta", None, ("key",)),
 )
 

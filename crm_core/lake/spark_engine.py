@@ -44,7 +44,7 @@ __all__ = ["local_session", "build"]
 
 _ROW_GROUP_BYTES = 8 * 2**20
 _TX_ROW_GROUP_BYTES = 2**20
-_STATE = ("transactions", "customers", "customer_days", "customer_months", "day_totals", "meta")
+_STATE = ("transactions", "customers", "customer_days", "customer_months", "day_totals", "category_days", "meta")
 
 
 def local_session(cores: int | None = None) -> SparkSession:

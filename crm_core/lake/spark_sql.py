@@ -1,7 +1,7 @@
 """Run the store's own SQL scripts on Apache Spark: one definition of each derived layer.
 
 The derived layers (customer keys, ``customer_days`` running totals, ``customer_months``,
-``day_totals``, first purchase) are defined once, as the DuckDB SQL the store runs after
+``day_totals``, ``category_days``, first purchase) are defined once, as the DuckDB SQL the store runs after
 every load (``store/sql/refresh_customer_keys.sql``, ``refresh_customer_days.sql``) and
 the staging view of the migrations. :class:`SparkTables` executes those same scripts on
 Spark: SQLGlot (a maintained SQL parser and transpiler) parses each DuckDB statement and

@@ -75,7 +75,9 @@ def basket_masks(store: Store, as_of: date, *, period_days: int = 365, filters: 
     period's baskets, how many baskets have each): the basket counts alone."""
     _check_period(period_days)
     with store.cursor():
-        cats = store.query("affinity_categories", {"as_of": as_of, **filters.params()}, filtered=filters.active)
+        # (no filter: the lines with their own category counted per day at load, category_days)
+        cats = store.query("affinity_categories", {"as_of": as_of, **filters.params()}, filtered=filters.active,
+                           options=frozenset() if filters.active else frozenset({"days"}))
         if len(cats) < 2:
             raise NoDataError("fewer than two product categories were bought: nothing to pair", kind="transactions")
         names = [str(c) for c in cats["category"]]

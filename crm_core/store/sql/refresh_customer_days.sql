@@ -75,16 +75,35 @@ FROM _daily
 GROUP BY ALL
 ORDER BY customer_key, month;
 
+-- Grain: one row per transaction date and own product category (NULL: none) from the start
+-- on: one scan of the new lines serves both tables below.
+CREATE OR REPLACE TEMP TABLE _day_categories AS
+SELECT tx_date, product_category,
+       sum(amount) FILTER (WHERE amount > 0)                     AS sales,
+       sum(amount) FILTER (WHERE amount > 0 AND cost IS NOT NULL) AS costed_sales,
+       count(*) FILTER (WHERE amount > 0)                        AS lines
+FROM transactions
+WHERE tx_date >= $start
+GROUP BY tx_date, product_category;
+
 -- Grain: one row per transaction date from the start on (the margin basis, migration 12).
 DELETE FROM day_totals WHERE day >= $start;
 
 INSERT INTO day_totals (day, sales, costed_sales)
-SELECT tx_date, coalesce(sum(amount) FILTER (WHERE amount > 0), 0),
-       coalesce(sum(amount) FILTER (WHERE amount > 0 AND cost IS NOT NULL), 0)
-FROM transactions
-WHERE tx_date >= $start
+SELECT tx_date, coalesce(sum(sales), 0), coalesce(sum(costed_sales), 0)
+FROM _day_categories
 GROUP BY tx_date
 ORDER BY tx_date;
+
+-- Grain: one row per transaction date and own category with a line of positive amount, from
+-- the start on (basket affinity's category ranking, migration 16).
+DELETE FROM category_days WHERE day >= $start;
+
+INSERT INTO category_days (day, category, lines)
+SELECT tx_date, product_category, lines
+FROM _day_categories
+WHERE product_category IS NOT NULL AND lines > 0
+ORDER BY tx_date, product_category;
 
 -- customers.first_purchase and first_revenue (the running revenue on that day, as the
 -- customer_days row where purchase days become 1 has it): unchanged for a customer who
@@ -114,3 +133,4 @@ DROP TABLE _firsts;
 DROP TABLE _base;
 DROP TABLE _daily;
 DROP TABLE _touched;
+DROP TABLE _day_categories;
