@@ -56,7 +56,8 @@ def _v1_file(path: Path) -> None:
     con.execute(migrations()[0].sql)
     con.execute("INSERT INTO schema_version VALUES (1, 'core_tables', now())")
     con.execute("INSERT INTO customers (customer_id, name) VALUES ('C1', '김민준')")
-    con.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) VALUES ('T1', 'C1', DATE '2024-01-02', 10.10)")
+    con.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, product_category) "
+                "VALUES ('T1', 'C1', DATE '2024-01-02', 10.10, 'Books')")
     con.close()
 
 
@@ -77,6 +78,7 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     assert store.rows("SELECT first_purchase FROM customers") == [(date(2024, 1, 2),)]
     assert store.rows("SELECT customer_id, day, purchase_days, revenue, customer_key FROM customer_days") == [
         ("C1", date(2024, 1, 2), 1, 10.1, 0)]
+    assert store.rows("SELECT day, category, lines FROM category_days") == [(date(2024, 1, 2), "Books", 1)]
 
 
 def test_newer_file_is_refused_and_left_unchanged(tmp_path: Path) -> None:
