@@ -28,10 +28,12 @@ from crm_core.customers import report as segments
 from crm_core.demo import generate as demo
 from crm_core.exits import churn
 from crm_core.ingest.load import load_file
+from crm_core.journey import customer as c360
 from crm_core.lake import spark_engine
 from crm_core.lake.build import build
 from crm_core.lake.catalog import attach
 from crm_core.lake.layout import BUCKET_CUSTOMERS, LakeError, read_manifest
+from crm_core.relations import affinity
 from crm_core.store.connection import Store
 from crm_core.value import clv
 
@@ -228,9 +230,16 @@ def _figures(db: str) -> dict[str, object]:
     ch = churn.summary(store, AS_OF)
     model = clv.fit_models(clv.clv_summary(store, AS_OF, time_unit="week"), time_unit="week", calibration_end=AS_OF)
     b, g = model.bgnbd.params, model.gamma_gamma.params
+    aff = affinity.affinity(store, AS_OF, period_days=365)      # raw lines: categories, baskets, histories
+    rules = {level: affinity.rules(aff, level, min_count=1)[["antecedent", "consequent", "both", "units"]]
+             .to_dict("list") for level in ("basket", "customer")}
+    one = c360.record(store, "C0000042", AS_OF)                  # one customer: a bucket of customer_days, lines
     return {"summary": summary, "segments": rep["segments"], "pyramid": rep["pyramid"],
             "churn": {k: v for k, v in ch.items() if not isinstance(v, (list, dict))},
-            "bgnbd": [b.r, b.alpha, b.a, b.b], "gamma_gamma": [g.p, g.q, g.v]}
+            "bgnbd": [b.r, b.alpha, b.a, b.b], "gamma_gamma": [g.p, g.q, g.v],
+            "affinity": {"categories": list(aff.categories), **rules},
+            "customer360": {"stages": one.stages["stage"].tolist(), "lines": len(one.lines),
+                            "revenue": [float(x) for x in one.monthly["revenue"]]}}
 
 
 def _close(a: object, b: object, rel: float) -> bool:
@@ -248,6 +257,7 @@ def test_pages_read_the_same_figures_from_either_lake_and_from_a_database(lakes,
     on_duckdb, on_spark = _figures(attach(root / "duckdb")), _figures(attach(root / "spark"))
     assert _close(on_duckdb, on_spark, 1e-9), (on_duckdb, on_spark)
     assert on_spark["summary"]["customers"] > 800 and on_spark["bgnbd"][0] > 0
+    assert len(on_spark["affinity"]["basket"]["both"]) > 10 and on_spark["customer360"]["lines"] > 0
     # the same files loaded the usual way (ingest into a database file): the same figures
     store = Store(str(tmp_path / "plain.duckdb"), create=True)
     files = [inputs / "customers.parquet"] + sorted((root / "tx").iterdir())
