@@ -126,8 +126,24 @@ def nav_link(page: Page, name: str) -> Locator:
     return page.locator(".st-key-crm_menu").get_by_role("link", name=name, exact=True)
 
 
-def nav_names(page: Page) -> list[str]:
-    return [t.strip() for t in page.locator(".st-key-crm_menu").get_by_role("link").all_inner_texts()]
+def nav_names(page: Page, timeout: float = 20.0) -> list[str]:
+    """The menu's link labels once the menu has settled.
+
+    The menu is drawn link by link; a read during a rerun (the sign-in redirect is followed by
+    a query-parameter sync) once caught only its last three links. The labels are read until
+    two reads half a second apart, both with the script finished, agree.
+    """
+    links = page.locator(".st-key-crm_menu").get_by_role("link")
+    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    deadline = time.monotonic() + timeout
+    last: list[str] | None = None
+    while True:
+        idle.wait_for(timeout=timeout * 1000)
+        now = [t.strip() for t in links.all_inner_texts()]
+        if now == last or time.monotonic() > deadline:
+            return now
+        last = now
+        page.wait_for_timeout(500)
 
 
 def pick_option(page: Page, widget: Locator, name: str, attempts: int = 4) -> None:

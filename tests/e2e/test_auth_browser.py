@@ -128,6 +128,7 @@ def test_viewer_sees_dashboards_of_their_manager_only_and_is_refused_upload_and_
     card = page.get_by_test_id("stMetric").filter(has_text=EN["kpi.customers"]).first
     expect(card.get_by_test_id("stMetricValue")).to_have_text(f"{mine:,}")
     expect(page.get_by_test_id("stSidebar")).to_contain_text("vic@example.com")
+    expect(nav_link(page, EN["page.churn"])).to_be_visible()
     links = " ".join(nav_names(page))
     assert EN["page.overview"] in links and EN["page.churn"] in links
     assert EN["page.upload"] not in links and EN["page.admin"] not in links
@@ -160,6 +161,7 @@ def test_analyst_by_claim_uploads_but_has_no_admin_page(page: Page, signed_serve
                                             "groups": ["staff", "crm-analysts"]})
     sign_in(page, signed_server, "lee@example.org")
     wait_ready(page, EN["kpi.lapse_rate"])
+    expect(nav_link(page, EN["page.upload"])).to_be_visible()
     links = " ".join(nav_names(page))
     assert EN["page.upload"] in links and EN["page.admin"] not in links
     page.goto(f"{signed_server.url}/upload")
