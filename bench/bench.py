@@ -264,8 +264,7 @@ def measure(step: str, db: str) -> dict[str, Any]:
         exits.at_risk(db, version, as_of, f, 365, window, None, None, "years")
         out["cached_s"] = time.perf_counter() - t1
     elif step in ("lifecycle", "cohorts"):
-        from crm_app import exits
-        from crm_app import journey
+        from crm_app import exits, journey
         from crm_core.journey import cohorts, lifecycle
 
         window = exits.default_window(db, version, as_of)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import ROUND_HALF_EVEN, Decimal
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any

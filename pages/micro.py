@@ -6,8 +6,8 @@ import streamlit as st
 
 from crm_app import data
 from crm_app.context import page_context, require_data
-from crm_app.router import ensure_router
 from crm_app.customers import settings
+from crm_app.router import ensure_router
 from crm_app.widgets import chart, customer_list, lazy_tabs
 from crm_core.charts.targets import cell_label, micro_bar_figure, mix_figure
 from crm_core.customers import micro

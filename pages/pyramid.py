@@ -7,8 +7,8 @@ import streamlit as st
 
 from crm_app import data
 from crm_app.context import page_context, require_data
-from crm_app.router import ensure_router
 from crm_app.customers import settings, tier_controls
+from crm_app.router import ensure_router
 from crm_app.widgets import chart, customer_list, lazy_tabs
 from crm_core.charts.overview import pareto_figure
 from crm_core.charts.targets import pyramid_figure, what_if_figure

@@ -6,8 +6,8 @@ import streamlit as st
 
 from crm_app import data
 from crm_app.context import page_context, require_data
-from crm_app.router import ensure_router
 from crm_app.customers import bins_control, drill_from_map, scheme_editor, settings
+from crm_app.router import ensure_router
 from crm_app.widgets import chart, customer_list
 from crm_core.charts.targets import rf_heatmap, segment_treemap
 from crm_core.customers.rfm import SEGMENTS

@@ -13,6 +13,7 @@ import pytest
 from crm_core.cli.main import main as cli
 from crm_core.customers import micro
 from crm_core.customers.overview import default_as_of
+from crm_core.customers.rfm import ACTIONS
 from crm_core.errors import NoDataError
 from crm_core.exits import risk
 from crm_core.filters import Filters
@@ -20,7 +21,6 @@ from crm_core.i18n import LANGUAGES, catalogue
 from crm_core.journey import customer as c360
 from crm_core.journey import funnel as fn
 from crm_core.journey import lifecycle as lc
-from crm_core.customers.rfm import ACTIONS
 from crm_core.store.connection import Store
 from crm_core.value import quadrants
 

@@ -18,8 +18,8 @@ from crm_core.errors import InvalidParameterError
 from crm_core.exits import churn
 from crm_core.exits.history import day_number
 from crm_core.filters import Filters
-from crm_core.periods import period_start
 from crm_core.journey import lifecycle as lc
+from crm_core.periods import period_start
 from crm_core.store.connection import Store
 
 from .conftest import make_store

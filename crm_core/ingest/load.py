@@ -36,11 +36,11 @@ from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import IngestError, InputFileError, InvalidParameterError
 from crm_core.ingest import changes
+from crm_core.ingest.check import check_rows
 from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.history import history, quarantine, rollback
 from crm_core.ingest.read import fingerprint, open_source, raw_error
 from crm_core.ingest.schema import CUSTOMER_UPDATES, KINDS, Kind, propose_mapping
-from crm_core.ingest.check import check_rows
 from crm_core.ingest.statements import create_customers_sql, insert_sql
 from crm_core.store.connection import Store
 

@@ -15,7 +15,6 @@ SQL) or a canonical column of :mod:`crm_core.ingest.schema`; values are bound pa
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from crm_core.errors import IngestError
