@@ -58,9 +58,10 @@ def _state(store: Store) -> dict[str, list[tuple]]:
         "customers": store.rows("SELECT customer_id, name, region, country, first_purchase FROM customers ORDER BY 1"),
         "transactions": store.rows("SELECT transaction_id, customer_id, tx_date, amount FROM transactions ORDER BY 1"),
         "service": store.rows("SELECT customer_id, opened_at, type FROM service_interactions ORDER BY ALL"),
-        "days": store.rows("SELECT customer_id, day, next_day, purchase_days, orders, revenue, returns "
-                           "FROM customer_days ORDER BY 1, 2"),
-        "months": store.rows("SELECT customer_id, month, revenue, purchase_days, orders FROM customer_months ORDER BY 1, 2"),
+        "days": store.rows("SELECT c.customer_id, d.day, d.next_day, d.purchase_days, d.orders, d.revenue, d.returns "
+                           "FROM customer_days AS d JOIN customers AS c USING (customer_key) ORDER BY 1, 2"),
+        "months": store.rows("SELECT c.customer_id, m.month, m.revenue, m.purchase_days, m.orders "
+                             "FROM customer_months AS m JOIN customers AS c USING (customer_key) ORDER BY 1, 2"),
     }
 
 

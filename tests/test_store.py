@@ -73,11 +73,14 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     assert store.rows("SELECT customer_id, net_amount, is_return FROM stg_transactions") == [("C1", 10.1, False)]
     columns = {r[0] for r in store.rows("SELECT column_name FROM (DESCRIBE transactions)")}
     assert "first_of_day" not in columns and "first_of_month" not in columns and "tx_date" in columns
-    assert store.rows("SELECT customer_id, month, revenue, purchase_days, orders FROM customer_months") == [
-        ("C1", date(2024, 1, 1), 10.1, 1, 1)]
+    assert store.rows("SELECT customer_key, month, revenue, purchase_days, orders FROM customer_months") == [
+        (0, date(2024, 1, 1), 10.1, 1, 1)]
     assert store.rows("SELECT first_purchase FROM customers") == [(date(2024, 1, 2),)]
-    assert store.rows("SELECT customer_id, day, purchase_days, revenue, customer_key FROM customer_days") == [
-        ("C1", date(2024, 1, 2), 1, 10.1, 0)]
+    assert store.rows("SELECT customer_key, day, purchase_days, revenue FROM customer_days") == [
+        (0, date(2024, 1, 2), 1, 10.1)]
+    # migration 17: both layers are keyed by the integer key alone
+    for layer in ("customer_days", "customer_months"):
+        assert "customer_id" not in {r[0] for r in store.rows(f"SELECT column_name FROM (DESCRIBE {layer})")}
     assert store.rows("SELECT day, category, lines FROM category_days") == [(date(2024, 1, 2), "Books", 1)]
 
 
@@ -302,8 +305,9 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
             bought = [d for d, a in mine if a >= 0]
             expect[c] = (max(bought) if bought else None, len(set(bought)), len(bought),
                          float(sum(a for _, a in mine)), float(-sum(a for _, a in mine if a < 0)))
-        got = store.rows("""SELECT customer_id, last_purchase, purchase_days, orders, revenue, returns
-                            FROM customer_days WHERE next_day > ? AND day <= ?""", [as_of, as_of])
+        got = store.rows("""SELECT c.customer_id, d.last_purchase, d.purchase_days, d.orders, d.revenue, d.returns
+                            FROM customer_days AS d JOIN customers AS c USING (customer_key)
+                            WHERE d.next_day > ? AND d.day <= ?""", [as_of, as_of])
         assert {c: tuple(v) for c, *v in got} == expect
     monthly: dict[tuple[str, date], list[float]] = {}
     for c, d, a in rows:  # customer_months after both loads equals a brute-force monthly sum
@@ -312,7 +316,8 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
         m[2] += a >= 0
     for (c, month), m in monthly.items():
         m[1] = len({d for cc, d, a in rows if cc == c and d.replace(day=1) == month and a >= 0})
-    got_months = store.rows("SELECT customer_id, month, revenue, purchase_days, orders FROM customer_months")
+    got_months = store.rows("SELECT c.customer_id, m.month, m.revenue, m.purchase_days, m.orders "
+                            "FROM customer_months AS m JOIN customers AS c USING (customer_key)")
     assert {(c, m): [r, p, o] for c, m, r, p, o in got_months} == monthly
     daily: dict[date, list[int]] = {}
     for _, d, a in rows:  # day_totals: each date's sales and the costed part of them
@@ -331,8 +336,10 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
     assert store.date_range() == ((min(daily), max(daily)) if daily else (None, None))
     keys = dict(store.rows("SELECT customer_id, customer_key FROM customers"))
     assert sorted(keys.values()) == list(range(len(keys)))        # dense, unique, given at each load
-    assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_months"))
-    assert all(keys[c] == k for c, k in store.rows("SELECT customer_id, customer_key FROM customer_days"))
+    # the per-customer layers carry only the key: every row's is a customer's
+    for layer in ("customer_days", "customer_months"):
+        assert store.scalar(f"SELECT count(*) FROM {layer} WHERE customer_key IS NULL "
+                            "OR customer_key NOT IN (SELECT customer_key FROM customers)") == 0
 
 
 def test_write_lock_serialises_loads_but_not_small_writes(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ __all__ = ["LAKE_FORMAT", "BUCKET_CUSTOMERS", "LAYERS", "DERIVED_CUSTOMER_COLUMN
            "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
-LAKE_FORMAT = 4     # 4: category_days; 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
+LAKE_FORMAT = 5     # 5: customer_days without customer_id; 4: category_days; 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
 #: Columns of ``customers`` the refresh derives (no file gives them; a customers file keeps them).
 DERIVED_CUSTOMER_COLUMNS = ("first_purchase", "first_revenue", "customer_key")
 #: Rows per row group of the lake's transactions (sorted by customer within a month): a
@@ -84,7 +84,7 @@ LAYERS: tuple[Layer, ...] = (
     # (by customer within a month: a customer's lines are in few row groups, found by their statistics)
     Layer("transactions", ("p_month", "strftime(tx_date, '%Y-%m')"), ("customer_id", "tx_date", "transaction_id")),
     Layer("customers", None, ("customer_id",)),
-    Layer("customer_days", ("p_bucket", f"customer_key // {BUCKET_CUSTOMERS}"), ("next_day", "customer_id", "day")),
+    Layer("customer_days", ("p_bucket", f"customer_key // {BUCKET_CUSTOMERS}"), ("next_day", "customer_key", "day")),
     Layer("customer_months", ("p_year", "year(month)"), ("customer_key", "month")),
     Layer("day_totals", None, ("day",)),
     Layer("category_days", None, ("day", "category")),

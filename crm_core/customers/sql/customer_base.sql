@@ -12,7 +12,7 @@ tx AS (   -- each customer's running totals as of $as_of (see migration 004), jo
     SELECT customer_key, day AS state_day, last_purchase, purchase_days AS frequency, orders,
            round(revenue, 2) AS revenue, round(gross_profit, 2) AS gross_profit, round(returns, 2) AS returns
     FROM customer_days   -- rounded to cents: running DOUBLE sums must not split ties
-    WHERE next_day > $as_of AND day <= $as_of {customer_filter}
+    WHERE next_day > $as_of AND day <= $as_of {key_filter}
 ),
 {window__cte}
 base AS (

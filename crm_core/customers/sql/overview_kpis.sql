@@ -21,30 +21,30 @@ w AS (
            CAST($period_start_3 AS DATE) AS d3
 ),
 s0 AS (   -- running totals as of d0
-    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) AND day <= CAST($as_of AS DATE) {customer_filter}
+    SELECT customer_key, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) AND day <= CAST($as_of AS DATE) {key_filter}
 ),
 s1 AS (   -- running totals as of d1
-    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($period_start AS DATE) AND day <= CAST($period_start AS DATE) {customer_filter}
+    SELECT customer_key, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($period_start AS DATE) AND day <= CAST($period_start AS DATE) {key_filter}
 ),
 s2 AS (   -- running totals as of d2
-    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($period_start_2 AS DATE) AND day <= CAST($period_start_2 AS DATE) {customer_filter}
+    SELECT customer_key, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($period_start_2 AS DATE) AND day <= CAST($period_start_2 AS DATE) {key_filter}
 ),
 s3 AS (   -- running totals as of d3
-    SELECT customer_id, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($period_start_3 AS DATE) AND day <= CAST($period_start_3 AS DATE) {customer_filter}
+    SELECT customer_key, purchase_days AS pd, orders, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($period_start_3 AS DATE) AND day <= CAST($period_start_3 AS DATE) {key_filter}
 ),
 per_cust AS (   -- purchase days, orders and money in each period: differences of states
-    SELECT s0.customer_id,
+    SELECT s0.customer_key,
            s0.pd - coalesce(s1.pd, 0) AS d0, coalesce(s1.pd, 0) - coalesce(s2.pd, 0) AS d1,
            coalesce(s2.pd, 0) - coalesce(s3.pd, 0) AS d2,
            s0.revenue - coalesce(s1.revenue, 0) AS rev0, coalesce(s1.revenue, 0) - coalesce(s2.revenue, 0) AS rev1,
            s0.gross_profit - coalesce(s1.gross_profit, 0) AS gp0,
            coalesce(s1.gross_profit, 0) - coalesce(s2.gross_profit, 0) AS gp1,
            s0.orders - coalesce(s1.orders, 0) AS o0, coalesce(s1.orders, 0) - coalesce(s2.orders, 0) AS o1
-    FROM s0 LEFT JOIN s1 USING (customer_id) LEFT JOIN s2 USING (customer_id) LEFT JOIN s3 USING (customer_id)
+    FROM s0 LEFT JOIN s1 USING (customer_key) LEFT JOIN s2 USING (customer_key) LEFT JOIN s3 USING (customer_key)
 ),
 totals AS (
     SELECT 0 AS p, sum(rev0) AS revenue, sum(gp0) AS gross_profit, CAST(sum(o0) AS DOUBLE) AS orders,
@@ -53,18 +53,18 @@ totals AS (
     SELECT 1, sum(rev1), sum(gp1), CAST(sum(o1) AS DOUBLE), CAST(sum(d1) AS DOUBLE) FROM per_cust
 ),
 days AS (
-    SELECT customer_id, d0, d1, d2 FROM per_cust WHERE d0 > 0 OR d1 > 0 OR d2 > 0
+    SELECT customer_key, d0, d1, d2 FROM per_cust WHERE d0 > 0 OR d1 > 0 OR d2 > 0
 ),
-exits AS (
-    SELECT e.customer_id, bool_or(e.churn_date > w.d1) AS e0, bool_or(e.churn_date <= w.d1) AS e1
-    FROM stg_churn_events e CROSS JOIN w
+exits AS (   -- (by key, as customer_days)
+    SELECT c.customer_key, bool_or(e.churn_date > w.d1) AS e0, bool_or(e.churn_date <= w.d1) AS e1
+    FROM stg_churn_events e JOIN customers c USING (customer_id) CROSS JOIN w
     WHERE e.churn_date > w.d2 AND e.churn_date <= w.d0 {customer_filter}
-    GROUP BY e.customer_id
+    GROUP BY c.customer_key
 ),
 flags AS (
     SELECT coalesce(d.d0, 0) AS d0, coalesce(d.d1, 0) AS d1, coalesce(d.d2, 0) AS d2,
            coalesce(x.e0, FALSE) AS e0, coalesce(x.e1, FALSE) AS e1
-    FROM days d FULL JOIN exits x USING (customer_id)
+    FROM days d FULL JOIN exits x USING (customer_key)
 ),
 per_period AS (
     SELECT 0 AS p, count(*) FILTER (WHERE d0 > 0) AS active, count(*) FILTER (WHERE d0 >= 2) AS repeaters,

@@ -17,7 +17,7 @@ agg AS (
            CAST(sum(orders) AS BIGINT) AS orders
     FROM customer_months
     WHERE month >= date_trunc('month', CAST($since AS DATE)) AND month < date_trunc('month', CAST($as_of AS DATE))
-          {customer_filter}
+          {key_filter}
     GROUP BY month
     UNION ALL
     SELECT CAST(date_trunc('month', purchase_date) AS DATE) AS month,

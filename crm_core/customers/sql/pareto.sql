@@ -6,19 +6,19 @@ WITH fc AS (
     {filtered_customers}
 ),
 s0 AS (
-    SELECT customer_id, purchase_days AS pd, revenue, gross_profit FROM customer_days
-    WHERE next_day > CAST($as_of AS DATE) AND day <= CAST($as_of AS DATE) {customer_filter}
+    SELECT customer_key, purchase_days AS pd, revenue, gross_profit FROM customer_days
+    WHERE next_day > CAST($as_of AS DATE) AND day <= CAST($as_of AS DATE) {key_filter}
 ),
 s1 AS (
-    SELECT customer_id, purchase_days AS pd, revenue, gross_profit FROM customer_days
+    SELECT customer_key, purchase_days AS pd, revenue, gross_profit FROM customer_days
     WHERE next_day > CAST($period_start AS DATE)
-      AND day <= CAST($period_start AS DATE) {customer_filter}
+      AND day <= CAST($period_start AS DATE) {key_filter}
 ),
 per_cust AS (   -- value in the period = difference of running totals; buyers in the period only
-    SELECT s0.customer_id,
+    SELECT s0.customer_key,
            round(CASE WHEN $metric = 'gross_profit' THEN s0.gross_profit - coalesce(s1.gross_profit, 0)
                       ELSE s0.revenue - coalesce(s1.revenue, 0) END, 2) AS v   -- cents: ties stay ties
-    FROM s0 LEFT JOIN s1 USING (customer_id)
+    FROM s0 LEFT JOIN s1 USING (customer_key)
     WHERE s0.pd > coalesce(s1.pd, 0)
 )
 SELECT v FROM per_cust

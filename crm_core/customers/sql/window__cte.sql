@@ -6,5 +6,5 @@ tx1 AS (
     FROM customer_days
     WHERE next_day > CAST($period_start AS DATE)
       AND next_day <= $as_of
-      AND day <= CAST($period_start AS DATE) {customer_filter}
+      AND day <= CAST($period_start AS DATE) {key_filter}
 ),

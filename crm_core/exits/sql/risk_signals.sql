@@ -8,13 +8,13 @@ WITH fc AS (
     {filtered_customers}
 ),
 now AS (
-    SELECT customer_id, purchase_days FROM customer_days
-    WHERE next_day > $as_of AND day <= $as_of {customer_filter}
+    SELECT customer_key, purchase_days FROM customer_days
+    WHERE next_day > $as_of AND day <= $as_of {key_filter}
 ),
 before AS (
-    SELECT customer_id, purchase_days FROM customer_days
+    SELECT customer_key, purchase_days FROM customer_days
     WHERE next_day > CAST($as_of AS DATE) - CAST($recent_days AS INTEGER)
-      AND day <= CAST($as_of AS DATE) - CAST($recent_days AS INTEGER) {customer_filter}
+      AND day <= CAST($as_of AS DATE) - CAST($recent_days AS INTEGER) {key_filter}
 ),
 service AS (
     SELECT customer_id,
@@ -31,8 +31,8 @@ SELECT fc.customer_id, fc.region, fc.channel, fc.customer_type,
        coalesce(service.complaints, 0)                       AS complaints,
        coalesce(service.open_cases, 0)                       AS open_cases
 FROM now
-JOIN fc USING (customer_id)
-LEFT JOIN before USING (customer_id)
-LEFT JOIN service USING (customer_id)
+JOIN fc USING (customer_key)          -- customer_days by the integer key
+LEFT JOIN before USING (customer_key)
+LEFT JOIN service ON service.customer_id = fc.customer_id
 WHERE now.purchase_days > 0      -- as the CLV summary (customers with returns only have no purchase day)
 ORDER BY fc.customer_id      -- the order of the CLV summary: crm_core.risk lines them up without a join

@@ -10,7 +10,7 @@ days AS (
     SELECT * FROM customer_days WHERE customer_key = $customer_key AND day <= $as_of
 ),
 state AS (
-    SELECT customer_id, last_purchase, purchase_days, orders, revenue, gross_profit, returns,
+    SELECT last_purchase, purchase_days, orders, revenue, gross_profit, returns,
            (SELECT min(day) FROM days) AS first_day, (SELECT max(day) FROM days) AS last_day
     FROM days
     ORDER BY day DESC
@@ -24,5 +24,5 @@ SELECT fc.customer_id, c.name, c.email, c.phone, c.address, c.city, c.country, f
        coalesce(s.returns, 0) AS returns, s.first_day, s.last_day, fc.account_manager, m.name AS manager_name, m.email AS manager_email
 FROM fc
 JOIN customers AS c USING (customer_id)
-LEFT JOIN state AS s USING (customer_id)
+LEFT JOIN state AS s ON TRUE   -- (the one customer's latest state: at most one row)
 LEFT JOIN account_managers AS m ON m.manager_id = fc.account_manager

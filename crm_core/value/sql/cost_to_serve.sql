@@ -38,8 +38,9 @@ lines AS (   -- return lines and discounts: only the lines that have either are 
     GROUP BY customer_id
 ),
 purchases AS (   -- purchase days in the window: running totals at its end minus at its start
-    SELECT e.customer_id, CAST(e.purchase_days - coalesce(s.purchase_days, 0) AS BIGINT) AS orders
+    SELECT c.customer_id, CAST(e.purchase_days - coalesce(s.purchase_days, 0) AS BIGINT) AS orders
     FROM customer_days AS e
+    JOIN customers AS c USING (customer_key)   -- (customer_days is keyed by the integer key alone)
     LEFT JOIN (SELECT customer_key, purchase_days FROM customer_days
                WHERE next_day > CAST($start AS DATE) AND next_day <= $end AND day <= CAST($start AS DATE)) AS s
            USING (customer_key)
