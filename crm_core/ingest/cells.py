@@ -56,6 +56,8 @@ def date_expr(c: str, day_first: bool) -> str:
 def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> bool:
     """Decide day/month order from the values, or refuse to guess."""
     decided: bool | None = given
+    if given is not None:   # the file said: nothing to read
+        return given
     for name, c in cols.items():
         s = date_text(c)
         n, day_ev, month_ev, example = cur.execute(f"""
@@ -67,7 +69,7 @@ def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> b
                    count(*) FILTER (WHERE CAST(split_part(s, '-', 2) AS INTEGER) BETWEEN 13 AND 31
                                       AND CAST(split_part(s, '-', 1) AS INTEGER) BETWEEN 1 AND 12),
                    min(s) FROM v""").fetchone()   # 31/31/2020 is evidence of nothing: an invalid date
-        if not n or given is not None:
+        if not n:
             continue
         if day_ev and month_ev:
             raise IngestError(f"column {name} mixes day-first and month-first dates", problem="mixed_dates", column=name)

@@ -71,15 +71,15 @@ def decimal_commas(cur: Any, src: str, cols: dict[str, str], given: bool | None)
     if given is not None:
         return set(cols) if given else set()
     out: set[str] = set()
-    for name, c in cols.items():
+    for name, c in cols.items():   # (rows without a comma are passed over untrimmed: 0.26 -> 0.1 s on 10M)
         v = f"trim(CAST({c} AS VARCHAR))"
         comma, example = cur.execute(
-            f"SELECT count(*), min(v) FROM (SELECT {v} AS v FROM {src} WHERE {v} LIKE '%,%') "
+            f"SELECT count(*), min(v) FROM (SELECT {v} AS v FROM {src} WHERE contains(CAST({c} AS VARCHAR), ',')) "
             "WHERE regexp_matches(v, '[0-9],[0-9]{1,2}([^0-9]|$)') AND NOT regexp_matches(v, '[0-9],[0-9]{3}')").fetchone()
         if not comma:
             continue
         dot, other = cur.execute(
-            f"SELECT count(*), min(v) FROM (SELECT {v} AS v FROM {src} WHERE {v} LIKE '%.%') "
+            f"SELECT count(*), min(v) FROM (SELECT {v} AS v FROM {src} WHERE contains(CAST({c} AS VARCHAR), '.')) "
             "WHERE regexp_matches(v, '[0-9][.][0-9]{1,2}([^0-9]|$)') AND NOT regexp_matches(v, ',')").fetchone()
         if dot:
             raise IngestError(f"column {name} has decimal commas ({example}) and decimal points ({other}): say which "
