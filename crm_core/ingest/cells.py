@@ -55,9 +55,9 @@ def date_expr(c: str, day_first: bool) -> str:
 
 def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> bool:
     """Decide day/month order from the values, or refuse to guess."""
-    decided: bool | None = given
-    if given is not None:   # the file said: nothing to read
+    if given is not None:   # the user said: nothing to read
         return given
+    decided: bool | None = None
     for name, c in cols.items():
         s = date_text(c)
         n, day_ev, month_ev, example = cur.execute(f"""

@@ -40,7 +40,7 @@ __all__ = ["LAKE_FORMAT", "BUCKET_CUSTOMERS", "LAYERS", "DERIVED_CUSTOMER_COLUMN
            "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
-LAKE_FORMAT = 5     # 5: customer_days without customer_id; 4: category_days; 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
+LAKE_FORMAT = 5     # 5: customer_days and customer_months without customer_id; 4: category_days; 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
 #: Columns of ``customers`` the refresh derives (no file gives them; a customers file keeps them).
 DERIVED_CUSTOMER_COLUMNS = ("first_purchase", "first_revenue", "customer_key")
 #: Rows per row group of the lake's transactions (sorted by customer within a month): a
