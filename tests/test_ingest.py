@@ -337,3 +337,34 @@ def test_typed_parquet_columns_load_like_the_same_rows_as_text(tmp_path: Path, m
                                                    ("date", "before_1970"), ("amount", "invalid")}
     assert stored[0] == stored[1] and len(stored[0]) == 3
     assert stored[0][0][4] == Decimal("2.68") and stored[0][0][5] == Decimal("1.10")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_parsed_rows_are_freed_before_the_derived_layers_are_refreshed(tmp_path: Path, fmt: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The load's temporary tables (the raw cells, the parsed rows) take memory in proportion
+    to the file; they are dropped, and their memory returned, once the write has read them,
+    though the load's transaction goes on: when the refresh starts, DuckDB holds no in-memory
+    table (it would hold the parsed rows until the commit if the transaction had read them
+    itself). The load is still all-or-nothing and complete."""
+    n = 200_000
+    frame = pd.DataFrame({"transaction_id": [f"T{i}" for i in range(n)], "customer_id": [f"C{i % 5000}" for i in range(n)],
+                          "date": pd.date_range("2024-01-01", periods=n, freq="min").date.astype(str),
+                          "amount": np.round(np.arange(n) % 997 / 7 + 1, 2)})
+    path = tmp_path / f"t.{fmt}"
+    frame.to_csv(path, index=False) if fmt == "csv" else frame.to_parquet(path, index=False)
+    store = make_store(tmp_path / "m.duckdb")
+    held: list[float] = []
+    refresh = Store.refresh_derived
+
+    def measured(cur, since=None):   # the memory of in-memory tables when the refresh starts
+        held.append(cur.execute("SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
+                                "WHERE tag = 'IN_MEMORY_TABLE'").fetchall()[0][0])
+        refresh(cur, since)
+
+    monkeypatch.setattr(Store, "refresh_derived", staticmethod(measured))
+    res = ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST)
+    assert res.status == "loaded" and res.rows_loaded == n and res.customers_created == 5000
+    assert len(held) == 1 and held[0] < 5_000_000, held
+    assert store.scalar("SELECT count(*) FROM transactions") == n
+    assert store.scalar("SELECT sum(orders) FROM customer_days WHERE next_day = DATE '9999-12-31'") == n

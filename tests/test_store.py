@@ -10,6 +10,7 @@ import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -24,7 +25,16 @@ from crm_core.errors import (
     ReadOnlyDatabaseError,
     SchemaVersionError,
 )
-from crm_core.store.connection import DATA_TABLES, Store, latest_version, load_sql, migrations
+from crm_core.store.connection import (
+    ALL_KEYS,
+    DATA_TABLES,
+    DAYS_PER_RANGE,
+    Store,
+    key_ranges,
+    latest_version,
+    load_sql,
+    migrations,
+)
 
 
 def test_new_file_gets_every_table_and_the_latest_schema(tmp_path: Path) -> None:
@@ -259,13 +269,22 @@ def _category(day: int, amount: int) -> str | None:
 @settings(max_examples=20, deadline=None)
 @given(first=st.lists(st.tuples(st.sampled_from("ABC"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
        second=st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 70), st.integers(-3, 9)), max_size=25),
-       removed=st.booleans())
-@example(first=[("A", 5, 3), ("B", 40, 2)], second=[("A", 2, 4), ("B", 41, -1), ("C", 3, 1)], removed=True)
-def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, removed) -> None:
+       removed=st.booleans(), per_range=st.sampled_from([DAYS_PER_RANGE, 1, 3]))
+@example(first=[("A", 5, 3), ("B", 40, 2)], second=[("A", 2, 4), ("B", 41, -1), ("C", 3, 1)], removed=True,
+         per_range=DAYS_PER_RANGE)
+@example(first=[("A", 5, 3), ("B", 40, 2), ("C", 1, 1)], second=[("A", 2, 4), ("B", 41, -1), ("D", 3, 1)],
+         removed=True, per_range=1)
+def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, removed, per_range) -> None:
     """After an initial load and an incremental one (and, if drawn, the second one removed
     again, as a rollback does): first_purchase is the earliest purchase (NULL when none is
     left), and the customer_days state as of any date, customer_months, day_totals and
-    category_days equal brute-force sums."""
+    category_days equal brute-force sums; whether the layers are written in one range of
+    customers or in many (``per_range``: customer-days per range)."""
+    with mock.patch("crm_core.store.connection.DAYS_PER_RANGE", per_range):
+        _refresh_against_brute_force(tmp_path_factory, first, second, removed)
+
+
+def _refresh_against_brute_force(tmp_path_factory, first, second, removed) -> None:
     store = Store(tmp_path_factory.mktemp("flags") / "f.duckdb", create=True)
     base = date(2024, 1, 1)
     rows: list[tuple[str, date, int]] = []
@@ -340,6 +359,22 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
     for layer in ("customer_days", "customer_months"):
         assert store.scalar(f"SELECT count(*) FROM {layer} WHERE customer_key IS NULL "
                             "OR customer_key NOT IN (SELECT customer_key FROM customers)") == 0
+
+
+def test_key_ranges_cover_every_key_once_in_about_equal_parts() -> None:
+    """The refresh's ranges of customer_key: contiguous, from the least INTEGER to past the
+    greatest, one per ``per_range`` customer-days (rounded up), each holding about as many."""
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE _daily AS SELECT CAST(range % 1000 AS INTEGER) AS customer_key FROM range(100000)")
+    assert key_ranges(con, 200_000) == [ALL_KEYS]
+    ranges = key_ranges(con, 25_000)
+    assert len(ranges) == 4 and ranges[0][0] == ALL_KEYS[0] and ranges[-1][1] == ALL_KEYS[1]
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+    sizes = [con.execute("SELECT count(*) FROM _daily WHERE customer_key >= ? AND customer_key < ?", [lo, hi])
+             .fetchall()[0][0] for lo, hi in ranges]
+    assert sum(sizes) == 100_000 and max(sizes) - min(sizes) <= 1000
+    con.execute("DELETE FROM _daily")
+    assert key_ranges(con, 1) == [ALL_KEYS]   # nothing to write: one range
 
 
 def test_write_lock_serialises_loads_but_not_small_writes(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from crm_core.ingest.statements import (
 )
 from crm_core.ingest.statements import day_first as decide_day_first
 
-__all__ = ["Checked", "check_rows"]
+__all__ = ["Checked", "check_rows", "type_rows", "mark_repeats"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,17 @@ def check_rows(cur: duckdb.DuckDBPyConnection, spec: Kind, cols: dict[str, str],
     """Create ``_typed`` from ``_raw``; see the module docstring. ``stored``: also check
     against the database's rows (references, stored duplicates); the lake build checks
     those across files itself."""
+    typed = type_rows(cur, spec, cols, now=now, zone=zone, day_first=day_first, decimal_comma=decimal_comma,
+                      create_customers=create_customers, stored=stored)
+    identical, _marked = mark_repeats(cur, spec, typed.mapped, identical_rows)
+    return Checked(typed.mapped, typed.extra, typed.zoned_values, identical)
+
+
+def type_rows(cur: duckdb.DuckDBPyConnection, spec: Kind, cols: dict[str, str], *, now: datetime, zone: str,
+              day_first: bool | None, decimal_comma: bool | None, create_customers: bool,
+              stored: bool = True) -> Checked:
+    """:func:`check_rows` but for repeats within the file (:func:`mark_repeats`), the last
+    step, which reads ``_typed`` only (``identical_rows`` of the result: 0)."""
     is_tx = spec.name == "transactions"
     types = dict(cur.execute("SELECT column_name, column_type FROM (DESCRIBE _raw)").fetchall())
     dates = {c.name: cols[c.name] for c in spec.columns if c.type in ("date", "timestamp") and c.name in cols
@@ -92,11 +103,19 @@ def check_rows(cur: duckdb.DuckDBPyConnection, spec: Kind, cols: dict[str, str],
         marking = stored_duplicates_sql(spec, mapped, "_typed")
         if marking:
             cur.execute(marking)
-    quick_repeats, count_repeats, mark_repeats = in_file_duplicates_sql(spec, mapped, "_typed")
-    repeats = int(cur.execute(quick_repeats).fetchall()[0][0]) and int(cur.execute(count_repeats).fetchall()[0][0])
-    identical = 0
-    if repeats and is_tx and not has_key(spec, mapped) and identical_rows == "purchases":
-        identical = repeats      # two equal purchases on one day are two purchases
-    elif repeats:
-        cur.execute(mark_repeats)
-    return Checked(frozenset(mapped), tuple(extra), zoned, identical)
+    return Checked(frozenset(mapped), tuple(extra), zoned, 0)
+
+
+def mark_repeats(cur: duckdb.DuckDBPyConnection, spec: Kind, mapped: frozenset[str],
+                 identical_rows: str) -> tuple[int, bool]:
+    """Rows of ``_typed`` repeating an earlier row: (identical rows read as separate
+    purchases, whether any row was marked ``row:duplicate_in_file``). Without a transaction
+    id, identical transactions are separate purchases unless ``identical_rows`` is
+    ``duplicates``; with one, a repeated id is an error."""
+    quick, count, mark = in_file_duplicates_sql(spec, set(mapped), "_typed")
+    repeats = int(cur.execute(quick).fetchall()[0][0]) and int(cur.execute(count).fetchall()[0][0])
+    if repeats and spec.name == "transactions" and not has_key(spec, set(mapped)) and identical_rows == "purchases":
+        return repeats, False    # two equal purchases on one day are two purchases
+    if repeats:
+        cur.execute(mark)
+    return 0, bool(repeats)

@@ -22,7 +22,7 @@ from crm_core.ingest.cells import ZONE_SUFFIX, cell_text, date_expr, day_first, 
 from crm_core.ingest.schema import UPSERT_KEYS, Kind
 
 __all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "stored_duplicates_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
-           "cell_text", "source_kind", "create_customers_sql", "target_select_sql", "ZONE_SUFFIX", "zoned_timestamp"]
+           "cell_text", "source_kind", "new_customers_sql", "target_select_sql", "ZONE_SUFFIX", "zoned_timestamp"]
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
 
@@ -347,10 +347,10 @@ def target_select_sql(kind: Kind, mapped: set[str]) -> str:
             "FROM _typed t")
 
 
-def create_customers_sql(mapped: set[str]) -> str:
-    """Customers a transactions file names but the database does not know: created with their
-    id (and the country of their latest row, when the file has one), owned by this load."""
-    country = "arg_max(t.country, t.date)" if "country" in mapped else "NULL"
-    return (f"INSERT INTO customers (customer_id, country, ingest_id) SELECT t.customer_id, {country}, $ingest_id "
-            "FROM _typed t WHERE len(t.problems) = 0 AND t.customer_id NOT IN (SELECT customer_id FROM customers) "
-            "GROUP BY t.customer_id")
+def new_customers_sql(mapped: set[str]) -> str:
+    """Customers a transactions file names but the database does not know, one row each:
+    ``customer_id`` and ``country`` (of their latest row, when the file has one; else NULL).
+    The load creates them, owned by itself."""
+    country = "arg_max(t.country, t.date)" if "country" in mapped else "CAST(NULL AS VARCHAR)"
+    return (f"SELECT t.customer_id, {country} AS country FROM _typed t WHERE len(t.problems) = 0 "
+            "AND t.customer_id NOT IN (SELECT customer_id FROM customers) GROUP BY t.customer_id")

@@ -33,6 +33,7 @@ from crm_core.lake.layout import (
     table_schemas,
 )
 from crm_core.lake.spark_sql import SparkTables, spark_type
+from crm_core.store.connection import ALL_KEYS
 from crm_core.store.sql_text import load_sql
 
 if TYPE_CHECKING:
@@ -280,7 +281,8 @@ def build(lake: Path, target: Path, todo: list[tuple[str, Path]], first_id: int,
             tables.put("stg_transactions", tables.query(view.expression, {}))
             order_ids = tables.tables["transactions"].where(F.col("order_id").isNotNull()).limit(1).count() > 0
             script = load_sql("refresh_customer_days", options=frozenset({"order_ids"}) if order_ids else frozenset())
-            tables.run_script(script, {"start": start.replace(day=1)})
+            lo, hi = ALL_KEYS   # (one range of keys: Spark partitions the window itself)
+            tables.run_script(script, {"start": start.replace(day=1), "lo": lo, "hi": hi})
     out: dict[str, tuple[int, list[str]]] = {}
     for layer in LAYERS:
         frame = tables.tables[layer.name]
