@@ -25,16 +25,8 @@ from crm_core.errors import (
     ReadOnlyDatabaseError,
     SchemaVersionError,
 )
-from crm_core.store.connection import (
-    ALL_KEYS,
-    DATA_TABLES,
-    DAYS_PER_RANGE,
-    Store,
-    key_ranges,
-    latest_version,
-    load_sql,
-    migrations,
-)
+from crm_core.store.connection import DATA_TABLES, Store, latest_version, load_sql, migrations
+from crm_core.store.refresh import ALL_KEYS, DAYS_PER_RANGE, key_ranges
 
 
 def test_new_file_gets_every_table_and_the_latest_schema(tmp_path: Path) -> None:
@@ -280,7 +272,7 @@ def test_refresh_derived_matches_brute_force(tmp_path_factory, first, second, re
     left), and the customer_days state as of any date, customer_months, day_totals and
     category_days equal brute-force sums; whether the layers are written in one range of
     customers or in many (``per_range``: customer-days per range)."""
-    with mock.patch("crm_core.store.connection.DAYS_PER_RANGE", per_range):
+    with mock.patch("crm_core.store.refresh.DAYS_PER_RANGE", per_range):
         _refresh_against_brute_force(tmp_path_factory, first, second, removed)
 
 

@@ -24,23 +24,21 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-import duckdb
 import pandas as pd
 
 from crm_core.access import audit
 from crm_core.access.auth import Principal
 from crm_core.errors import IngestError, InputFileError, InvalidParameterError
-from crm_core.ingest import changes
+from crm_core.ingest import changes, scratch
 from crm_core.ingest.check import mark_repeats, type_rows
 from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.history import history, quarantine, rollback
-from crm_core.ingest.read import fingerprint, open_source, raw_error
+from crm_core.ingest.read import fingerprint, open_source
 from crm_core.ingest.schema import CUSTOMER_UPDATES, KINDS, Kind, propose_mapping
 from crm_core.ingest.statements import insert_sql, new_customers_sql
 from crm_core.store.connection import Store
@@ -149,49 +147,6 @@ def _resolve_mapping(kind: Kind, headers: tuple[str, ...], mapping: dict[str, st
     return proposed, positions
 
 
-def _read_raw(chk: duckdb.DuckDBPyConnection, source: Any, n_columns: int) -> None:
-    """``_raw``, the view the checks read: ``_row`` and the cells as read (``c1..cN``). A
-    Parquet file is read where it lies, each time (its own row index numbers the rows; a
-    copy in memory was 0.7 GB and 0.7 s for 10M rows, and the checks read few of its
-    columns). Other files are read once into ``_raw_cells``."""
-    if source.numbered_sql:   # the file numbers its rows: column 1 is the number
-        positional = ", ".join(f"#{i + 1} AS c{i}" for i in range(1, n_columns + 1))
-        chk.execute(f"CREATE OR REPLACE TEMP VIEW _raw AS SELECT #1 AS _row, {positional} FROM ({source.numbered_sql})")
-        chk.execute("SELECT count(*) FROM _raw").fetchall()   # (a damaged file fails here, as a copy would)
-    else:
-        # Numbered by their place in the table, which keeps the file's order (DuckDB
-        # preserves insertion order): row_number() OVER () read the file on one thread
-        # (10M CSV rows: 2.7 s against 1.4 s).
-        positional = ", ".join(f"#{i} AS c{i}" for i in range(1, n_columns + 1))
-        chk.execute(f"CREATE OR REPLACE TEMP TABLE _raw_cells AS SELECT {positional} FROM ({source.sql})")
-        chk.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT rowid + 1 AS _row, * FROM _raw_cells")
-
-
-def _has_problems(chk: duckdb.DuckDBPyConnection) -> bool:
-    """Whether any row of ``_typed`` has a problem (its cells are kept with it)."""
-    return bool(chk.execute("SELECT EXISTS (SELECT 1 FROM _typed WHERE len(problems) > 0)").fetchall()[0][0])
-
-
-@contextmanager
-def _stream(chk: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, name: str, sql: str) -> Iterator[None]:
-    """The rows of ``sql`` on the checking connection, readable once on ``cur`` as ``name``
-    (Arrow batches, streamed). A transaction that read ``chk``'s temporary tables itself
-    would keep them, and their memory, until it ends, even if dropped (DuckDB frees a table
-    when no open transaction has seen it); a stream leaves them to ``chk`` to drop. For 10M
-    rows it costs about what reading the table directly does."""
-    reader = chk.sql(sql).to_arrow_reader(_BATCH_ROWS)
-    cur.register(name, reader)
-    try:
-        yield
-    finally:
-        cur.unregister(name)
-        reader.close()
-
-
-#: Rows per Arrow batch of :func:`_stream`.
-_BATCH_ROWS = 1_000_000
-
-
 #: The mapping a file's headers get (public: the lake build maps its inputs the same way).
 resolve_mapping = _resolve_mapping
 
@@ -267,11 +222,9 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
     res = IngestResult("loaded", kind, name)
     # Parse and check into temporary tables first (nothing in the file changes), then write
     # in one transaction. The write lock spans both, so the checks against stored rows still
-    # hold when the rows are written. The temporary tables belong to a connection of their
-    # own (``chk``); the transaction (on ``cur``) reads them as streams (:func:`_stream`), so
-    # each is dropped, and its memory freed, as soon as the write has read it, while the
-    # transaction goes on: the raw copy before writing (about 2.4 s less for 10M rows), the
-    # parsed rows before the derived layers are refreshed (0.8 GB less at the peak).
+    # hold when the rows are written. The temporary tables belong to a checking connection
+    # (``chk``) that the transaction (``cur``) reads through streams, so each is freed as soon
+    # as the write has read it (:mod:`crm_core.ingest.scratch`).
     with store.writer() as cur, cur.cursor() as chk:
         if digest and chk.execute("SELECT count(*) FROM ingest_log WHERE content_hash = ? AND kind = ? AND status = 'loaded'",
                                   [digest, kind]).fetchall()[0][0]:
@@ -284,10 +237,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                       if generated_headers(headers) else None)
             proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra, sample)
             res.mapping = proposed
-            try:   # every line is read here: an error past the sniffer's sample becomes a message
-                _read_raw(chk, source, len(headers))
-            except duckdb.Error as exc:
-                raise raw_error(exc) from None
+            scratch.read_raw(chk, source, len(headers))
             res.rows_read = int(chk.execute("SELECT count(*) FROM _raw").fetchall()[0][0])
             report("parsing", res.rows_read)
             if res.rows_read == 0:
@@ -297,24 +247,10 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                                 decimal_comma=decimal_comma, create_customers=create)
             mapped, extra = set(checked.mapped), list(checked.extra)
             res.zoned_values = checked.zoned_values
-            # The repeat check (1 s and a 0.4 GB hash table for 10M ids) runs without the raw
-            # copy: the cells of the rows set aside so far are kept, and a file with repeats
-            # to mark (rare: an error) is read again for theirs.
-            copied = source.numbered_sql is None
-            if copied:
-                problems = _has_problems(chk)
-                chk.execute("CREATE OR REPLACE TEMP TABLE _raw_kept AS SELECT * FROM _raw WHERE _row IN "
-                            f"(SELECT _row FROM _typed WHERE len(problems) > 0) {'' if problems else 'LIMIT 0'}")
-                chk.execute("DROP VIEW _raw")
-                chk.execute("DROP TABLE _raw_cells")
+            shelved = scratch.shelve_raw(chk, source)   # (the repeat check runs without the cells)
             res.identical_rows, marked = mark_repeats(chk, spec, checked.mapped, identical_rows)
-            if copied and marked:
-                try:
-                    _read_raw(chk, source, len(headers))
-                except duckdb.Error as exc:
-                    raise raw_error(exc) from None
-            elif copied:
-                chk.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT * FROM _raw_kept")
+            if shelved:
+                scratch.unshelve_raw(chk, source, len(headers), marked)
             report("checking", res.rows_read)
             res.rows_rejected = int(chk.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchall()[0][0])
             res.guest_rows = int(chk.execute(
@@ -325,13 +261,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
             res.errors = [{"row": int(r), "column": p.split(":")[0], "problem": p.split(":")[1]} for r, p in chk.execute(
                 "SELECT _row, unnest(problems) FROM _typed WHERE len(problems) > 0 ORDER BY _row LIMIT ?",
                 [max_errors]).fetchall()]
-            values = ", ".join(f"CAST(r.c{i} AS VARCHAR)" for i in range(1, len(headers) + 1))   # headers are kept in the log, never in SQL
-            chk.execute(f"""CREATE OR REPLACE TEMP TABLE _rejected AS SELECT t._row, to_json(t.problems) AS problems,
-                            to_json([{values}]) AS data FROM _typed t JOIN _raw r USING (_row) WHERE len(t.problems) > 0
-                            {'' if res.rows_rejected else 'LIMIT 0'}""")   # (none: the file is not read again)
-            chk.execute("DROP VIEW IF EXISTS _raw")
-            for t in ("_raw_cells", "_raw_kept"):
-                chk.execute(f"DROP TABLE IF EXISTS {t}")
+            scratch.set_aside(chk, len(headers), any_rows=res.rows_rejected > 0)
         loading = (blocking == 0 or accept_rejects) and res.rows_rejected < res.rows_read
         if not loading and res.rows_rejected == res.rows_read and (blocking == 0 or accept_rejects):
             res.reason = "no_rows_loaded"     # every row set aside: nothing would be added
@@ -344,28 +274,28 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
         with Store.atomic(cur):
             ingest_id = int(cur.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log").fetchall()[0][0])
             res.ingest_id = ingest_id
-            with _stream(chk, cur, "_rejected", "SELECT _row, problems, data FROM _rejected"):
+            with scratch.stream(chk, cur, "_rejected", "SELECT _row, problems, data FROM _rejected"):
                 cur.execute("INSERT INTO ingest_quarantine SELECT $id, _row, problems, data FROM _rejected", {"id": ingest_id})
             chk.execute("DROP TABLE _rejected")
             if loading:
                 if create:
                     before = int(cur.execute("SELECT count(*) FROM customers").fetchall()[0][0])
-                    with _stream(chk, cur, "_created", new_customers_sql(mapped)):
+                    with scratch.stream(chk, cur, "_created", new_customers_sql(mapped)):
                         cur.execute("INSERT INTO customers (customer_id, country, ingest_id) "
                                     "SELECT customer_id, country, $ingest_id FROM _created", {"ingest_id": ingest_id})
                     res.customers_created = int(cur.execute("SELECT count(*) FROM customers").fetchall()[0][0]) - before
                     if res.customers_created:   # what a rollback of this load undoes
                         cur.execute(changes.record_created_sql(), {"ingest_id": ingest_id})
                 if kind in CUSTOMER_UPDATES:
-                    with _stream(chk, cur, "_typed", good):
+                    with scratch.stream(chk, cur, "_typed", good):
                         cur.execute(changes.record_customers_sql(mapped), {"ingest_id": ingest_id})
                 statement = insert_sql(spec, mapped)
-                with _stream(chk, cur, "_typed", good):
+                with scratch.stream(chk, cur, "_typed", good):
                     cur.execute(statement, {"ingest_id": ingest_id} if "$ingest_id" in statement else None)
                 res.rows_loaded = res.rows_read - res.rows_rejected
                 if extra and not drop_extra:
                     kept = ", ".join(f"CAST({c} AS VARCHAR)" for c in extra)
-                    with _stream(chk, cur, "_extra", f"SELECT _row, to_json([{kept}]) AS data FROM _typed "
+                    with scratch.stream(chk, cur, "_extra", f"SELECT _row, to_json([{kept}]) AS data FROM _typed "
                                                      "WHERE len(problems) = 0"):
                         cur.execute("INSERT INTO ingest_extra SELECT $id, _row, data FROM _extra", {"id": ingest_id})
                 chk.execute("DROP TABLE _typed")   # read: its memory goes now, before the refresh's

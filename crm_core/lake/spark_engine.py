@@ -33,7 +33,7 @@ from crm_core.lake.layout import (
     table_schemas,
 )
 from crm_core.lake.spark_sql import SparkTables, spark_type
-from crm_core.store.connection import ALL_KEYS
+from crm_core.store.refresh import ALL_KEYS
 from crm_core.store.sql_text import load_sql
 
 if TYPE_CHECKING:

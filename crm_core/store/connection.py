@@ -42,15 +42,13 @@ from crm_core.errors import (
     ReadOnlyDatabaseError,
     SchemaVersionError,
 )
+from crm_core.store import refresh
 from crm_core.store.arrow_frames import arrow_to_frame
 from crm_core.store.settings import connection_settings, lake_settings, memory_limit
 from crm_core.store.sql_text import Migration, latest_version, load_sql, migrations, named
 
 __all__ = [
     "Store",
-    "ALL_KEYS",
-    "DAYS_PER_RANGE",
-    "key_ranges",
     "Migration",
     "migrations",
     "latest_version",
@@ -112,29 +110,6 @@ def _translate(exc: Exception, path: str) -> DatabaseError:
             f"database file was written by a newer DuckDB: {path}", path=path, found="?", supported="?"
         )
     return DatabaseError(f"cannot open database {path}: {text.splitlines()[0]}", path=path)
-
-
-#: Customer-days written per statement by :meth:`Store.refresh_derived` (about 0.3 GB of
-#: working memory for the window and the sort of each range).
-DAYS_PER_RANGE = 5_000_000
-#: The range of every customer_key (an INTEGER): ``$lo`` and ``$hi`` of one whole range.
-ALL_KEYS: tuple[int, int] = (-2**31, 2**31)
-
-
-def key_ranges(cur: duckdb.DuckDBPyConnection, per_range: int | None = None) -> list[tuple[int, int]]:
-    """[``$lo``, ``$hi``) ranges of customer_key splitting the refresh's ``_daily`` into about
-    ``per_range`` (:data:`DAYS_PER_RANGE`) customer-days each, together covering every key; one range when it is
-    small. The cuts are quantiles of a sample of the keys (older customers, with lower keys,
-    have more days): they decide only how the rows are grouped, never a value."""
-    n = int(cur.execute("SELECT count(*) FROM _daily").fetchall()[0][0])
-    parts = -(-n // (per_range or DAYS_PER_RANGE))
-    if parts <= 1:
-        return [ALL_KEYS]
-    where = ", ".join(f"{i} / {parts}" for i in range(1, parts))   # (whole numbers of ours: the positions must be constants)
-    sample = " USING SAMPLE 1 PERCENT (system)" if n > 1_000_000 else ""   # (of 8.8M days: 0.3 -> 0.01 s)
-    cuts = cur.execute(f"SELECT quantile_disc(customer_key, [{where}]) FROM _daily{sample}").fetchall()[0][0] or []
-    cuts = sorted({int(c) for c in cuts})
-    return list(zip([ALL_KEYS[0], *cuts], [*cuts, ALL_KEYS[1]]))
 
 
 class Store:
@@ -363,32 +338,10 @@ class Store:
 
     @staticmethod
     def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -> None:
-        """Maintain the derived data after a write: customers' keys, and for every customer
-        with a transaction (or a ``customer_days`` row) from the month of ``since`` on, their
-        ``customer_days`` running totals and ``customer_months`` from that month on (going
-        on from their totals before it) and first purchase (sql/refresh_customer_keys.sql,
-        sql/refresh_customer_days.sql).
-
-        Call inside the writing transaction, with ``since`` = the earliest transaction
-        date written or removed (None: everything).
-        """
-        start = (since or date(1, 1, 1)).replace(day=1)   # a month is the smallest unit rewritten
-        cur.execute(load_sql("refresh_customer_keys"))
-        # Order numbers (order-line files) make the order count a distinct count, 2.8 s more
-        # on 10M rows: paid only when some transaction has one.
-        order_ids = bool(cur.execute("SELECT EXISTS (SELECT 1 FROM transactions WHERE order_id IS NOT NULL)")
-                         .fetchone()[0])
-        sql = load_sql("refresh_customer_days", options=frozenset({"order_ids"}) if order_ids else frozenset())
-        ranges: list[tuple[int, int]] | None = None
-        for statement in sql.split(";"):
-            if not statement.strip():
-                continue
-            if "$lo" not in statement:
-                cur.execute(statement, {"start": start} if "$start" in statement else None)
-                continue
-            ranges = ranges or key_ranges(cur)
-            for lo, hi in ranges:
-                cur.execute(statement, {"lo": lo, "hi": hi, **({"start": start} if "$start" in statement else {})})
+        """Maintain the derived data after a write (:mod:`crm_core.store.refresh`). Call
+        inside the writing transaction, with ``since`` = the earliest transaction date
+        written or removed (None: everything)."""
+        refresh.refresh_derived(cur, since)
 
     def fingerprint(self) -> tuple[int, ...]:
         """Stat of the file and its WAL: changes whenever any process writes."""
