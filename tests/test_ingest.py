@@ -134,6 +134,8 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
     assert q["row"].tolist() == [2, 3, 4, 5, 6, 7] and list(q.columns[2:]) == ["customer_id", "date", "amount",
                                                                              "transaction_id", "note"]
     assert q.loc[0, "problems"] == "customer_id:unknown_reference" and q.loc[0, "customer_id"] == "C9999999"
+    # the repeated id's row keeps its cells too (set aside by the last check, after the file's copy was put away)
+    assert q.loc[4, "problems"] == "row:duplicate_in_file" and q.loc[4, "note"] == "dup" and q.loc[4, "amount"] == "7"
     extra = store.rows("SELECT data FROM ingest_extra WHERE ingest_id = ?", [res.ingest_id])
     assert [json.loads(d) for (d,) in extra] == [["x"]]           # the unknown column is kept, not lost
     assert ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST).status == "duplicate"
@@ -225,6 +227,9 @@ def test_parquet_rows_are_numbered_across_row_groups(store: Store, tmp_path: Pat
     assert [(e["row"], e["column"], e["problem"]) for e in res.errors] == [(777, "amount", "invalid"),
                                                                          (999, "amount", "missing")]
     assert res.rows_loaded == n - 2
+    q = ingest.quarantine(store, res.ingest_id)   # the rows set aside keep the file's cells, read where they lie
+    assert q["row"].tolist() == [777, 999] and q["transaction_id"].tolist() == ["P776", "P998"]
+    assert q["amount"].tolist()[0] == "abc" and q["customer_id"].tolist() == ["C0000002", "C0000004"]
     if extra:   # the column is data, kept with its row
         kept = store.rows("SELECT row_number, data FROM ingest_extra WHERE ingest_id = ? AND row_number IN (1, 1000)",
                           [res.ingest_id])
