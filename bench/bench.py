@@ -694,6 +694,10 @@ def main() -> int:
             else:
                 runs.append(run)
         best = min(runs, key=lambda r: r["cold_s"])
+        if "duckdb_ctas_s" in best:   # best against best: the CTAS varies from run to run as the load does
+            ctas = [r["duckdb_ctas_s"] for r in runs]
+            best = {**best, "duckdb_ctas_s": min(ctas), "ratio": round(best["cold_s"] / min(ctas), 2),
+                    "every_ctas": ", ".join(f"{c:.2f}" for c in ctas)}
         peak = max(r["peak_mb"] for r in runs)
         cached = best.get("cached_s")
         met = (t_cold is None or best["cold_s"] <= t_cold) and (t_cached is None or (cached or 0) <= t_cached) \
@@ -712,7 +716,8 @@ def main() -> int:
                  if "value_frame_s" in best else "")
               + (f"  segment frame (cached by the Segments page, warmed at start) {best['segment_frame_s']:.3f} s"
                  if "segment_frame_s" in best else "")
-              + (f"  DuckDB CTAS {best['duckdb_ctas_s']:.1f} s, ratio {best['ratio']} (target {RATIO_TARGETS[step]});"
+              + (f"  DuckDB CTAS {best['duckdb_ctas_s']:.2f} s (best of {best['every_ctas']} s), best load against"
+                 f" best CTAS: ratio {best['ratio']} (target {RATIO_TARGETS[step]});"
                  f" bare INSERT into transactions {best['bare_insert_s']:.1f} s"
                  f" (ratio {best['bare_insert_s'] / best['duckdb_ctas_s']:.2f}); stages started at {best['stages_s']} s;"
                  f" closing the file after: CTAS {best['ctas_close_s']} s, load {best['close_s']} s"
