@@ -174,7 +174,8 @@ def test_files_hold_money_to_the_millionth_uncompressed(lakes) -> None:
         assert duckdb.execute(f"SELECT max(row_group_num_rows) FROM parquet_metadata({tx})").fetchone()[0] <= 2 * 16_384
         # each file in its layer's order (a Spark write partitioned by a column re-sorts by it alone
         # unless the frame is sorted by it first): row-group statistics then skip what a page does not need
-        for name, order in (("transactions", "customer_id, tx_date, transaction_id"), ("customer_days", "next_day")):
+        for name, order in (("transactions", "customer_id, tx_date, transaction_id"), ("customer_days", "next_day"),
+                            ("customer_months", "month, customer_key")):
             for f in read_manifest(lake)["files"][name]:
                 unsorted = duckdb.execute(
                     f"SELECT count(*) FROM (SELECT file_row_number AS n, row_number() OVER (ORDER BY {order}, "

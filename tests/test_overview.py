@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from crm_core.customers import overview
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
+from crm_core.store.connection import Store
 from tests.conftest import make_store
 
 
@@ -100,6 +101,35 @@ def test_trend_whole_months_equal_the_transactions(periods) -> None:
         assert jan == current[["revenue", "gross_profit", "active_customers", "orders"]].iloc[0].tolist()
         assert tuple(jan) == expect   # A, B, C, D bought; A's return lowers revenue, not orders
         assert done.iloc[1][["revenue", "active_customers", "orders"]].tolist() == [0.0, 0, 0]
+
+
+@pytest.mark.parametrize("as_of", [date(2024, 3, 1), date(2024, 6, 17), date(2024, 11, 30), date(2024, 12, 31)])
+def test_month_to_date_from_running_totals_equals_the_lines(demo_db_master, as_of) -> None:
+    """The month of as_of comes from customer_days (running totals at as_of less those the day
+    before the month): the same figures as the month's lines read directly (net revenue, gross
+    profit, buyers = customers with a line that is not a return, orders as customer_months
+    counts them), on the demo's lines with returns and order numbers, filtered or not."""
+    store = Store(demo_db_master)
+    start = as_of.replace(day=1)
+    for f in (Filters(), Filters.of(regions=["Korea", "Japan"]), Filters.of(customer_types=["small business"])):
+        got = overview.trend(store, as_of, f, months=1).iloc[0]
+        where = "" if not f.active else (
+            " AND customer_id IN (SELECT customer_id FROM customers"
+            " WHERE (len($regions) = 0 OR list_contains($regions, region))"
+            " AND (len($types) = 0 OR list_contains($types, customer_type)))")
+        want = store.rows(f"""
+            SELECT coalesce(sum(net_amount), 0), coalesce(sum(gross_profit), 0),
+                   count(DISTINCT customer_id) FILTER (WHERE NOT is_return),
+                   count(*) FILTER (WHERE NOT is_return AND order_id IS NULL)
+                   + count(DISTINCT (customer_id, purchase_date, order_id)) FILTER (WHERE NOT is_return
+                                                                               AND order_id IS NOT NULL)
+            FROM stg_transactions WHERE purchase_date BETWEEN $start AND $as_of{where}""",
+            {"start": start, "as_of": as_of, **({"regions": list(f.regions), "types": list(f.customer_types)}
+                                                  if f.active else {})})[0]
+        assert want[2] > 0
+        assert got.revenue == pytest.approx(float(want[0]), rel=1e-12, abs=1e-6)
+        assert got.gross_profit == pytest.approx(float(want[1]), rel=1e-12, abs=1e-6)
+        assert (got.active_customers, got.orders) == (want[2], want[3])
 
 
 def test_pareto_by_hand(store_factory) -> None:

@@ -123,7 +123,9 @@ def trend(store: Store, as_of: date, filters: Filters = Filters(), months: int =
     if not 1 <= months <= 240:
         raise InvalidParameterError("months must be between 1 and 240", name="months", value=months)
     since = (pd.Timestamp(as_of).to_period("M") - (months - 1)).to_timestamp().date()
-    df = store.query("overview_trend", {"as_of": as_of, "since": since, **filters.params()}, filtered=filters.active)
+    month_before = pd.Timestamp(as_of).to_period("M").to_timestamp().date() - timedelta(days=1)
+    df = store.query("overview_trend", {"as_of": as_of, "since": since, "month_before": month_before,
+                                        **filters.params()}, filtered=filters.active)
     df["month"] = pd.to_datetime(df["month"])
     month_end = (pd.Timestamp(as_of) + pd.offsets.MonthEnd(0)).date()
     df["partial"] = (df["month"].dt.to_period("M") == pd.Timestamp(as_of).to_period("M")) & (as_of != month_end)

@@ -30,6 +30,7 @@ from crm_core.errors import InvalidParameterError
 from crm_core.ingest import load as ingest
 from crm_core.lake.layout import (
     COMPRESSION,
+    CUSTOMER_DAYS_ROW_GROUP,
     LAKE_FORMAT,
     LAYERS,
     TRANSACTION_ROW_GROUP,
@@ -175,7 +176,8 @@ def _duckdb_build(lake: Path, target: Path, todo: list[tuple[str, Path]], first_
                 out["transactions"] = (n, written)
                 continue
             out[layer.name] = _copy(cur, f'SELECT {cols}{_part(layer)} FROM "{layer.name}"{where}', layer.order,
-                                    target / layer.name, layer.partition[0] if layer.partition else None)
+                                    target / layer.name, layer.partition[0] if layer.partition else None,
+                                    row_group=CUSTOMER_DAYS_ROW_GROUP if layer.name == "customer_days" else None)
         out["rejected"] = _copy(
             cur, "SELECT l.kind, l.file_name AS file, q.row_number AS row, q.problems, q.data FROM ingest_quarantine q "
                  "JOIN ingest_log l USING (ingest_id)", ("kind", "file", "row"), target / "rejected", None)

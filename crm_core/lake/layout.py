@@ -8,8 +8,8 @@ Spark) and read by the dashboard and the CLI through DuckDB views (:mod:`crm_cor
   the manifest in one rename, so a reader never sees half a build.
 - ``v<N>/transactions/p_month=YYYY-MM/``: the validated transactions, by month;
   ``customers/``; ``customer_days/p_bucket=B/`` (a range of :data:`BUCKET_CUSTOMERS`
-  customer keys, each file sorted by ``next_day`` as the store keeps it); ``customer_months/p_year=Y/``;
-  ``day_totals/``; ``category_days/``; ``meta/``; ``rejected/`` (rows set aside, with their reasons).
+  customer keys, each file sorted by ``next_day`` as the store keeps it); ``customer_months/p_year=Y/``
+  (by month within the year); ``day_totals/``; ``category_days/``; ``meta/``; ``rejected/`` (rows set aside, with their reasons).
 
 Money that the store keeps as DOUBLE sums is rounded to the millionth and written as
 DOUBLE (:func:`money_sql`): a sum of amounts in cents times a four-digit margin is a whole
@@ -37,7 +37,7 @@ from crm_core.store.connection import Store
 
 __all__ = ["LAKE_FORMAT", "BUCKET_CUSTOMERS", "LAYERS", "DERIVED_CUSTOMER_COLUMNS", "Layer", "LakeError", "MANIFEST",
            "table_schemas", "staging_view_sql",
-           "money_sql", "TRANSACTION_ROW_GROUP", "COMPRESSION",
+           "money_sql", "TRANSACTION_ROW_GROUP", "CUSTOMER_DAYS_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
 LAKE_FORMAT = 5     # 5: customer_days and customer_months without customer_id; 4: category_days; 3: customers.first_revenue; 2: money as rounded DOUBLE (1: DECIMAL(38, 6))
@@ -46,6 +46,11 @@ DERIVED_CUSTOMER_COLUMNS = ("first_purchase", "first_revenue", "customer_key")
 #: Rows per row group of the lake's transactions (sorted by customer within a month): a
 #: customer's lines are found by row-group statistics without decoding the whole month.
 TRANSACTION_ROW_GROUP = 16_384
+#: Rows per row group of ``customer_days`` (each file in ``next_day`` order): an as-of scan
+#: near the data's end (the Overview's current period, the month to date) reads the last row
+#: group or two of each file, not half of it. With ~267k-row groups (Spark's 8 MB) the
+#: filtered Overview's scan of the current state took 0.021 s against the file's 0.006 s.
+CUSTOMER_DAYS_ROW_GROUP = 32_768
 #: Parquet compression of the lake's files: none. The dashboard reads them on every cold
 #: start; DuckDB scans uncompressed pages about 25% faster than Snappy's (customer_days of
 #: the benchmark: 0.138 s against 0.178 s, a native table 0.118 s) for more disk (there:
@@ -85,7 +90,9 @@ LAYERS: tuple[Layer, ...] = (
     Layer("transactions", ("p_month", "strftime(tx_date, '%Y-%m')"), ("customer_id", "tx_date", "transaction_id")),
     Layer("customers", None, ("customer_id",)),
     Layer("customer_days", ("p_bucket", f"customer_key // {BUCKET_CUSTOMERS}"), ("next_day", "customer_key", "day")),
-    Layer("customer_months", ("p_year", "year(month)"), ("customer_key", "month")),
+    # (by month within a year: the Overview's trend reads the last 23 months, cohorts from a month on;
+    # their row groups are skipped by month. By customer first, a year's file was read whole)
+    Layer("customer_months", ("p_year", "year(month)"), ("month", "customer_key")),
     Layer("day_totals", None, ("day",)),
     Layer("category_days", None, ("day", "category")),
     Layer("meta", None, ("key",)),

@@ -45,6 +45,7 @@ __all__ = ["local_session", "build"]
 
 _ROW_GROUP_BYTES = 8 * 2**20
 _TX_ROW_GROUP_BYTES = 2**20
+_DAYS_ROW_GROUP_BYTES = 2**20    # about CUSTOMER_DAYS_ROW_GROUP rows (~31 bytes a row as Spark buffers them)
 _STATE = ("transactions", "customers", "customer_days", "customer_months", "day_totals", "category_days", "meta")
 
 
@@ -342,7 +343,8 @@ def _write(frame: DataFrame, layer: Any, folder: Path, lake: Path) -> tuple[int,
         # a reader skips row groups by their statistics (a period, a customer), not whole files.
         # Transactions (by customer within a month) in smaller ones, as the DuckDB build
         # writes them (TRANSACTION_ROW_GROUP rows): a customer's lines are a row group a month.
-        size = _TX_ROW_GROUP_BYTES if layer.name == "transactions" else _ROW_GROUP_BYTES
+        size = {"transactions": _TX_ROW_GROUP_BYTES, "customer_days": _DAYS_ROW_GROUP_BYTES}.get(layer.name,
+                                                                                            _ROW_GROUP_BYTES)
         writer = frame.write.mode("append").option("parquet.block.size", str(size)).option("compression", COMPRESSION)
         writer = writer.partitionBy(*parts) if parts else writer
     else:

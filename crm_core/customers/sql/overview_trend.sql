@@ -1,7 +1,7 @@
 -- Grain: one row per calendar month from $since to $as_of (inclusive), filtered
 -- customers. active_customers = distinct buyers in the month. Whole months come from
 -- customer_months (a buyer is a row with orders > 0); the month of $as_of, cut at
--- $as_of, from the transactions themselves.
+-- $as_of, from the running totals of customer_days (no transaction is read).
 WITH fc AS (
     {filtered_customers}
 ),
@@ -20,17 +20,22 @@ agg AS (
           {key_filter}
     GROUP BY month
     UNION ALL
-    SELECT CAST(date_trunc('month', purchase_date) AS DATE) AS month,
-           sum(net_amount) AS revenue,
-           sum(gross_profit) AS gross_profit,
-           count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS active_customers,
-           count(*) FILTER (WHERE NOT is_return AND order_id IS NULL)
-             + count(DISTINCT row(customer_id, purchase_date, order_id)) FILTER (WHERE NOT is_return
-                                                                         AND order_id IS NOT NULL) AS orders
-    FROM stg_transactions
-    WHERE purchase_date >= greatest(date_trunc('month', CAST($as_of AS DATE)), date_trunc('month', CAST($since AS DATE)))
-      AND purchase_date <= $as_of {customer_filter}
-    GROUP BY 1
+    -- The month of $as_of, cut at $as_of: each customer's running totals at $as_of less those on
+    -- the day before the month ($month_before), read in one scan of the customer_days rows valid on either
+    -- day (the recent end of the layer: its next_day order skips the rest). A row valid on both
+    -- days (no transaction in the month) adds nothing and is left out, so a month without
+    -- purchases sums to exactly 0. A buyer is a customer whose last purchase at $as_of falls in
+    -- the month: a day with orders > 0, as in customer_months.
+    SELECT CAST(date_trunc('month', CAST($as_of AS DATE)) AS DATE) AS month,
+           coalesce(sum(CASE WHEN next_day > CAST($as_of AS DATE) THEN revenue ELSE -revenue END), 0) AS revenue,
+           coalesce(sum(CASE WHEN next_day > CAST($as_of AS DATE) THEN gross_profit ELSE -gross_profit END), 0)
+             AS gross_profit,
+           count(*) FILTER (WHERE next_day > CAST($as_of AS DATE) AND last_purchase > CAST($month_before AS DATE)) AS active_customers,
+           CAST(coalesce(sum(CASE WHEN next_day > CAST($as_of AS DATE) THEN orders ELSE -orders END), 0) AS BIGINT)
+             AS orders
+    FROM customer_days
+    WHERE next_day > CAST($month_before AS DATE) AND day <= CAST($as_of AS DATE)
+      AND (day > CAST($month_before AS DATE)) = (next_day > CAST($as_of AS DATE)) {key_filter}
 )
 SELECT months.month, coalesce(revenue, 0) AS revenue, coalesce(gross_profit, 0) AS gross_profit,
        coalesce(active_customers, 0) AS active_customers, coalesce(orders, 0) AS orders
