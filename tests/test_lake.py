@@ -32,7 +32,7 @@ from crm_core.journey import customer as c360
 from crm_core.lake import spark_engine
 from crm_core.lake.build import build
 from crm_core.lake.catalog import attach
-from crm_core.lake.layout import BUCKET_CUSTOMERS, LakeError, read_manifest
+from crm_core.lake.layout import BUCKET_CUSTOMERS, LakeError, not_null_columns, read_manifest
 from crm_core.relations import affinity
 from crm_core.store.connection import Store
 from crm_core.value import clv
@@ -182,6 +182,14 @@ def test_files_hold_money_to_the_millionth_uncompressed(lakes) -> None:
                     f"file_row_number) - 1 AS k FROM read_parquet('{lake / f}', file_row_number = true)) WHERE n <> k"
                 ).fetchone()[0]
                 assert unsorted == 0, (engine, f)
+        # the columns the store declares NOT NULL are REQUIRED fields (no definition levels to decode),
+        # in the Spark build's files as in DuckDB's
+        for name in ("customer_days", "customer_months", "customers", "transactions"):
+            f = str(lake / read_manifest(lake)["files"][name][0])
+            fields = dict(duckdb.execute(f"SELECT name, repetition_type FROM parquet_schema('{f}') "
+                                         "WHERE num_children IS NULL").fetchall())
+            required = {c for c, r in fields.items() if r == "REQUIRED"}
+            assert set(not_null_columns(name)) & set(fields) <= required, (engine, name, fields)
         # customer_days in ranges of customer keys, not hashes: a file's keys are its bucket's own,
         # so a query for one customer reads one file (its statistics rule out every other)
         for f in read_manifest(lake)["files"]["customer_days"]:

@@ -36,7 +36,7 @@ from crm_core.errors import CrmError
 from crm_core.store.connection import Store
 
 __all__ = ["LAKE_FORMAT", "BUCKET_CUSTOMERS", "LAYERS", "DERIVED_CUSTOMER_COLUMNS", "Layer", "LakeError", "MANIFEST",
-           "table_schemas", "staging_view_sql",
+           "table_schemas", "not_null_columns", "staging_view_sql",
            "money_sql", "TRANSACTION_ROW_GROUP", "CUSTOMER_DAYS_ROW_GROUP", "COMPRESSION",
            "read_manifest", "write_manifest", "export_columns", "partition_expr"]
 
@@ -110,8 +110,9 @@ def partition_expr(layer: Layer, engine: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _catalog() -> tuple[dict[str, list[tuple[str, str]]], str]:
-    """The store's table columns and the staging view, from a database made by the migrations."""
+def _catalog() -> tuple[dict[str, list[tuple[str, str]]], dict[str, frozenset[str]], str]:
+    """The store's table columns, its NOT NULL columns and the staging view, from a database
+    made by the migrations."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="crm-lake-schema-") as tmp:
@@ -119,10 +120,12 @@ def _catalog() -> tuple[dict[str, list[tuple[str, str]]], str]:
         with store.cursor() as cur:
             names = [r[0] for r in cur.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
-            schemas = {n: [(r[0], r[1]) for r in cur.execute(f'DESCRIBE "{n}"').fetchall()] for n in names}
+            described = {n: cur.execute(f'DESCRIBE "{n}"').fetchall() for n in names}
             view = cur.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'stg_transactions'").fetchone()[0]
         duckdb.default_connection()   # (nothing kept open on the file)
-    return schemas, view
+    schemas = {n: [(r[0], r[1]) for r in rows] for n, rows in described.items()}
+    not_null = {n: frozenset(r[0] for r in rows if r[2] == "NO") for n, rows in described.items()}
+    return schemas, not_null, view
 
 
 def table_schemas() -> dict[str, list[tuple[str, str]]]:
@@ -130,9 +133,15 @@ def table_schemas() -> dict[str, list[tuple[str, str]]]:
     return {k: list(v) for k, v in _catalog()[0].items()}
 
 
+def not_null_columns(table: str) -> frozenset[str]:
+    """The columns the store declares NOT NULL: a lake file declares them required, which
+    a reader decodes without definition levels."""
+    return _catalog()[1][table]
+
+
 def staging_view_sql() -> str:
     """``CREATE VIEW stg_transactions AS ...`` as the migrations leave it."""
-    return _catalog()[1]
+    return _catalog()[2]
 
 
 def export_columns(table: str) -> list[tuple[str, str]]:
