@@ -8,7 +8,7 @@ from typing import Any
 
 from crm_core.errors import IngestError
 
-__all__ = ["text_expr", "cell_text", "date_text", "date_expr", "ZONE_SUFFIX", "zoned_timestamp", "day_first"]
+__all__ = ["text_expr", "cell_text", "date_text", "date_parse", "ZONE_SUFFIX", "zoned_timestamp", "day_first"]
 
 _FW = ("０１２３４５６７８９．，－（）／：　", "0123456789.,-()/: ")
 
@@ -42,8 +42,12 @@ def zoned_timestamp(s: str) -> str:
             f"ELSE {plain} END")
 
 
-def date_expr(c: str, day_first: bool) -> str:
-    s = date_text(c)
+def date_parse(s: str, day_first: bool) -> str:
+    """Text ``s`` (already through :func:`date_text`) as a timestamp: with a zone or offset,
+    8 digits (20240305), a spreadsheet's day number, or day-month-year in the given order.
+    ``s`` appears many times here: pass a column, not the expression that makes it (DuckDB
+    does not share a subexpression across CASE branches, and the three regular expressions
+    of :func:`date_text` would run once per use)."""
     first = "'%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y'"
     second = "'%m-%d-%Y %H:%M:%S', '%m-%d-%Y %H:%M', '%m-%d-%Y'"
     return (f"coalesce({zoned_timestamp(s)}, "
@@ -65,8 +69,8 @@ def day_first(cur: Any, src: str, cols: dict[str, str], given: bool | None) -> b
         odd = (f"CASE WHEN CAST({c} AS VARCHAR) GLOB '[0-9][0-9][0-9]*' THEN false "
                f"ELSE TRY_CAST({cell_text(c)} AS TIMESTAMP) IS NULL END")
         n, day_ev, month_ev, example = cur.execute(f"""
-            WITH odd AS (SELECT {c} FROM {src} WHERE {odd}),
-            v AS (SELECT {s} AS s FROM odd WHERE regexp_full_match({s}, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}.*'))
+            WITH odd AS MATERIALIZED (SELECT {s} AS s FROM {src} WHERE {odd}),   -- (the text once a cell)
+            v AS (SELECT s FROM odd WHERE regexp_full_match(s, '\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}.*'))
             SELECT count(*),
                    count(*) FILTER (WHERE CAST(split_part(s, '-', 1) AS INTEGER) BETWEEN 13 AND 31
                                       AND CAST(split_part(s, '-', 2) AS INTEGER) BETWEEN 1 AND 12),

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from crm_core.errors import IngestError
-from crm_core.ingest.cells import ZONE_SUFFIX, cell_text, date_expr, day_first, text_expr, zoned_timestamp
+from crm_core.ingest.cells import ZONE_SUFFIX, cell_text, date_parse, date_text, day_first, text_expr, zoned_timestamp
 from crm_core.ingest.schema import UPSERT_KEYS, Kind
 
 __all__ = ["typed_sql", "day_first", "decimal_commas", "checks_sql", "stored_duplicates_sql", "duplicate_key", "has_key", "in_file_duplicates_sql", "insert_sql",
@@ -102,7 +102,9 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
     """One query in two layers: (A) one typed column per mapped canonical column plus a flag
     for empty cells, each value parsed once, the cheap exact parse first (a lazy CASE only
     evaluates the slow, forgiving parse for cells the fast one rejects); (B) over it, the
-    row's problems from the typed values. ``types`` (source column -> DuckDB type) lets
+    row's problems from the typed values. Date columns read from text have two thin layers
+    below A: their exact parse, then, for the cells it rejects, their text with date words
+    normalised once (the forgiving parse names it many times). ``types`` (source column -> DuckDB type) lets
     already-typed columns skip text: a Parquet DATE is cast, not printed and parsed back.
     Returns the query and the extra columns kept.
 
@@ -111,7 +113,7 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
     cancellation, so its lines are returns (negative). With ``guests`` a row without a
     customer is a guest checkout (``customer_id:guest``), set aside apart from errors."""
     types = types or {}
-    exprs, problems = [], []
+    exprs, problems, pre_fast, pre_words = [], [], [], []
     stand_in = dict(kind.stand_ins)
     computed = [n for n, alt in stand_in.items() if n not in cols and set(alt) <= set(cols)]
     for col in kind.columns:
@@ -141,7 +143,13 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
             if col.type == "date":
                 e = f"CAST({c} AS DATE)"
         elif col.type in ("date", "timestamp"):
-            e = _fast_or_slow(zoned_timestamp(plain), date_expr(c, day_first))
+            # Two layers below A: the exact parse, then (for the cells it rejects alone) the text
+            # with date words and separators normalised, once: the forgiving parse names that
+            # text a dozen times, and DuckDB would run its three regular expressions each time.
+            fast, words = f"{n}__fast", f"{n}__words"
+            pre_fast.append(f"{zoned_timestamp(plain)} AS {fast}")
+            pre_words.append(f"CASE WHEN {fast} IS NULL THEN {date_text(c)} END AS {words}")
+            e = f"CASE WHEN {fast} IS NOT NULL THEN {fast} ELSE {date_parse(words, day_first)} END"
             if n not in _MAY_BE_FUTURE:
                 problems.append(f"CASE WHEN {n} >= CAST($now AS TIMESTAMP) + INTERVAL 1 DAY THEN '{n}:future_date' END")
             problems.append(f"CASE WHEN {n} < TIMESTAMP '1970-01-01' THEN '{n}:before_1970' END")
@@ -179,6 +187,9 @@ def typed_sql(kind: Kind, cols: dict[str, str], src: str, day_first: bool,
             what = "guest" if guests and n == "customer_id" else "missing"
             problems.append(f"CASE WHEN {n}__none THEN '{n}:{what}' END")
     extra = [c for name, c in cols.items() if name.startswith("_extra:")]
+    if pre_fast:
+        src = (f"(SELECT *, {', '.join(pre_words)} FROM "
+               f"(SELECT *, {', '.join(pre_fast)} FROM {src}) AS p0) AS p1")
     stage_a = f"SELECT _row, {', '.join(exprs)}" + (f", {', '.join(extra)}" if extra else "") + f" FROM {src}"
     replace = []
     if "amount" in computed:   # order lines: quantity x unit price
