@@ -327,7 +327,8 @@ def _count(res: BuildResult, kind: str, chk: DataFrame, ids: dict[str, int], fil
 def _required(col: Any, name: str, duck_type: str, required: bool) -> Any:
     """``col`` as written: for a column the store declares NOT NULL, declared non-nullable, so
     the Parquet field is REQUIRED as in the DuckDB build's files (a reader then decodes no
-    definition levels: the benchmark's as-of scans of ``customer_days`` ran 15-25% faster). A
+    definition levels; with the key written plain, the benchmark's as-of scans of
+    ``customer_days`` ran 9-13% faster, 5-10% behind the DuckDB build's files instead of 18-23%). A
     NULL there stops the build with an error naming the column; the literal after it is
     never reached, it only tells Spark that the expression cannot be NULL."""
     if not required:
