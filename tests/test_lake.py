@@ -299,6 +299,26 @@ def test_cli_reads_a_lake_as_a_database(lakes, capsys: pytest.CaptureFixture[str
     assert json.loads(capsys.readouterr().out)["segments"]
 
 
+def test_a_catalog_of_an_older_schema_is_not_migrated_but_made_again(lakes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalog made by software with an older schema holds the layers as views, which a
+    migration that changes a table cannot touch: the current software makes its own catalog
+    beside it (named by the schema version) and reads the lake through that."""
+    from crm_core.lake import catalog
+    from crm_core.store import sql_text
+
+    lake = lakes["root"] / "duckdb"
+    older = sql_text.latest_version() - 1
+    with monkeypatch.context() as m:   # the software before the last migration
+        m.setattr(catalog, "latest_version", lambda: older)
+        old = catalog.attach(lake)
+    assert duckdb.connect(old, read_only=True).execute("SELECT max(version) FROM schema_version").fetchone()[0] == older
+    new = catalog.attach(lake)
+    assert new != old and Path(new).name.endswith(f"-s{sql_text.latest_version()}.duckdb")
+    store = Store(new)
+    assert store.schema_version() == sql_text.latest_version()
+    assert store.scalar("SELECT count(*) FROM customer_days") == read_manifest(lake)["tables"]["customer_days"] > 0
+
+
 def test_cli_build_and_lake_errors(inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "lake"
     assert cli(["build", "--transactions", str(inputs / "tx"), "--out", str(out), "--json"]) == 0

@@ -27,8 +27,10 @@ __all__ = ["attach", "catalog_path"]
 
 def catalog_path(lake: str | os.PathLike[str], version: int, built_at: str = "") -> Path:
     """Where the catalog of ``lake``'s version lives: ``<lake>/_catalog/`` when the lake is
-    writable, else ``CRM_LAKE_CATALOG_DIR`` or the temp folder. Named by the version and the
-    build's time, so a lake built again into the same folder never meets an old catalog."""
+    writable, else ``CRM_LAKE_CATALOG_DIR`` or the temp folder. Named by the version, the
+    build's time and the store's schema version, so a lake built again into the same folder
+    never meets an old catalog, and software with a newer schema makes its own catalog instead
+    of migrating one whose layers are views (a migration that changes a table cannot)."""
     own = Path(lake) / "_catalog"
     if os.access(lake, os.W_OK):
         base = own
@@ -36,7 +38,8 @@ def catalog_path(lake: str | os.PathLike[str], version: int, built_at: str = "")
         base = Path(os.environ.get("CRM_LAKE_CATALOG_DIR") or tempfile.gettempdir()) / "crm-lake-catalogs"
         base = base / str(abs(hash(str(Path(lake).resolve()))))
     stamp = hashlib.sha1(built_at.encode()).hexdigest()[:8] if built_at else ""
-    return base / (f"v{version}-{stamp}.duckdb" if stamp else f"v{version}.duckdb")
+    schema = f"s{latest_version()}"
+    return base / (f"v{version}-{stamp}-{schema}.duckdb" if stamp else f"v{version}-{schema}.duckdb")
 
 
 def _quote(text: str) -> str:
