@@ -25,7 +25,7 @@ from crm_core.store.connection import Store
 
 from .warm_cache import warmable
 
-__all__ = ["call", "retry_run", "run_done", "show_error", "data_version", "db_info", "filter_options", "kpis", "trend", "pareto", "BUSY_RETRY_SECONDS",
+__all__ = ["call", "retry_run", "run_done", "show_error", "data_version", "db_info", "filter_options", "headline", "trend", "BUSY_RETRY_SECONDS",
            "TargetSettings", "frame", "members", "micro_frame", "targets", "micro_cut", "micro_compare", "what_if", "base_currency",
            "target_summaries", "attributes"]
 
@@ -118,20 +118,15 @@ def filter_options(path: str, version: int) -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 @warmable
-def kpis(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> overview.Kpis:
-    return overview.kpis(Store(path), as_of, filters, period_days)
+def headline(path: str, version: int, as_of: date, filters: Filters, period_days: int) -> overview.Headline:
+    """The Overview's KPIs and both Pareto curves (one query; the metric switch picks a curve)."""
+    return overview.headline(Store(path), as_of, filters, period_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 @warmable
 def trend(path: str, version: int, as_of: date, filters: Filters, months: int = 24):  # -> pd.DataFrame
     return overview.trend(Store(path), as_of, filters, months)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-@warmable
-def pareto(path: str, version: int, as_of: date, filters: Filters, period_days: int, metric: str) -> overview.ParetoResult:
-    return overview.pareto(Store(path), as_of, filters, period_days, metric)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,8 @@ def warm_default(path: str) -> float:
         if as_of is None:
             return time.perf_counter() - t0
         filters = Filters()
-        _put(data.kpis, store.path, version, as_of, filters, 365)
+        _put(data.headline, store.path, version, as_of, filters, 365)
         _put(data.trend, store.path, version, as_of, filters)
-        _put(data.pareto, store.path, version, as_of, filters, 365, "revenue")
         settings = data.TargetSettings(as_of=as_of, filters=filters)
         frame = _put(data.frame, store.path, version, settings)
         _WARM[("targets", store.path, version, settings)] = data.target_summaries(frame.customers, settings)

@@ -18,7 +18,8 @@ st.title(t.t("page.overview"))
 as_of = require_data(ctx)
 st.caption(t.t("overview.caption", period=t.t(f"period.{ctx.period_days}"), as_of=t.date(as_of)))
 
-k = data.call(data.kpis, ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days)
+head = data.call(data.headline, ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days)
+k = head.kpis
 if k.current.customers == 0:
     st.info(t.t("empty.no_customers_match"), icon=":material/filter_alt_off:")
     st.stop()
@@ -31,7 +32,7 @@ with left:
 with right:
     metric = st.segmented_control(t.t("overview.pareto_metric"), ["revenue", "gross_profit"], default="revenue",
                                   format_func=lambda m: t.t(f"metric.{m}"), key="pareto_metric") or "revenue"
-    res = data.call(data.pareto, ctx.store.path, ctx.version, as_of, ctx.filters, ctx.period_days, metric)
+    res = head.pareto[metric]
     if res.customers == 0:
         st.info(t.t("empty.no_buyers_in_period"), icon=":material/info:")
     else:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from crm_core.customers import overview
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
+from crm_core.periods import period_start
 from crm_core.store.connection import Store
 from tests.conftest import make_store
 
@@ -130,6 +131,43 @@ def test_month_to_date_from_running_totals_equals_the_lines(demo_db_master, as_o
         assert got.revenue == pytest.approx(float(want[0]), rel=1e-12, abs=1e-6)
         assert got.gross_profit == pytest.approx(float(want[1]), rel=1e-12, abs=1e-6)
         assert (got.active_customers, got.orders) == (want[2], want[3])
+
+
+@pytest.mark.parametrize("period_days", [30, 365])
+def test_headline_is_the_kpis_and_the_pareto_values_of_the_lines(demo_db_master, period_days) -> None:
+    """One query gives the Overview's KPIs and both Pareto curves: the KPIs are those of
+    kpis(), and the curves rank exactly the buyers of the period (a line that is not a
+    return) by their net revenue / gross profit in it, read from the lines directly."""
+    import numpy as np
+
+    store = Store(demo_db_master)
+    as_of = date(2024, 11, 30)
+    start = period_start(as_of, period_days) + timedelta(days=1)   # (365 days: a calendar year)
+    for f in (Filters(), Filters.of(regions=["Korea", "Japan"]), Filters.of(customer_types=["small business"])):
+        head = overview.headline(store, as_of, f, period_days)
+        plain = overview.kpis(store, as_of, f, period_days)
+        for now, want in ((head.kpis.current, plain.current), (head.kpis.previous, plain.previous)):
+            for name in overview.KPI_NAMES:
+                assert getattr(now, name) == pytest.approx(getattr(want, name), rel=1e-12), name
+        where = "" if not f.active else (
+            " AND customer_id IN (SELECT customer_id FROM customers"
+            " WHERE (len($regions) = 0 OR list_contains($regions, region))"
+            " AND (len($types) = 0 OR list_contains($types, customer_type)))")
+        rows = store.rows(f"""
+            SELECT sum(net_amount), sum(gross_profit) FROM stg_transactions
+            WHERE purchase_date BETWEEN $start AND $as_of{where}
+            GROUP BY customer_id HAVING count(*) FILTER (WHERE NOT is_return) > 0""",
+            {"start": start, "as_of": as_of, **({"regions": list(f.regions), "types": list(f.customer_types)}
+                                                  if f.active else {})})
+        assert len(rows) == head.kpis.current.active_customers > 0
+        for i, metric in enumerate(overview.PARETO_METRICS):
+            curve = head.pareto[metric]
+            want = np.sort(np.array([float(r[i]) for r in rows]))[::-1]
+            assert curve.customers == len(rows)
+            assert curve.total == pytest.approx(want.sum(), rel=1e-9, abs=0.01 * len(rows))
+            np.testing.assert_allclose(curve.curve["v"].to_numpy(), want[curve.curve["rank"].to_numpy() - 1],
+                                       atol=0.0051)   # (values in cents)
+            assert curve.top20_share == overview.pareto(store, as_of, f, period_days, metric).top20_share
 
 
 def test_pareto_by_hand(store_factory) -> None:

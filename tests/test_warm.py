@@ -23,7 +23,7 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     store = Store(demo_db)
     secs = warm.warm_default(store.path)
     assert secs > 0
-    assert set(warm.entries()) >= {"db_info", "filter_options", "kpis", "trend", "pareto", "frame", "targets",
+    assert set(warm.entries()) >= {"db_info", "filter_options", "headline", "trend", "frame", "targets",
                                    "micro_frame", "micro_cut", "micro_compare", "what_if", "fitted"}
     version = store.data_version()
     info = data.db_info.__wrapped__(store.path, version)          # the function under st.cache_data
@@ -37,8 +37,9 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     other = data.TargetSettings(as_of=as_of, filters=Filters.of(regions=["Korea"]))
     assert data.frame.__wrapped__(store.path, version, other) is not frame
     assert data.frame.__wrapped__(store.path, version + 1, settings) is not frame
-    kpis = data.kpis.__wrapped__(store.path, version, as_of, Filters(), 365)
-    assert kpis is warm._WARM[("kpis", store.path, version, as_of, Filters(), 365)]
+    head = data.headline.__wrapped__(store.path, version, as_of, Filters(), 365)
+    assert head is warm._WARM[("headline", store.path, version, as_of, Filters(), 365)]
+    kpis = head.kpis
     # The pages' opening widgets ask for exactly these (default dims, no conditions, default what-if).
     cut = data.micro_cut.__wrapped__(store.path, version, settings, micro.DEFAULT_DIMS, ())
     assert cut is warm._WARM[("micro_cut", store.path, version, settings, micro.DEFAULT_DIMS, ())]
@@ -56,7 +57,7 @@ def test_warm_results_answer_only_the_same_arguments(demo_db: Path) -> None:
     assert fit is warm._WARM[("fitted", store.path, version, as_of, Filters(), "week", None)]
     assert fit.model is not None and len(fit.summary) > 0
     assert value.fitted.__wrapped__(store.path, version, as_of, Filters(), "day", None) is not fit
-    again = data.kpis.__wrapped__.compute(store.path, version, as_of, Filters(), 365)
+    again = data.headline.__wrapped__.compute(store.path, version, as_of, Filters(), 365).kpis
     assert all(   # DuckDB sums doubles in parallel: equal up to the last digits
         getattr(kpis.current, k) == pytest.approx(getattr(again.current, k)) for k in asdict(kpis.current))
 

@@ -28,6 +28,7 @@ import pandas as pd
 from crm_core.errors import InvalidParameterError, NoDataError
 from crm_core.filters import Filters
 from crm_core.periods import period_params, period_start
+from crm_core.store.arrow_frames import arrow_to_frame
 from crm_core.store.connection import Store
 
 __all__ = [
@@ -35,7 +36,9 @@ __all__ = [
     "KpiValues",
     "Kpis",
     "ParetoResult",
+    "Headline",
     "kpis",
+    "headline",
     "trend",
     "pareto",
     "pareto_from_values",
@@ -47,6 +50,8 @@ KPI_NAMES: tuple[str, ...] = (
     "customers", "active_customers", "revenue", "gross_profit", "repeat_rate", "lapse_rate", "average_order_value",
 )
 PERIOD_CHOICES: tuple[int, ...] = (30, 90, 182, 365)
+#: The metrics a Pareto curve ranks customers by.
+PARETO_METRICS: tuple[str, ...] = ("revenue", "gross_profit")
 
 
 @dataclass(frozen=True)
@@ -107,15 +112,22 @@ def _values(row: pd.Series) -> KpiValues:
     )
 
 
-def kpis(store: Store, as_of: date, filters: Filters = Filters(), period_days: int = 365) -> Kpis:
-    """Headline KPIs for the period ending ``as_of`` and for the period before it."""
-    _check_period(period_days)
-    df = store.query("overview_kpis", {"as_of": as_of, "period_days": period_days, **filters.params(),
-                                         **period_params(as_of, period_days)}, filtered=filters.active)
+def _kpi_params(as_of: date, filters: Filters, period_days: int) -> dict[str, Any]:
+    return {"as_of": as_of, "period_days": period_days, **filters.params(), **period_params(as_of, period_days)}
+
+
+def _kpis_from(store: Store, df: pd.DataFrame, as_of: date, period_days: int) -> Kpis:
     by_p = df.set_index("p")
     first = store.date_range()[0]
     first = None if first is None else pd.Timestamp(first).date()
     return Kpis(as_of, period_days, _values(by_p.loc[0]), _values(by_p.loc[1]), first)
+
+
+def kpis(store: Store, as_of: date, filters: Filters = Filters(), period_days: int = 365) -> Kpis:
+    """Headline KPIs for the period ending ``as_of`` and for the period before it."""
+    _check_period(period_days)
+    df = store.query("overview_kpis", _kpi_params(as_of, filters, period_days), filtered=filters.active)
+    return _kpis_from(store, df, as_of, period_days)
 
 
 def trend(store: Store, as_of: date, filters: Filters = Filters(), months: int = 24) -> pd.DataFrame:
@@ -144,16 +156,41 @@ class ParetoResult:
     curve: pd.DataFrame  # rank, customer_share, value_share (downsampled)
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The Overview's headline figures: the KPIs and the Pareto curve of each metric."""
+
+    kpis: Kpis
+    pareto: dict[str, ParetoResult]   # "revenue", "gross_profit"
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in PARETO_METRICS:
+        raise InvalidParameterError("metric must be revenue or gross_profit", name="metric", value=metric)
+
+
+def headline(store: Store, as_of: date, filters: Filters = Filters(), period_days: int = 365,
+             points: int = 200) -> Headline:
+    """:func:`kpis` and both :func:`pareto` curves from one query: the curves' values (each
+    buyer's revenue and gross profit in the period) are the differences of running totals
+    the KPIs read anyway, so the Overview scans each period end once, not twice."""
+    _check_period(period_days)
+    table = store.arrow("overview_kpis", _kpi_params(as_of, filters, period_days), filtered=filters.active,
+                        options=frozenset({"values"}))
+    lists = {m: table.column(f"{m}_values")[0] for m in PARETO_METRICS}   # (row p = 0: ORDER BY p)
+    df = arrow_to_frame(table.drop_columns([f"{m}_values" for m in PARETO_METRICS]))
+    curves = {m: pareto_from_values(np.asarray(cell.values.to_numpy(zero_copy_only=False), dtype=np.float64)
+                                    if cell.is_valid else np.empty(0), m, points) for m, cell in lists.items()}
+    return Headline(_kpis_from(store, df, as_of, period_days), curves)
+
+
 def pareto(store: Store, as_of: date, filters: Filters = Filters(), period_days: int = 365,
            metric: Literal["revenue", "gross_profit"] = "revenue", points: int = 200) -> ParetoResult:
-    """Customers ranked by value in the period; share of customers making 80% of it."""
+    """Customers ranked by value in the period; share of customers making 80% of it (the
+    curve of :func:`headline`)."""
     _check_period(period_days)
-    if metric not in ("revenue", "gross_profit"):
-        raise InvalidParameterError("metric must be revenue or gross_profit", name="metric", value=metric)
-    values = store.query("pareto", {"as_of": as_of, "period_days": period_days, **period_params(as_of, period_days),
-                                    "metric": metric,
-                                    **filters.params()}, filtered=filters.active)["v"].to_numpy(dtype=np.float64)
-    return pareto_from_values(values, metric, points)
+    _check_metric(metric)
+    return headline(store, as_of, filters, period_days, points).pareto[metric]
 
 
 def pareto_from_values(values: np.ndarray, metric: str = "revenue", points: int = 200) -> ParetoResult:

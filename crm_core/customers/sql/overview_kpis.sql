@@ -10,7 +10,9 @@
 --                 day are one purchase (as in the CLV model); average order value = revenue / purchases
 -- Each customer's activity in a period is the difference of their running totals
 -- (customer_days) at the period's two ends: a few filtered scans, no aggregation
--- over transactions.
+-- over transactions. With the option "values" the row p = 0 also lists each buyer's revenue
+-- and gross profit in the period (the Pareto curves: crm_core.customers.overview.headline),
+-- from the same scans.
 WITH fc AS (
     {filtered_customers}
 ),
@@ -55,10 +57,10 @@ totals AS (
 days AS (
     SELECT customer_key, d0, d1, d2 FROM per_cust WHERE d0 > 0 OR d1 > 0 OR d2 > 0
 ),
-exits AS (   -- (by key, as customer_days)
+exits AS (   -- (by key, as customer_days; the customers passing the filters are fc, read once)
     SELECT c.customer_key, bool_or(e.churn_date > w.d1) AS e0, bool_or(e.churn_date <= w.d1) AS e1
-    FROM stg_churn_events e JOIN customers c USING (customer_id) CROSS JOIN w
-    WHERE e.churn_date > w.d2 AND e.churn_date <= w.d0 {customer_filter}
+    FROM stg_churn_events e JOIN fc c USING (customer_id) CROSS JOIN w
+    WHERE e.churn_date > w.d2 AND e.churn_date <= w.d0
     GROUP BY c.customer_key
 ),
 flags AS (
@@ -80,14 +82,16 @@ known AS (
     UNION ALL
     SELECT 1, count(*) FILTER (WHERE known_since <= w.d1) FROM fc CROSS JOIN w
 )
+{values__cte}
 -- The counts summed in totals travel as DOUBLE (exact far beyond any count here): summed as
 -- integers, DuckDB 2.0.1 narrowed them through the joins below to one byte, wrapping 116,173
 -- orders to -51 for a period holding the whole history (tests/test_overview.py checks it).
 SELECT k.p, k.customers, pp.active AS active_customers, coalesce(t.revenue, 0) AS revenue,
        coalesce(t.gross_profit, 0) AS gross_profit, coalesce(t.orders, 0) AS orders,
        coalesce(t.purchases, 0) AS purchases,
-       pp.repeaters, pp.lapse_base, pp.lapsed
+       pp.repeaters, pp.lapse_base, pp.lapsed {values__columns}
 FROM known k
 JOIN per_period pp USING (p)
 LEFT JOIN totals t USING (p)
+{values__join}
 ORDER BY k.p

@@ -1,0 +1,1 @@
+, v.revenue_values, v.gross_profit_values

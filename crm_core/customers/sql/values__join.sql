@@ -1,0 +1,1 @@
+LEFT JOIN pareto_values v USING (p)
