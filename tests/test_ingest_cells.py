@@ -45,3 +45,42 @@ def test_the_words_are_normalised_once_per_date_cell() -> None:
                                                     "amount": "c3"}, "src", True)
     assert sql.count(mark) == 1
     assert cells.date_parse("w", True).count(mark) == 0
+
+
+TRIM_CELLS = ["C1", " C1", "C1 ", "  C1  ", "C 1", " C 1 ", "\tC1\t", "  ", "", None, " 김민준 ", "全角\u3000", "x" * 30 + " ",
+              "C1\u00a0", "\u2003C1", "C1\u202f", "김민준", "\u3000"]
+
+
+def test_the_guarded_trim_is_trim() -> None:
+    """cells.trimmed runs trim only where it can change the text: the same value as trim for
+    every cell (ASCII spaces and the Unicode spaces trim removes, no-break and ideographic
+    among them, at either end; tabs are kept; NULL stays NULL)."""
+    con = duckdb.connect()
+    got = con.execute(f"SELECT c, {cells.trimmed('c')}, trim(c) FROM (SELECT unnest(?) AS c)", [TRIM_CELLS]).fetchall()
+    assert [g for _c, g, _t in got] == [t for _c, _g, t in got]
+    assert got[3][1] == "C1" and got[4][1] == "C 1" and got[6][1] == "\tC1\t" and got[9][1] is None
+    assert got[11][1] == "全角" and got[13][1] == "C1" and got[14][1] == "C1" and got[17][1] == ""
+
+
+def test_padded_ids_load_as_the_ids(tmp_path) -> None:
+    """Ids padded with spaces (fixed-width exports) are the ids: " C1 " buys as customer C1,
+    from a CSV and from a Parquet file; an id made of spaces is a guest row, set aside."""
+    from datetime import datetime
+
+    from crm_core.access.auth import Principal
+    from crm_core.ingest import load as ingest
+    from tests.conftest import make_store
+
+    rows = [(" T1", "C1 ", "2024-03-05", "10"), ("T2 ", "  C1", "2024-03-06", "20"), ("  T3  ", " C2 ", "2024-03-06", "5"),
+            ("T4", "   ", "2024-03-07", "7")]
+    for fmt in ("csv", "parquet"):
+        store = make_store(tmp_path / f"{fmt}.duckdb", customers=[{"customer_id": "C1"}])
+        path = tmp_path / f"padded.{fmt}"
+        con = duckdb.connect()
+        con.execute("CREATE TABLE f AS SELECT * FROM (VALUES " + ", ".join("(?, ?, ?, ?)" for _ in rows)
+                    + ") v(transaction_id, customer_id, date, amount)", [x for r in rows for x in r])
+        con.execute(f"COPY f TO '{path}' ({'HEADER' if fmt == 'csv' else 'FORMAT parquet'})")
+        res = ingest.load_file(store, path, "transactions", now=datetime(2026, 1, 1), actor=Principal.of("a@x", "analyst"))
+        assert (res.status, res.rows_loaded, res.guest_rows, res.customers_created) == ("loaded", 3, 1, 1), (fmt, res)
+        assert store.rows("SELECT transaction_id, customer_id FROM transactions ORDER BY 1") == [
+            ("T1", "C1"), ("T2", "C1"), ("T3", "C2")]
