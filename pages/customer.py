@@ -68,6 +68,8 @@ figures = [
 ]
 for col, (key, shown) in zip(cards, figures):
     col.metric(t.t(key), shown, border=True)
+if p["purchase_days"] == 1 and sc["p_alive"] is not None:   # BG/NBD: no repeat purchase, P(alive) = 1
+    st.caption(t.t("c360.one_purchase"))
 if sc["days_overdue"] is None and sc["complaints"] is None:
     st.caption(t.t("c360.no_signals"))
 else:

@@ -124,6 +124,33 @@ def test_customer_360_page_opens_a_searched_customer(monkeypatch: pytest.MonkeyP
     assert at.warning[0].value == en["c360.none_found"]
 
 
+def test_a_one_purchase_customer_is_told_why_probability_active_is_100(monkeypatch: pytest.MonkeyPatch,
+                                                                        demo_db: Path) -> None:
+    """BG/NBD counts a customer without a repeat purchase as alive (P(alive) = 1), beside a
+    stage that may say churned: the screen says why, for such a customer only."""
+    en = catalogue("en")
+    store = Store(demo_db)
+    as_of = overview.default_as_of(store)
+    counts = store.df("SELECT c.customer_id, d.purchase_days FROM customer_days d JOIN customers c USING (customer_key) "
+                      "WHERE d.day <= $as_of AND d.next_day > $as_of ORDER BY c.customer_id", {"as_of": as_of})
+    once = counts[counts.purchase_days == 1].customer_id.tolist()
+    many = counts[counts.purchase_days >= 3].customer_id.tolist()
+    assert once and many
+    shown = {}
+    for cid in (once[0], once[len(once) // 2], many[0]):
+        at = run_app(monkeypatch, demo_db, c360_q=cid)
+        at.switch_page("pages/customer.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        cards = {m.label: m.value for m in at.metric}
+        shown[cid] = (cards[en["c360.p_alive"]], en["c360.one_purchase"] in [c.value for c in at.caption])
+    for cid in (once[0], once[len(once) // 2]):
+        p_alive, told = shown[cid]
+        assert told == (p_alive != "—"), (cid, shown[cid])
+        assert p_alive in ("—", "100%", "100.0%"), (cid, p_alive)
+    assert shown[many[0]][1] is False
+    assert any(told for _p, told in shown.values())
+
+
 def test_every_customer_list_links_to_the_360_screen(monkeypatch: pytest.MonkeyPatch, demo_db: Path) -> None:
     at = run_app(monkeypatch, demo_db, lang="ko")
     at.switch_page("pages/lifecycle.py").run()
