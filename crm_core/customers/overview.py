@@ -37,6 +37,7 @@ __all__ = [
     "Kpis",
     "ParetoResult",
     "Headline",
+    "PARETO_METRICS",
     "kpis",
     "headline",
     "trend",
