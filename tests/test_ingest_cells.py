@@ -84,3 +84,32 @@ def test_padded_ids_load_as_the_ids(tmp_path) -> None:
         assert (res.status, res.rows_loaded, res.guest_rows, res.customers_created) == ("loaded", 3, 1, 1), (fmt, res)
         assert store.rows("SELECT transaction_id, customer_id FROM transactions ORDER BY 1") == [
             ("T1", "C1"), ("T2", "C1"), ("T3", "C2")]
+
+
+def test_a_large_csv_is_written_in_full_row_groups(tmp_path, monkeypatch) -> None:
+    """A CSV is read in batches that do not end on row-group boundaries, and the checked rows
+    reach the write in batches of :data:`~crm_core.ingest.scratch.BATCH_ROWS`; written in that
+    order, each batch left a part-filled row group that the next checkpoint rewrote (10M rows:
+    1.8 s and 0.26 GB more when the file closed). The load fills its row groups: at most one
+    part-filled per thread (2 here), every row kept. (In file order: 19 row groups for 17.)"""
+    monkeypatch.setenv("CRM_THREADS", "2")
+    from datetime import datetime
+
+    from crm_core.access.auth import Principal
+    from crm_core.ingest import load as ingest
+    from tests.conftest import make_store
+
+    n, group = 2_000_000, 122_880
+    path = tmp_path / "big.csv"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT 'T' || i AS transaction_id, 'C' || (i % 5000) AS customer_id, "
+                f"DATE '2024-01-01' + CAST(i % 700 AS INTEGER) AS date, (i % 997) / 10 + 1 AS amount FROM range({n}) r(i)) "
+                f"TO '{path}' (HEADER)")
+    store = make_store(tmp_path / "big.duckdb", customers=[])
+    res = ingest.load_file(store, path, "transactions", now=datetime(2026, 1, 1), actor=Principal.local_user("t"))
+    assert (res.status, res.rows_loaded, res.customers_created) == ("loaded", n, 5000)
+    with store.cursor() as cur:
+        groups = cur.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('transactions')").fetchone()[0]
+        assert groups <= -(-n // group) + 1
+        assert cur.execute("SELECT count(DISTINCT transaction_id), sum(amount) FROM transactions").fetchone() == (
+            n, con.execute(f"SELECT sum(CAST(amount AS DECIMAL(18, 2))) FROM read_csv('{path}')").fetchone()[0])

@@ -290,7 +290,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                     with scratch.stream(chk, cur, "_typed", good):
                         cur.execute(changes.record_customers_sql(mapped), {"ingest_id": ingest_id})
                 statement = insert_sql(spec, mapped)
-                with scratch.stream(chk, cur, "_typed", good):
+                with scratch.stream(chk, cur, "_typed", good), scratch.unordered(cur, "ON CONFLICT" not in statement):
                     cur.execute(statement, {"ingest_id": ingest_id} if "$ingest_id" in statement else None)
                 res.rows_loaded = res.rows_read - res.rows_rejected
                 if extra and not drop_extra:

@@ -24,7 +24,7 @@ import duckdb
 
 from crm_core.ingest.shape import raw_error
 
-__all__ = ["read_raw", "shelve_raw", "unshelve_raw", "set_aside", "drop_raw", "stream", "BATCH_ROWS"]
+__all__ = ["read_raw", "shelve_raw", "unshelve_raw", "set_aside", "drop_raw", "stream", "unordered", "BATCH_ROWS"]
 
 #: Rows per Arrow batch of :func:`stream`.
 BATCH_ROWS = 1_000_000
@@ -106,3 +106,20 @@ def stream(chk: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, name:
     finally:
         cur.unregister(name)
         reader.close()
+
+
+@contextmanager
+def unordered(cur: duckdb.DuckDBPyConnection, on: bool = True) -> Iterator[None]:
+    """Let ``cur``'s statements write rows in the order its threads produce them (this
+    connection only). A load's rows need no order (each carries its file row number), and
+    an insert that keeps the order of a CSV's batches writes part-filled row groups that
+    the next checkpoint rewrites: for 10M rows 1.8 s and 0.26 GB more when the file closes.
+    Unordered, each thread fills its own row groups."""
+    if not on:
+        yield
+        return
+    cur.execute("SET SESSION preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        cur.execute("RESET SESSION preserve_insertion_order")
