@@ -424,3 +424,20 @@ def test_write_lock_serialises_loads_but_not_small_writes(tmp_path: Path) -> Non
         assert t2.is_alive() and done == ["plain"]   # waits for its turn
     t2.join(timeout=10)
     assert done == ["plain", "writer"] and store.meta("probe") == "1"
+
+
+def test_a_semicolon_or_parameter_in_a_refresh_comment_is_only_a_comment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refresh script is split by DuckDB's parser, not at every ";": a comment may say
+    "; $lo" without cutting a statement in two or binding a parameter it does not use."""
+    from crm_core.store import refresh
+    from tests.conftest import make_store
+
+    rows = [{"transaction_id": f"T{i}", "customer_id": f"C{i % 3}", "tx_date": date(2024, 1, 1 + i), "amount": 10 + i}
+            for i in range(6)]
+    plain = make_store(tmp_path / "plain.duckdb", transactions=rows)
+    real = refresh.load_sql
+    monkeypatch.setattr(refresh, "load_sql", lambda name, **kw: real(name, **kw).replace(
+        "\nDROP TABLE _firsts;", "\n-- a note; naming $lo and $hi and $start\nDROP TABLE _firsts;"))
+    noted = make_store(tmp_path / "noted.duckdb", transactions=rows)
+    query = "SELECT customer_key, day, next_day, purchase_days, orders, revenue FROM customer_days ORDER BY ALL"
+    assert noted.rows(query) == plain.rows(query) and len(plain.rows(query)) == 6

@@ -64,12 +64,13 @@ def refresh_derived(cur: duckdb.DuckDBPyConnection, since: date | None = None) -
                      .fetchall()[0][0])
     sql = load_sql("refresh_customer_days", options=frozenset({"order_ids"}) if order_ids else frozenset())
     ranges: list[tuple[int, int]] | None = None
-    for statement in sql.split(";"):
-        if not statement.strip():
-            continue
-        if "$lo" not in statement:
-            cur.execute(statement, {"start": start} if "$start" in statement else None)
+    # (DuckDB's own parser splits the script: a ";" or "$lo" in a comment is a comment)
+    for statement in cur.extract_statements(sql):
+        names = statement.named_parameters
+        start_param = {"start": start} if "start" in names else {}
+        if "lo" not in names:
+            cur.execute(statement.query, start_param or None)
             continue
         ranges = ranges or key_ranges(cur)
         for lo, hi in ranges:
-            cur.execute(statement, {"lo": lo, "hi": hi, **({"start": start} if "$start" in statement else {})})
+            cur.execute(statement.query, {"lo": lo, "hi": hi, **start_param})
