@@ -39,7 +39,7 @@ from crm_core.ingest.check import mark_repeats, type_rows
 from crm_core.ingest.guess import generated_headers, guess_transactions
 from crm_core.ingest.history import history, quarantine, rollback
 from crm_core.ingest.read import fingerprint, open_source
-from crm_core.ingest.schema import CUSTOMER_UPDATES, KINDS, Kind, propose_mapping
+from crm_core.ingest.schema import CUSTOMER_UPDATES, KINDS, UPSERT_KEYS, Kind, propose_mapping
 from crm_core.ingest.statements import insert_sql, new_customers_sql
 from crm_core.store.connection import Store
 
@@ -290,7 +290,7 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                     with scratch.stream(chk, cur, "_typed", good):
                         cur.execute(changes.record_customers_sql(mapped), {"ingest_id": ingest_id})
                 statement = insert_sql(spec, mapped)
-                with scratch.stream(chk, cur, "_typed", good), scratch.unordered(cur, "ON CONFLICT" not in statement):
+                with scratch.stream(chk, cur, "_typed", good), scratch.unordered(cur, kind not in UPSERT_KEYS):
                     cur.execute(statement, {"ingest_id": ingest_id} if "$ingest_id" in statement else None)
                 res.rows_loaded = res.rows_read - res.rows_rejected
                 if extra and not drop_extra:
