@@ -52,7 +52,9 @@ SELECT * FROM (
     SELECT b.customer_key, b.day, coalesce(n.first_day, DATE '9999-12-31') AS next_day, b.last_purchase,
            b.purchase_days, b.orders, b.revenue, b.gross_profit, b.returns
     FROM _base AS b
-    LEFT JOIN (SELECT customer_key, min(day) AS first_day FROM _daily GROUP BY customer_key) AS n USING (customer_key)
+    -- (the days of base customers only: the aggregate ran over every new day though a first load has no base)
+    LEFT JOIN (SELECT customer_key, min(day) AS first_day FROM _daily
+               WHERE customer_key IN (SELECT customer_key FROM _base) GROUP BY customer_key) AS n USING (customer_key)
     WHERE b.customer_key >= $lo AND b.customer_key < $hi
     UNION ALL
     SELECT customer_key, day, next_day, last_purchase,
