@@ -139,6 +139,13 @@ def test_rejected_rows_all_or_nothing_quarantine_duplicate_and_rollback(store: S
     extra = store.rows("SELECT data FROM ingest_extra WHERE ingest_id = ?", [res.ingest_id])
     assert [json.loads(d) for (d,) in extra] == [["x"]]           # the unknown column is kept, not lost
     assert ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST).status == "duplicate"
+    # (its bytes are hashed while the file is read: a reading that fails this time still says "duplicate")
+    assert ingest.load_file(store, path, "transactions", now=NOW, actor=ANALYST,
+                            mapping={"no such column": "amount"}).status == "duplicate"
+    other = tmp_path / "other.csv"   # (other bytes, never loaded: the reading's own error)
+    other.write_bytes(path.read_bytes() + b"\n")
+    with pytest.raises(IngestError, match="no column"):
+        ingest.load_file(store, other, "transactions", now=NOW, actor=ANALYST, mapping={"no such column": "amount"})
     again = tmp_path / "again.csv"
     again.write_text("customer_id,date,amount,transaction_id\nC0000001,2026-09-01,10,A1\n", encoding="utf-8")
     assert ingest.load_file(store, again, "transactions", now=NOW, actor=ANALYST).errors[0]["problem"] == "duplicate_stored"
