@@ -4,6 +4,8 @@ normalises inline."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -113,3 +115,102 @@ def test_a_large_csv_is_written_in_full_row_groups(tmp_path, monkeypatch) -> Non
         assert groups <= -(-n // group) + 1
         assert cur.execute("SELECT count(DISTINCT transaction_id), sum(amount) FROM transactions").fetchone() == (
             n, con.execute(f"SELECT sum(CAST(amount AS DECIMAL(18, 2))) FROM read_csv('{path}')").fetchone()[0])
+
+
+#: Money cells DuckDB's CSV reader takes as numbers, with their edges (rounding half away from
+#: zero, exponents, signs, padding, digits past the cents, the largest DECIMAL(18, 2)).
+PLAIN_NUMBERS = ["12.345", "12.355", "-0.005", "-12.345", " 12.5 ", "1e3", "2.5E-1", "+5", ".5", "5.", "0012.50",
+                 "1_000", "12.3456789012345678901", "0", "-0", "9999999999999999.99", "0.004999", "7", "", "999999999999"]
+
+
+def _numbers_read(monkeypatch) -> list[bool]:
+    """Record what read_raw answers (whether money was read as numbers; a later call of one
+    load reads the rows set aside again, as text)."""
+    from crm_core.ingest import scratch
+
+    seen: list[bool] = []
+    real = scratch.read_raw
+
+    def spy(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
+        return seen[-1]
+    monkeypatch.setattr(scratch, "read_raw", spy)
+    return seen
+
+
+def _load_amounts(tmp_path, name: str, cells: list[str], seen: list[bool], **options):
+    """Load ``cells`` as the amount and cost of a transactions file: (result, whether its money
+    was read as numbers, the stored amounts, the cells of the rows set aside)."""
+    import csv
+    from datetime import datetime
+
+    from crm_core.access.auth import Principal
+    from crm_core.ingest import load as ingest
+    from tests.conftest import make_store
+
+    path = tmp_path / f"{name}.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["transaction_id", "customer_id", "date", "amount", "cost"])
+        for i, cell in enumerate(cells):
+            w.writerow([f"T{i}", f"C{i % 7}", "2024-03-05", cell, cell])
+    store = make_store(tmp_path / f"{name}.duckdb", customers=[])
+    seen.clear()
+    res = ingest.load_file(store, path, "transactions", now=datetime(2026, 1, 1), actor=Principal.local_user("t"),
+                           accept_rejects=True, **options)
+    stored = dict(store.rows("SELECT transaction_id, amount FROM transactions"))
+    kept = {r["transaction_id"]: (r["problems"], r["amount"], r["cost"]) for r in ingest.quarantine(store, res.ingest_id)
+            .to_dict("records")} if res.rows_rejected else {}
+    return res, seen[0], [stored.get(f"T{i}") for i in range(len(cells))], kept
+
+
+def test_money_read_as_numbers_is_the_money_read_as_text(tmp_path, monkeypatch) -> None:
+    """A CSV whose money columns are all plain numbers is read with them as DECIMAL(18, 2) by
+    DuckDB's reader (no text copy to parse); the stored amounts are the ones the text parse
+    gives, cell for cell: the same file with one cell that is no plain number ("$1.00") is
+    read as text and stores the same values. Seeded random number-like cells as well as the
+    edges. Rows set aside keep the file's own text ("7", not "7.00")."""
+    import random
+
+    rng = random.Random(20261207)
+    con = duckdb.connect()
+    alphabet = list("0123456789") * 3 + list(".-+e _")
+    tries = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(3000)]
+    # (the random cells the reader takes as numbers: the text parse must agree on each)
+    taken = [t for t, ok in zip(tries, con.execute("SELECT [TRY_CAST(trim(v) AS DECIMAL(18, 2)) IS NOT NULL "
+                                                     "FOR v IN ?]", [tries]).fetchone()[0]) if ok]
+    # (after the sniffer's 20,480-row sample, where it no longer looks: the reader alone decides)
+    cells = [f"{i % 997}.{i % 100:02d}" for i in range(20_600)] + PLAIN_NUMBERS + taken[:400]
+    seen = _numbers_read(monkeypatch)
+    res, numbers, as_numbers, _ = _load_amounts(tmp_path, "numbers", cells, seen)
+    assert numbers and res.status == "loaded"
+    res_text, numbers, as_text, _ = _load_amounts(tmp_path, "text", cells + ["$1.00"], seen)
+    assert not numbers and res_text.status == "loaded"
+    assert as_numbers == as_text[:len(cells)] and as_text[-1] == Decimal("1.00")
+    # set aside in both: the empty amount (missing) and the one past a trillion (too big)
+    assert [c for c, a in zip(cells, as_numbers) if a is None] == ["9999999999999999.99", ""]
+    edges = as_numbers[20_600:20_600 + 4]
+    assert edges == [Decimal("12.35"), Decimal("12.36"), Decimal("-0.01"), Decimal("-12.35")] and len(taken) > 400
+
+
+def test_a_set_aside_row_keeps_the_files_own_money_text(tmp_path, monkeypatch) -> None:
+    """Money read as numbers is printed as numbers ("7.00"): a row set aside gets its cells
+    from the file's text, read again for it ("7", "1e3", " 12.5 " as written)."""
+    seen = _numbers_read(monkeypatch)
+    res, numbers, amounts, kept = _load_amounts(tmp_path, "kept", ["7", "1e3", "12.5", ""], seen)
+    assert numbers and res.rows_rejected == 1 and amounts[:3] == [Decimal("7.00"), Decimal("1000.00"), Decimal("12.50")]
+    assert kept == {"T3": ("amount:missing", None, None)}
+    res, numbers, _amounts, kept = _load_amounts(tmp_path, "kept2", ["7", "1e3", "-5"], seen, known_customers_only=True)
+    assert numbers and res.status == "rejected" and res.rows_rejected == 3   # (no customer is known)
+    assert {k: v[1:] for k, v in kept.items()} == {"T0": ("7", "7"), "T1": ("1e3", "1e3"), "T2": ("-5", "-5")}
+
+
+def test_a_cell_past_the_sniffers_sample_that_is_no_plain_number_reads_the_file_as_text(tmp_path, monkeypatch) -> None:
+    """The sniffer sees the first 20,480 rows: a money cell after them that is no plain number
+    ("1,234.50") stops the numeric read, and the file is read as text, whose parse takes it.
+    With decimal commas stated, money is never read as numbers (1.234 is a thousand there)."""
+    seen = _numbers_read(monkeypatch)
+    res, numbers, amounts, _ = _load_amounts(tmp_path, "late", ["12.50"] * 25_000 + ["1,234.50"], seen)
+    assert not numbers and res.status == "loaded" and amounts[-1] == Decimal("1234.50") and amounts[0] == Decimal("12.50")
+    res, numbers, amounts, _ = _load_amounts(tmp_path, "comma", ["1.234", "12"], seen, decimal_comma=True)
+    assert not numbers and amounts == [Decimal("1234.00"), Decimal("12.00")]

@@ -248,7 +248,11 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                           if generated_headers(headers) else None)
                 proposed, cols = _resolve_mapping(spec, headers, mapping, drop_extra, sample)
                 res.mapping = proposed
-                scratch.read_raw(chk, source, len(headers))
+                # (money read as numbers by DuckDB's reader where every cell is one; not when the
+                # file's decimal point is a comma: 1.234 is a thousand there)
+                money = frozenset() if decimal_comma else frozenset(
+                    int(c[1:]) for name, c in cols.items() if name in spec.money_columns)
+                numbers_read = scratch.read_raw(chk, source, len(headers), money)
             except CrmError:
                 if loaded_before():
                     return _duplicate(res, t0)
@@ -264,10 +268,10 @@ def load_file(store: Store, path: str | Path, kind: str, *, now: datetime, mappi
                                 decimal_comma=decimal_comma, create_customers=create)
             mapped, extra = set(checked.mapped), list(checked.extra)
             res.zoned_values = checked.zoned_values
-            shelved = scratch.shelve_raw(chk, source)   # (the repeat check runs without the cells)
+            shelved = scratch.shelve_raw(chk, source, numbers_read)   # (the repeat check runs without the cells)
             res.identical_rows, marked = mark_repeats(chk, spec, checked.mapped, identical_rows)
             if shelved:
-                scratch.unshelve_raw(chk, source, len(headers), marked)
+                scratch.unshelve_raw(chk, source, len(headers), marked, numbers_read)
             report("checking", res.rows_read)
             res.rows_rejected = int(chk.execute("SELECT count(*) FROM _typed WHERE len(problems) > 0").fetchall()[0][0])
             res.guest_rows = int(chk.execute(

@@ -5,7 +5,8 @@ sheet chosen or the first), Parquet, and delimited text (comma, tab, semicolon, 
 DuckDB's sniffer decides). Text encodings: a BOM decides (UTF-8, UTF-16); else strict
 UTF-8; else the best of CP949 (EUC-KR), GB18030 (GBK) and Big5 by ``charset_normalizer``;
 a caller may force one. Non-UTF-8 text is re-encoded to a UTF-8 temporary file in
-chunks (memory stays flat), then read by DuckDB's CSV reader with every column as text.
+chunks (memory stays flat), then read by DuckDB's CSV reader with every column as text
+(or, for a load, its money columns as numbers where they all are: :func:`typed_sql`).
 UTF-8 files are read in place: the fast path for big files.
 """
 
@@ -32,7 +33,8 @@ from crm_core.errors import InputFileError
 from crm_core.ingest.encodings import CHUNK, ENCODINGS, SAMPLE, detect_encoding, to_utf8
 from crm_core.ingest.shape import first_row_is_data, raw_error, refuse_long_headers, refuse_ragged, whitespace_fields
 
-__all__ = ["Source", "fingerprint", "open_source", "ENCODINGS", "raw_error", "max_unpacked_bytes"]
+__all__ = ["Source", "fingerprint", "open_source", "sniffed_types", "typed_sql", "CSV_TYPES", "ENCODINGS", "raw_error",
+           "max_unpacked_bytes"]
 
 
 
@@ -49,6 +51,36 @@ class Source:
     # the format gives row numbers itself (Parquet: the file's own row index, 0.4 s less than
     # numbering 10M rows with a window); None: number the rows in reading order.
     numbered_sql: str | None = None
+    # The delimited file ``sql`` reads with a header row, as an SQL string literal: it can be
+    # read again with some columns typed (:func:`typed_sql`). None for other formats and shapes.
+    csv_file: str | None = None
+
+
+#: The options every read of a delimited file with a header row uses (the dialect is sniffed;
+#: quotes are the standard double quote whatever the sniffer saw in its sample).
+_CSV_OPTIONS = "header = true, auto_detect = true, sample_size = 20480, encoding = 'utf-8', quote = '\"', escape = '\"'"
+#: What a column of a delimited file may be read as besides text (:func:`typed_sql`).
+CSV_TYPES: tuple[str, ...] = ("VARCHAR", "DECIMAL(18, 2)")
+
+
+def sniffed_types(cur: duckdb.DuckDBPyConnection, source: Source) -> tuple[str, ...] | None:
+    """The type DuckDB's sniffer gives each column of ``source`` on its sample; None when
+    ``source`` is no CSV read with a header row, or when the sniffer, looking at types too,
+    sees other columns than the text read did (then only the text read is used)."""
+    if source.csv_file is None:
+        return None
+    rel = cur.sql(f"SELECT * FROM read_csv({source.csv_file}, {_CSV_OPTIONS}) LIMIT 0")
+    return tuple(str(t) for t in rel.types) if tuple(rel.columns) == source.headers else None
+
+
+def typed_sql(source: Source, types: tuple[str, ...]) -> str:
+    """``source.sql`` with column i read as ``types[i]`` (one of :data:`CSV_TYPES`) instead of
+    text: DuckDB's reader parses the numbers as it reads (no text copy to parse later), and
+    stops with an error at the first cell that is not one."""
+    if source.csv_file is None or len(types) != len(source.headers) or not set(types) <= set(CSV_TYPES):
+        raise ValueError(f"no typed read of this source with {types!r}")
+    listed = ", ".join(f"'{t}'" for t in types)
+    return f"SELECT * FROM read_csv({source.csv_file}, all_varchar = false, types = [{listed}], {_CSV_OPTIONS})"
 
 
 def fingerprint(path: Path) -> tuple[str, int]:
@@ -191,8 +223,7 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
                 text_head = f.read(SAMPLE)
             if not text_head.removeprefix(codecs.BOM_UTF8).strip() and len(text_head) < SAMPLE:
                 raise InputFileError("the file holds only blank space", problem="empty")
-            sql = (f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, header = true, "
-                   f"auto_detect = true, sample_size = 20480, encoding = 'utf-8', quote = '\"', escape = '\"')")
+            sql = f"SELECT * FROM read_csv({_quote(str(target))}, all_varchar = true, {_CSV_OPTIONS})"
             try:
                 headers = _headers(cur, sql)
             except duckdb.Error as exc:
@@ -212,7 +243,7 @@ def open_source(path: Path, *, encoding: str | None = None, sheet: str | None = 
                 generated = tuple(f"column{i}" for i in range(1, len(named) + 1))
                 yield Source("csv", enc, None, f"SELECT {cols} FROM ({plain})", generated)
             else:
-                yield Source("csv", enc, None, sql, headers)
+                yield Source("csv", enc, None, sql, headers, csv_file=_quote(str(target)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

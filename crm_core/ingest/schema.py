@@ -42,6 +42,11 @@ class Kind:
     def required(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
+    @property
+    def money_columns(self) -> frozenset[str]:
+        """The columns holding money (DECIMAL(18, 2) when stored)."""
+        return frozenset(c.name for c in self.columns if c.type == "money")
+
     def missing(self, mapped: set[str]) -> list[str]:
         """Required columns neither mapped nor stood in for."""
         alt = dict(self.stand_ins)
