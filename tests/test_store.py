@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -84,8 +85,10 @@ def test_older_file_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> N
     for layer in ("customer_days", "customer_months"):
         assert "customer_id" not in {r[0] for r in store.rows(f"SELECT column_name FROM (DESCRIBE {layer})")}
     assert store.rows("SELECT day, category, lines FROM category_days") == [(date(2024, 1, 2), "Books", 1)]
-    # migration 19: the table was rebuilt with its ids stored uncompressed, rows and columns as before
+    # migrations 19 and 20: the table was rebuilt with its ids, and then its optional numbers,
+    # stored uncompressed, rows and columns as before
     assert _id_compression(store) == {"transaction_id": ["Uncompressed"], "customer_id": ["Uncompressed"]}
+    assert _forced_compression(store) == {"tx_ts": "uncompressed", "quantity": "uncompressed", "discount": "uncompressed"}
     assert store.rows("SELECT transaction_id, customer_id, tx_date, product_category FROM transactions") == [
         ("T1", "C1", date(2024, 1, 2), "Books")]
 
@@ -98,6 +101,35 @@ def _id_compression(store: Store) -> dict[str, list[str]]:
                               WHERE column_name IN ('transaction_id', 'customer_id') AND segment_type = 'VARCHAR'
                               GROUP BY column_name""").fetchall()
     return dict(rows)
+
+
+def _forced_compression(store: Store) -> dict[str, str]:
+    """The compression the optional numbers of transactions are declared with (DuckDB keeps
+    a column's USING COMPRESSION in the table's definition)."""
+    sql = store.scalar("SELECT sql FROM duckdb_tables() WHERE table_name = 'transactions'")
+    return {c: m.group(1).lower() for c in ("tx_ts", "quantity", "discount")
+            if (m := re.search(rf"\b{c} \w+(?:\(\d+, ?\d+\))? USING COMPRESSION (\w+)", sql, re.IGNORECASE))}
+
+
+def test_empty_optional_numbers_are_constant_and_filled_ones_as_they_are(tmp_path: Path) -> None:
+    """Migration 20: transactions.tx_ts, quantity and discount skip DuckDB's trial of
+    bitpacking and RLE (0.07 s per column per 10M rows written, for columns most files leave
+    empty): an empty one is still stored as a constant, a filled one as it is."""
+    store = Store(tmp_path / "new.duckdb", create=True)
+    assert _forced_compression(store) == {"tx_ts": "uncompressed", "quantity": "uncompressed", "discount": "uncompressed"}
+    with store.cursor() as cur:
+        cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) "
+                    "SELECT 'T' || i, 'C' || (i % 97), DATE '2024-01-01' + CAST(i % 300 AS INTEGER), 1.5 FROM range(300000) r(i)")
+        cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount, quantity, discount, tx_ts) "
+                    "SELECT 'Q' || i, 'C1', DATE '2024-01-01', 2, 1 + i % 5, i % 3, TIMESTAMP '2024-01-01 10:00' "
+                    "+ to_seconds(i) FROM range(200000) r(i)")
+        cur.execute("CHECKPOINT")
+        got = dict(cur.execute("""SELECT column_name, list(DISTINCT compression ORDER BY compression) FROM pragma_storage_info('transactions')
+                                  WHERE column_name IN ('tx_ts', 'quantity', 'discount') AND segment_type <> 'VALIDITY'
+                                  GROUP BY column_name""").fetchall())
+        assert got == {c: ["Constant", "Uncompressed"] for c in ("tx_ts", "quantity", "discount")}
+        assert cur.execute("SELECT sum(quantity), sum(discount), count(tx_ts) FROM transactions").fetchone() == (
+            600000, Decimal(199999), 200000)
 
 
 def test_a_new_file_stores_the_transaction_ids_uncompressed(tmp_path: Path) -> None:
