@@ -214,3 +214,17 @@ def test_a_cell_past_the_sniffers_sample_that_is_no_plain_number_reads_the_file_
     assert not numbers and res.status == "loaded" and amounts[-1] == Decimal("1234.50") and amounts[0] == Decimal("12.50")
     res, numbers, amounts, _ = _load_amounts(tmp_path, "comma", ["1.234", "12"], seen, decimal_comma=True)
     assert not numbers and amounts == [Decimal("1234.00"), Decimal("12.00")]
+
+
+def test_a_failing_sniff_of_types_reads_the_file_as_text(tmp_path, monkeypatch) -> None:
+    """Should DuckDB's sniffer fail when it looks at types (it did not when it read text), the
+    file is read as text: the load goes on as without the numeric read."""
+    from crm_core.ingest import read, scratch
+
+    def broken(cur, source):
+        raise duckdb.InvalidInputException("Error when sniffing file")
+    monkeypatch.setattr(scratch, "sniffed_types", broken)
+    assert read.sniffed_types is not broken
+    seen = _numbers_read(monkeypatch)
+    res, numbers, amounts, _ = _load_amounts(tmp_path, "sniff", ["7", "12.5"], seen)
+    assert not numbers and res.status == "loaded" and amounts == [Decimal("7.00"), Decimal("12.50")]

@@ -49,7 +49,10 @@ def read_raw(chk: duckdb.DuckDBPyConnection, source: Any, n_columns: int,
     cells are then the numbers printed: the rows set aside get the file's own text, read
     again for them, see :func:`unshelve_raw`)."""
     if numbers and not source.numbered_sql and source.csv_file:
-        sniffed = sniffed_types(chk, source) or ("VARCHAR",) * n_columns
+        try:
+            sniffed = sniffed_types(chk, source) or ("VARCHAR",) * n_columns
+        except duckdb.Error:   # (the sniffer looking at types too failed where the text read did not)
+            sniffed = ("VARCHAR",) * n_columns
         types = tuple("DECIMAL(18, 2)" if i in numbers and _NUMBER.fullmatch(sniffed[i - 1]) else "VARCHAR"
                       for i in range(1, n_columns + 1))
         if len(sniffed) == n_columns and any(t != "VARCHAR" for t in types):
