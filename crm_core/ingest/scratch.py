@@ -16,7 +16,6 @@ The raw cells are the largest and the least used: a Parquet file is read where i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +24,7 @@ import duckdb
 
 from crm_core.ingest.read import sniffed_types, typed_sql
 from crm_core.ingest.shape import raw_error
+from crm_core.ingest.statements import source_kind
 
 __all__ = ["read_raw", "shelve_raw", "unshelve_raw", "set_aside", "drop_raw", "stream", "unordered", "BATCH_ROWS"]
 
@@ -53,18 +53,14 @@ def read_raw(chk: duckdb.DuckDBPyConnection, source: Any, n_columns: int,
             sniffed = sniffed_types(chk, source) or ("VARCHAR",) * n_columns
         except duckdb.Error:   # (the sniffer looking at types too failed where the text read did not)
             sniffed = ("VARCHAR",) * n_columns
-        types = tuple("DECIMAL(18, 2)" if i in numbers and _NUMBER.fullmatch(sniffed[i - 1]) else "VARCHAR"
+        types = tuple("DECIMAL(18, 2)" if i in numbers and _is_number(sniffed[i - 1]) else "VARCHAR"
                       for i in range(1, n_columns + 1))
         if len(sniffed) == n_columns and any(t != "VARCHAR" for t in types):
-            positional = ", ".join(f"#{i} AS c{i}" for i in range(1, n_columns + 1))
             try:
-                chk.execute(f"CREATE OR REPLACE TEMP TABLE _raw_cells AS SELECT {positional} "
-                            f"FROM ({typed_sql(source, types)})")
+                _copy_cells(chk, typed_sql(source, types), n_columns)
+                return True
             except duckdb.Error:
                 pass   # a cell past the sniffer's sample is no plain number: read as text below
-            else:
-                chk.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT rowid + 1 AS _row, * FROM _raw_cells")
-                return True
     try:
         if source.numbered_sql:   # the file numbers its rows: column 1 is the number
             positional = ", ".join(f"#{i + 1} AS c{i}" for i in range(1, n_columns + 1))
@@ -75,16 +71,22 @@ def read_raw(chk: duckdb.DuckDBPyConnection, source: Any, n_columns: int,
             # Numbered by their place in the table, which keeps the file's order (DuckDB
             # preserves insertion order): row_number() OVER () read the file on one thread
             # (10M CSV rows: 2.7 s against 1.4 s).
-            positional = ", ".join(f"#{i} AS c{i}" for i in range(1, n_columns + 1))
-            chk.execute(f"CREATE OR REPLACE TEMP TABLE _raw_cells AS SELECT {positional} FROM ({source.sql})")
-            chk.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT rowid + 1 AS _row, * FROM _raw_cells")
+            _copy_cells(chk, source.sql, n_columns)
     except duckdb.Error as exc:
         raise raw_error(exc) from None
     return False
 
 
-#: Types DuckDB's sniffer gives a column of numbers.
-_NUMBER = re.compile(r"(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))")
+def _copy_cells(chk: duckdb.DuckDBPyConnection, sql: str, n_columns: int) -> None:
+    """``_raw_cells``: the columns of ``sql`` as ``c1..cN``, and ``_raw`` numbering them."""
+    positional = ", ".join(f"#{i} AS c{i}" for i in range(1, n_columns + 1))
+    chk.execute(f"CREATE OR REPLACE TEMP TABLE _raw_cells AS SELECT {positional} FROM ({sql})")
+    chk.execute("CREATE OR REPLACE TEMP VIEW _raw AS SELECT rowid + 1 AS _row, * FROM _raw_cells")
+
+
+def _is_number(duck_type: str) -> bool:
+    """Whether the sniffer found numbers (whole, DECIMAL, or floating) in a column."""
+    return source_kind(duck_type) in ("integer", "number") or duck_type.upper() in ("FLOAT", "DOUBLE")
 
 
 def shelve_raw(chk: duckdb.DuckDBPyConnection, source: Any, numbers_read: bool = False) -> bool:
