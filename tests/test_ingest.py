@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_core.access.auth import Principal
 from crm_core.access.export import to_csv_bytes
@@ -184,6 +186,30 @@ def test_repeated_rows_within_the_file(store: Store, tmp_path: Path) -> None:
     fine = tmp_path / "fine.csv"
     fine.write_text("customer_id,date,amount\nC0000001,2026-09-21,10\nC0000001,2026-09-22,10\n", encoding="utf-8")
     assert ingest.load_file(store, fine, "transactions", now=NOW, actor=ANALYST).errors == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["K1", "K2", "k1", "K1 ", "", None]), st.sampled_from([1, 2, None])),
+                max_size=40))
+def test_the_quick_repeat_count_is_the_exact_one(rows: list[tuple[str | None, int | None]]) -> None:
+    """The in-file repeat check's quick count (sorted hashes, each against the one before)
+    is the number of rows minus the distinct keys, as the exact count says, NULLs equal as in
+    GROUP BY; the per-row mark flags every row but the first of each key."""
+    import duckdb
+
+    from crm_core.ingest.schema import KINDS
+    from crm_core.ingest.statements import in_file_duplicates_sql
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE _t (_row INTEGER, customer_id VARCHAR, amount INTEGER, problems VARCHAR[])")
+    if rows:
+        con.executemany("INSERT INTO _t VALUES (?, ?, ?, [])", [(i, k, a) for i, (k, a) in enumerate(rows, start=1)])
+    quick, count, mark = in_file_duplicates_sql(KINDS["transactions"], {"customer_id", "amount"}, "_t")
+    repeats = len(rows) - len(set(rows))
+    assert con.execute(quick).fetchall()[0][0] == repeats == con.execute(count).fetchall()[0][0]
+    con.execute(mark)
+    marked = [r for (r,) in con.execute("SELECT _row FROM _t WHERE len(problems) > 0 ORDER BY _row").fetchall()]
+    assert marked == [i for i, row in enumerate(rows, start=1) if row in rows[:i - 1]]
 
 
 def test_loads_at_the_same_time_take_turns(store: Store, tmp_path: Path) -> None:
