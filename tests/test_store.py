@@ -412,6 +412,22 @@ def _refresh_against_brute_force(tmp_path_factory, first, second, removed) -> No
                             "OR customer_key NOT IN (SELECT customer_key FROM customers)") == 0
 
 
+def test_customer_days_are_written_in_next_day_order(tmp_path: Path) -> None:
+    """A range of customers' rows is written in ``next_day`` order, what the as-of scans skip
+    row groups by: in the table's own order ``next_day`` never falls back (written in the
+    window's order, it would at every customer)."""
+    store = Store(tmp_path / "o.duckdb", create=True)
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO customers (customer_id) SELECT 'C' || i FROM range(40) AS r(i)")
+        cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) "
+                    "SELECT 'T' || i, 'C' || (i * 7 % 40), DATE '2024-01-01' + CAST(i * 13 % 300 AS INTEGER), 5 "
+                    "FROM range(400) AS r(i)")
+        Store.refresh_derived(cur)
+    falls = store.scalar("SELECT count(*) FROM (SELECT next_day < lag(next_day) OVER (ORDER BY rowid) AS down "
+                         "FROM customer_days) WHERE down")
+    assert store.scalar("SELECT count(*) FROM customer_days") > 300 and falls == 0
+
+
 def test_key_ranges_cover_every_key_once_in_about_equal_parts() -> None:
     """The refresh's ranges of customer_key: contiguous, from the least INTEGER to past the
     greatest, one per ``per_range`` customer-days (rounded up), each holding about as many."""

@@ -1,7 +1,7 @@
 -- Grain: the one customer $customer_id if it passes the filters (else no row): the record,
 -- its account manager's name, and the lifetime figures as of $as_of from customer_days
 -- (purchase days, orders, revenue, gross profit, returns; NULL: no transaction yet), read by
--- its key $customer_key (customer_days is stored in key order: a key filter skips the rest),
+-- its key $customer_key,
 -- with the span of its transaction days up to $as_of (first_day, last_day; for the lines).
 WITH fc AS (
     SELECT * FROM ({filtered_customers}) WHERE customer_id = $customer_id

@@ -77,8 +77,10 @@ SELECT * FROM (
         LEFT JOIN _base AS b USING (customer_key)
         -- partitioned by the integer key, not the text id: the window step is 40% faster (6.0 -> 3.8 s on 8.8M days)
         WINDOW w AS (PARTITION BY d.customer_key ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)))
--- (next_day first: the as-of scans' zone maps, then the integer key: 0.7 s less on 8.8M rows than the text id)
-ORDER BY next_day, customer_key;
+-- (by next_day: the as-of scans' zone maps. By next_day alone: 0.25 s less on 8.8M rows than with the key
+-- after it, and rows of one next_day in no fixed order change no stored value and no figure: DuckDB's
+-- parallel sums over a table already add in an order that varies from run to run)
+ORDER BY next_day;
 
 -- Grain: one row per customer per calendar month with a transaction.
 DELETE FROM customer_months
