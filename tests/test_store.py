@@ -412,10 +412,11 @@ def _refresh_against_brute_force(tmp_path_factory, first, second, removed) -> No
                             "OR customer_key NOT IN (SELECT customer_key FROM customers)") == 0
 
 
-def test_customer_days_are_written_in_next_day_order(tmp_path: Path) -> None:
-    """A range of customers' rows is written in ``next_day`` order, what the as-of scans skip
-    row groups by: in the table's own order ``next_day`` never falls back (written in the
-    window's order, it would at every customer)."""
+def test_the_per_customer_layers_are_written_in_the_order_scans_skip_by(tmp_path: Path) -> None:
+    """A range of customers' rows is written in the order the pages' scans skip row groups
+    by: ``customer_days`` by ``next_day`` (the as-of states), ``customer_months`` by
+    ``month`` (the trend, the cohorts). In the table's own order neither falls back (written
+    in the order they are computed, both would at every customer)."""
     store = Store(tmp_path / "o.duckdb", create=True)
     with store.transaction() as cur:
         cur.execute("INSERT INTO customers (customer_id) SELECT 'C' || i FROM range(40) AS r(i)")
@@ -423,9 +424,10 @@ def test_customer_days_are_written_in_next_day_order(tmp_path: Path) -> None:
                     "SELECT 'T' || i, 'C' || (i * 7 % 40), DATE '2024-01-01' + CAST(i * 13 % 300 AS INTEGER), 5 "
                     "FROM range(400) AS r(i)")
         Store.refresh_derived(cur)
-    falls = store.scalar("SELECT count(*) FROM (SELECT next_day < lag(next_day) OVER (ORDER BY rowid) AS down "
-                         "FROM customer_days) WHERE down")
-    assert store.scalar("SELECT count(*) FROM customer_days") > 300 and falls == 0
+    for table, column in (("customer_days", "next_day"), ("customer_months", "month")):
+        falls = store.scalar(f"SELECT count(*) FROM (SELECT {column} < lag({column}) OVER (ORDER BY rowid) AS down "
+                             f"FROM {table}) WHERE down")
+        assert store.scalar(f"SELECT count(*) FROM {table}") > 200 and falls == 0, table
 
 
 def test_key_ranges_cover_every_key_once_in_about_equal_parts() -> None:

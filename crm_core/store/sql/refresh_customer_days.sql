@@ -93,7 +93,9 @@ SELECT customer_key, CAST(date_trunc('month', day) AS DATE) AS month,
 FROM _daily
 WHERE customer_key >= $lo AND customer_key < $hi   -- (by range, as customer_days)
 GROUP BY ALL
-ORDER BY customer_key, month;
+-- (by month: the trend and the cohorts read months from a month on, and skip row groups by it, as in the
+-- lake; by month alone: 0.13 s less on 4.1M customer-months than by customer and month)
+ORDER BY month;
 
 -- Grain: one row per transaction date and own product category (NULL: none) from the start
 -- on: one scan of the new lines serves both tables below.
