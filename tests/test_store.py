@@ -26,8 +26,9 @@ from crm_core.errors import (
     ReadOnlyDatabaseError,
     SchemaVersionError,
 )
+from crm_core.store import refresh as refresh_module
 from crm_core.store.connection import DATA_TABLES, Store, latest_version, load_sql, migrations
-from crm_core.store.refresh import ALL_KEYS, DAYS_PER_RANGE, key_ranges
+from crm_core.store.refresh import ALL_KEYS, DAYS_PER_RANGE, OPERATOR_MEMORY, key_ranges
 
 
 def test_new_file_gets_every_table_and_the_latest_schema(tmp_path: Path) -> None:
@@ -444,6 +445,64 @@ def test_key_ranges_cover_every_key_once_in_about_equal_parts() -> None:
     assert sum(sizes) == 100_000 and max(sizes) - min(sizes) <= 1000
     con.execute("DELETE FROM _daily")
     assert key_ranges(con, 1) == [ALL_KEYS]   # nothing to write: one range
+
+
+def _operator_memory(cur: duckdb.DuckDBPyConnection) -> str | None:
+    return cur.execute("SELECT current_setting('operator_memory_limit')").fetchall()[0][0]
+
+
+def test_the_refresh_runs_under_its_operator_memory_and_gives_the_cursor_back_as_it_was(tmp_path: Path) -> None:
+    """The refresh's statements run with ``OPERATOR_MEMORY`` as the cursor's
+    ``operator_memory_limit`` (seen from inside, where the key ranges are cut); afterwards the
+    cursor has its own value again: DuckDB's default (none), or one it had set. Other cursors
+    never see it (a connection's own setting)."""
+    store = Store(tmp_path / "m.duckdb", create=True)
+    seen: list[str | None] = []
+
+    def spying(cur, per_range=None):
+        seen.append(_operator_memory(cur))
+        return key_ranges(cur, per_range)
+
+    with store.cursor() as probe:
+        expected = _operator_memory(probe)   # DuckDB's default: none
+        probe.execute("SET operator_memory_limit = $v", {"v": OPERATOR_MEMORY})
+        limited = _operator_memory(probe)
+        probe.execute("RESET operator_memory_limit")
+    assert expected is None and limited is not None
+    with mock.patch.object(refresh_module, "key_ranges", spying), store.transaction() as cur, \
+            store.cursor() as other:
+        cur.execute("INSERT INTO customers (customer_id) VALUES ('A')")
+        cur.execute("INSERT INTO transactions (transaction_id, customer_id, tx_date, amount) "
+                    "VALUES ('T1', 'A', DATE '2024-03-05', 10)")
+        Store.refresh_derived(cur)
+        assert seen == [limited] and _operator_memory(cur) is None and _operator_memory(other) is None
+        cur.execute("SET operator_memory_limit = '512MiB'")   # (given back as DuckDB reports it: MiB to 0.1)
+        mine = _operator_memory(cur)
+        Store.refresh_derived(cur, date(2024, 3, 1))
+        assert seen == [limited, limited] and _operator_memory(cur) == mine
+    assert store.scalar("SELECT revenue FROM customer_days") == 10
+
+
+def test_a_failed_refresh_raises_its_own_error_and_a_failed_restore_is_not_hidden(tmp_path: Path) -> None:
+    """A refresh statement that fails inside a transaction leaves it unable to run even the
+    ``SET`` that gives the cursor its setting back: the statement's own error is raised, not
+    that one. Outside a transaction the setting is given back after the failure too; and a
+    setting that cannot be given back after a refresh that succeeded is an error."""
+    store = Store(tmp_path / "f.duckdb", create=True)
+    broken = mock.patch.object(refresh_module, "load_sql", lambda name, **_: "SELECT * FROM no_such_table")
+    with broken, pytest.raises(duckdb.CatalogException, match="no_such_table"), store.transaction() as cur:
+        Store.refresh_derived(cur)
+    with broken, store.cursor() as cur:
+        with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+            Store.refresh_derived(cur)
+        assert _operator_memory(cur) is None
+    with store.cursor() as cur:
+        cur.execute("BEGIN")
+        with pytest.raises(duckdb.TransactionException):
+            with refresh_module.operator_memory(cur):
+                with pytest.raises(duckdb.ConstraintException):
+                    cur.execute("INSERT INTO customers (customer_id) VALUES (NULL)")   # the transaction fails
+        cur.execute("ROLLBACK")
 
 
 def test_write_lock_serialises_loads_but_not_small_writes(tmp_path: Path) -> None:
