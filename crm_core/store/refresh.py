@@ -31,8 +31,8 @@ DAYS_PER_RANGE = 5_000_000
 #: queries on other cursors keep DuckDB's default). Each statement works on one range of at
 #: most :data:`DAYS_PER_RANGE` customer-days, or on the new lines' day aggregate, and stays
 #: inside it without spilling (a 10M-line load writes no temporary file). Measured in 10M-line
-#: loads against no limit: the refresh 0.3-0.4 s faster (the day aggregate 1.1 s instead of
-#: 1.4-1.9 s) and the load's peak 50-100 MB lower; 128MB and 1GB gained less.
+#: loads against no limit: the refresh 0.3-0.4 s faster (the day aggregate 1.1-1.35 s instead
+#: of 1.46-1.91 s) and the load's peak 50-100 MB lower; 128MB and 1GB gained less.
 OPERATOR_MEMORY = "256MB"
 #: The range of every customer_key (an INTEGER): ``$lo`` and ``$hi`` of one whole range.
 ALL_KEYS: tuple[int, int] = (-2**31, 2**31)
